@@ -1,0 +1,33 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Layers, bottom up; a target depends only on targets below it:
+// C shims -> GlimpseIO (files) -> GlimpseImage -> GlimpseTensor -> ... -> GlimpseCLI.
+let package = Package(
+  name: "Glimpse",
+  platforms: [.macOS(.v13)],
+  products: [
+    .executable(name: "glimpse", targets: ["GlimpseCLI"]),
+    .library(name: "GlimpseImage", targets: ["GlimpseImage"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+  ],
+  targets: [
+    .target(name: "CBLAS", linkerSettings: [.linkedLibrary("openblas")]),
+    .target(name: "CPNG", linkerSettings: [.linkedLibrary("png16")]),
+    .target(name: "CJPEG", linkerSettings: [.linkedLibrary("jpeg")]),
+    .target(name: "GlimpseIO"),
+    .target(name: "GlimpseImage", dependencies: ["CPNG", "CJPEG", "GlimpseIO"]),
+    .target(name: "GlimpseBench", dependencies: ["GlimpseImage", "GlimpseIO"]),
+    .executableTarget(
+      name: "GlimpseCLI",
+      dependencies: [
+        "GlimpseImage", "GlimpseIO", "GlimpseBench",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]
+    ),
+    .testTarget(name: "GlimpseImageTests", dependencies: ["GlimpseImage"], exclude: ["Fixtures"]),
+    .testTarget(name: "GlimpseCLITests", dependencies: ["GlimpseCLI"]),
+  ]
+)

@@ -1,0 +1,50 @@
+#ifndef GLIMPSE_JPEG_H
+#define GLIMPSE_JPEG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define GLIMPSE_JPEG_MESSAGE_LENGTH 256
+
+enum {
+  GLIMPSE_JPEG_OK = 0,
+  GLIMPSE_JPEG_ERROR = 1,      /* libjpeg refused the data, or warned (truncation, corruption) */
+  GLIMPSE_JPEG_TOO_LARGE = 2,  /* width x height exceeds the caller's pixel limit */
+  GLIMPSE_JPEG_NO_MEMORY = 3
+};
+
+enum {
+  GLIMPSE_JPEG_GRAY = 1,
+  GLIMPSE_JPEG_RGB = 2,
+  GLIMPSE_JPEG_YCBCR = 3,
+  GLIMPSE_JPEG_CMYK = 4,
+  GLIMPSE_JPEG_YCCK = 5,
+  GLIMPSE_JPEG_OTHER = 0
+};
+
+/* What the file's header says, and the layout of the decoded pixels (as stored: EXIF
+   orientation is not applied here). */
+typedef struct {
+  uint32_t width;
+  uint32_t height;
+  int components;   /* in the file: 1, 3 or 4 */
+  int color_space;  /* GLIMPSE_JPEG_* of the file */
+  int precision;    /* bits per sample, 8 (12-bit files are refused) */
+  int progressive;
+  int arithmetic;
+  int adobe_inverted; /* an Adobe marker says CMYK/YCCK samples are stored inverted */
+  int channels;     /* of the decoded pixels: 1 gray or 3 RGB */
+  char message[GLIMPSE_JPEG_MESSAGE_LENGTH];
+} glimpse_jpeg_info;
+
+/* Decodes a whole JPEG held in memory to 8-bit gray or RGB with libjpeg's default settings
+   (islow IDCT, fancy upsampling); CMYK and YCCK become RGB as Pillow converts them. Any libjpeg
+   warning, such as a truncated stream, is an error. The pixel limit is checked against the
+   header before decompression starts. On GLIMPSE_JPEG_OK, *pixels holds
+   width*height*channels bytes, rows top to bottom, to be released with glimpse_jpeg_free. */
+int glimpse_jpeg_decode(const uint8_t *data, size_t size, uint64_t max_pixels,
+                        glimpse_jpeg_info *info, uint8_t **pixels);
+
+void glimpse_jpeg_free(void *buffer);
+
+#endif
