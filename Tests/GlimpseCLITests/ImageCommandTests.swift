@@ -95,7 +95,7 @@ final class PixelLimitTests: XCTestCase {
       result.stderrLines,
       ["glimpse: error: \(path): image is 100000x100000, more than the limit of 64000000 pixels"])
     var usage = rusage()
-    getrusage(RUSAGE_CHILDREN, &usage)
+    getrusage(__rusage_who_t(RUSAGE_CHILDREN.rawValue), &usage)
     XCTAssertLessThan(usage.ru_maxrss, 50 * 1024, "peak RSS of a glimpse child in KiB")
   }
 }
