@@ -12,7 +12,6 @@ typedef struct {
   struct jpeg_error_mgr base;
   jmp_buf jump;
   char *message;
-  uint8_t *pixels;
   uint8_t *cmyk_row;
 } jpeg_context;
 
@@ -59,14 +58,13 @@ static uint8_t ink_to_light(int ink, int black_ink) {
 }
 
 int glimpse_jpeg_decode(const uint8_t *data, size_t size, uint64_t max_pixels,
-                        glimpse_jpeg_info *info, uint8_t **pixels) {
+                        glimpse_jpeg_info *info, uint8_t *pixels, size_t capacity) {
   struct jpeg_decompress_struct cinfo;
   jpeg_context context;
   memset(&cinfo, 0, sizeof cinfo);
   memset(&context, 0, sizeof context);
   memset(info, 0, sizeof *info);
   context.message = info->message;
-  *pixels = NULL;
 
   cinfo.err = jpeg_std_error(&context.base);
   context.base.error_exit = on_error_exit;
@@ -74,7 +72,6 @@ int glimpse_jpeg_decode(const uint8_t *data, size_t size, uint64_t max_pixels,
   context.base.output_message = on_output_message;
   if (setjmp(context.jump)) {
     jpeg_destroy_decompress(&cinfo);
-    free(context.pixels);
     free(context.cmyk_row);
     return GLIMPSE_JPEG_ERROR;
   }
@@ -105,6 +102,17 @@ int glimpse_jpeg_decode(const uint8_t *data, size_t size, uint64_t max_pixels,
   }
 
   int is_cmyk = cinfo.jpeg_color_space == JCS_CMYK || cinfo.jpeg_color_space == JCS_YCCK;
+  info->channels = cinfo.jpeg_color_space == JCS_GRAYSCALE ? 1 : 3;
+  size_t row_bytes = (size_t)cinfo.image_width * (size_t)info->channels;
+  if (!pixels) {
+    jpeg_destroy_decompress(&cinfo);
+    return GLIMPSE_JPEG_OK;
+  }
+  if (capacity < row_bytes * cinfo.image_height) {
+    strcpy(info->message, "pixel buffer too small");
+    jpeg_destroy_decompress(&cinfo);
+    return GLIMPSE_JPEG_ERROR;
+  }
   if (cinfo.jpeg_color_space == JCS_GRAYSCALE) {
     cinfo.out_color_space = JCS_GRAYSCALE;
   } else if (is_cmyk) {
@@ -113,20 +121,16 @@ int glimpse_jpeg_decode(const uint8_t *data, size_t size, uint64_t max_pixels,
     cinfo.out_color_space = JCS_RGB;
   }
   jpeg_start_decompress(&cinfo);
-  info->channels = cinfo.out_color_space == JCS_GRAYSCALE ? 1 : 3;
-
-  size_t row_bytes = (size_t)cinfo.output_width * (size_t)info->channels;
-  context.pixels = malloc(row_bytes * cinfo.output_height);
-  if (is_cmyk) context.cmyk_row = malloc((size_t)cinfo.output_width * 4);
-  if (!context.pixels || (is_cmyk && !context.cmyk_row)) {
-    strcpy(info->message, "out of memory for the pixel buffer");
-    jpeg_destroy_decompress(&cinfo);
-    free(context.pixels);
-    free(context.cmyk_row);
-    return GLIMPSE_JPEG_NO_MEMORY;
+  if (is_cmyk) {
+    context.cmyk_row = malloc((size_t)cinfo.output_width * 4);
+    if (!context.cmyk_row) {
+      strcpy(info->message, "out of memory for a CMYK row");
+      jpeg_destroy_decompress(&cinfo);
+      return GLIMPSE_JPEG_NO_MEMORY;
+    }
   }
   while (cinfo.output_scanline < cinfo.output_height) {
-    uint8_t *row = context.pixels + row_bytes * cinfo.output_scanline;
+    uint8_t *row = pixels + row_bytes * cinfo.output_scanline;
     JSAMPROW target = is_cmyk ? context.cmyk_row : row;
     jpeg_read_scanlines(&cinfo, &target, 1);
     if (is_cmyk) {
@@ -145,8 +149,5 @@ int glimpse_jpeg_decode(const uint8_t *data, size_t size, uint64_t max_pixels,
   jpeg_finish_decompress(&cinfo);
   jpeg_destroy_decompress(&cinfo);
   free(context.cmyk_row);
-  *pixels = context.pixels;
   return GLIMPSE_JPEG_OK;
 }
-
-void glimpse_jpeg_free(void *buffer) { free(buffer); }

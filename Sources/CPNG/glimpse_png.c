@@ -13,7 +13,6 @@ typedef struct {
   const uint8_t *data;
   size_t size;
   size_t position;
-  uint8_t *pixels;
   png_bytep *rows;
   uint8_t *output;
   size_t output_size;
@@ -57,14 +56,13 @@ static int decoded_channels(int color_type, int has_trns) {
 }
 
 int glimpse_png_decode(const uint8_t *data, size_t size, uint64_t max_pixels,
-                       glimpse_png_info *info, uint8_t **pixels) {
+                       glimpse_png_info *info, uint8_t *pixels, size_t capacity) {
   png_context context;
   memset(&context, 0, sizeof context);
   memset(info, 0, sizeof *info);
   context.message = info->message;
   context.data = data;
   context.size = size;
-  *pixels = NULL;
 
   if (size < 8 || png_sig_cmp(data, 0, 8) != 0) {
     copy_message(info->message, size < 8 ? "file too short for a PNG signature" : "not a PNG signature");
@@ -84,7 +82,6 @@ int glimpse_png_decode(const uint8_t *data, size_t size, uint64_t max_pixels,
   if (setjmp(context.jump)) {
     png_destroy_read_struct(&png, &header, NULL);
     free(context.rows);
-    free(context.pixels);
     return GLIMPSE_PNG_ERROR;
   }
   png_set_read_fn(png, &context, read_from_memory);
@@ -116,22 +113,26 @@ int glimpse_png_decode(const uint8_t *data, size_t size, uint64_t max_pixels,
     png_error(png, "unexpected layout after expanding to 8-bit samples");
   }
   info->channels = channels;
-
   size_t row_bytes = (size_t)info->width * (size_t)channels;
-  context.pixels = malloc(row_bytes * info->height);
+  if (!pixels) {
+    png_destroy_read_struct(&png, &header, NULL);
+    return GLIMPSE_PNG_OK;
+  }
+  if (capacity < row_bytes * info->height) {
+    png_error(png, "pixel buffer too small");
+  }
   context.rows = malloc(sizeof(png_bytep) * info->height);
-  if (!context.pixels || !context.rows) {
-    png_error(png, "out of memory for the pixel buffer");
+  if (!context.rows) {
+    png_error(png, "out of memory for the row table");
   }
   for (uint32_t y = 0; y < info->height; y++) {
-    context.rows[y] = context.pixels + row_bytes * y;
+    context.rows[y] = pixels + row_bytes * y;
   }
   png_read_image(png, context.rows);
   png_read_end(png, NULL);
 
   png_destroy_read_struct(&png, &header, NULL);
   free(context.rows);
-  *pixels = context.pixels;
   return GLIMPSE_PNG_OK;
 }
 

@@ -5,21 +5,25 @@ private let pngColorTypes = [0: "gray", 2: "rgb", 3: "palette", 4: "gray+alpha",
 
 func decodePNG(_ bytes: [UInt8], maxPixels: Int) throws -> DecodedImage {
   var info = glimpse_png_info()
-  var pixels: UnsafeMutablePointer<UInt8>? = nil
-  let status = bytes.withUnsafeBufferPointer {
-    glimpse_png_decode($0.baseAddress, $0.count, UInt64(max(maxPixels, 0)), &info, &pixels)
+  let limit = UInt64(max(maxPixels, 0))
+  func check(_ status: Int32) throws {
+    switch Int(status) {
+    case GLIMPSE_PNG_OK: return
+    case GLIMPSE_PNG_TOO_LARGE: throw ImageError(cString(&info.message))
+    default: throw ImageError("invalid PNG: \(cString(&info.message))")
+    }
   }
-  defer { glimpse_png_free(pixels) }
-  let message = cString(&info.message)
-  switch Int(status) {
-  case GLIMPSE_PNG_OK: break
-  case GLIMPSE_PNG_TOO_LARGE: throw ImageError(message)
-  default: throw ImageError("invalid PNG: \(message)")
+  // First the header, for the size; then the decode, straight into the Swift array.
+  let pixels = try bytes.withUnsafeBufferPointer { data in
+    try check(glimpse_png_decode(data.baseAddress, data.count, limit, &info, nil, 0))
+    let count = Int(info.width) * Int(info.height) * Int(info.channels)
+    return try [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+      try check(glimpse_png_decode(data.baseAddress, data.count, limit, &info, buffer.baseAddress, count))
+      initialized = count
+    }
   }
   let width = Int(info.width), height = Int(info.height), channels = Int(info.channels)
-  let image = Image(
-    width: width, height: height, channels: channels,
-    pixels: Array(UnsafeBufferPointer(start: pixels, count: width * height * channels)))
+  let image = Image(width: width, height: height, channels: channels, pixels: pixels)
   let summary = ImageInfo(
     format: .png, width: width, height: height, channels: channels,
     bitDepth: Int(info.bit_depth), colorType: pngColorTypes[Int(info.color_type)] ?? "unknown",

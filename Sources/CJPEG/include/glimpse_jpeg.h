@@ -40,11 +40,11 @@ typedef struct {
 /* Decodes a whole JPEG held in memory to 8-bit gray or RGB with libjpeg's default settings
    (islow IDCT, fancy upsampling); CMYK and YCCK become RGB as Pillow converts them. Any libjpeg
    warning, such as a truncated stream, is an error. The pixel limit is checked against the
-   header before decompression starts. On GLIMPSE_JPEG_OK, *pixels holds
-   width*height*channels bytes, rows top to bottom, to be released with glimpse_jpeg_free. */
+   header first. With pixels == NULL only the header is read: info gets the size and channels,
+   so the caller can allocate width*height*channels bytes and call again with that buffer,
+   which is filled rows top to bottom. On any status but GLIMPSE_JPEG_OK, info->message says
+   why. */
 int glimpse_jpeg_decode(const uint8_t *data, size_t size, uint64_t max_pixels,
-                        glimpse_jpeg_info *info, uint8_t **pixels);
-
-void glimpse_jpeg_free(void *buffer);
+                        glimpse_jpeg_info *info, uint8_t *pixels, size_t capacity);
 
 #endif

@@ -27,11 +27,12 @@ typedef struct {
 
 /* Decodes a whole PNG held in memory to 8-bit samples: palette expanded, low bit depths scaled
    to 0-255, 16-bit samples scaled as round(v*255/65535), tRNS turned into alpha, gamma and bKGD
-   not applied. The pixel limit is checked against the header before any pixel buffer exists.
-   On GLIMPSE_PNG_OK, *pixels holds width*height*channels bytes, rows top to bottom, to be
-   released with glimpse_png_free. Otherwise *pixels is NULL and info->message says why. */
+   not applied. The pixel limit is checked against the header first.
+   With pixels == NULL only the header is read: info gets the size and decoded channels, so
+   the caller can allocate width*height*channels bytes and call again with that buffer, which
+   is filled rows top to bottom. On any status but GLIMPSE_PNG_OK, info->message says why. */
 int glimpse_png_decode(const uint8_t *data, size_t size, uint64_t max_pixels,
-                       glimpse_png_info *info, uint8_t **pixels);
+                       glimpse_png_info *info, uint8_t *pixels, size_t capacity);
 
 /* Encodes 8-bit pixels (channels 1-4: gray, gray+alpha, RGB, RGBA) as a PNG in memory.
    On GLIMPSE_PNG_OK, *png holds *png_size bytes, to be released with glimpse_png_free. */
