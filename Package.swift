@@ -19,6 +19,7 @@ let package = Package(
     .target(name: "CJPEG", linkerSettings: [.linkedLibrary("jpeg")]),
     .target(name: "GlimpseIO"),
     .target(name: "GlimpseImage", dependencies: ["CPNG", "CJPEG", "GlimpseIO"]),
+    .target(name: "GlimpseTensor", dependencies: ["CBLAS", "GlimpseIO"]),
     .target(name: "GlimpseBench", dependencies: ["GlimpseImage", "GlimpseIO"]),
     .executableTarget(
       name: "GlimpseCLI",
@@ -29,5 +30,6 @@ let package = Package(
     ),
     .testTarget(name: "GlimpseImageTests", dependencies: ["GlimpseImage"], exclude: ["Fixtures"]),
     .testTarget(name: "GlimpseCLITests", dependencies: ["GlimpseCLI"]),
+    .testTarget(name: "GlimpseTensorTests", dependencies: ["GlimpseTensor"]),
   ]
 )

@@ -1,0 +1,82 @@
+/// Vectorised exp, tanh and sigmoid over buffers, eight lanes at a time with a scalar tail.
+/// exp: Cephes' expf (range reduction by ln 2, degree-6 polynomial), relative error ~1e-7.
+/// tanh: Cephes' odd polynomial for |x| < 0.625, 1 − 2/(e^{2|x|} + 1) beyond.
+
+typealias Lanes = SIMD8<Float>
+
+@inline(__always)
+func expLanes(_ input: Lanes) -> Lanes {
+  let x = input.clamped(lowerBound: Lanes(repeating: -87.3), upperBound: Lanes(repeating: 88.3))
+  let k = (x * 1.442_695_04).rounded(.toNearestOrEven)
+  let r = x - k * 0.693_359_375 + k * 2.121_944_4e-4
+  var p = Lanes(repeating: 1.987_569_15e-4)
+  p = p * r + 1.398_199_95e-3
+  p = p * r + 8.333_451_9e-3
+  p = p * r + 4.166_579_59e-2
+  p = p * r + 1.666_666_55e-1
+  p = p * r + 5.000_000_12e-1
+  let er = p * r * r + r + 1
+  let exponent = SIMD8<Int32>(k, rounding: .towardZero) &+ 127
+  let scale = unsafeBitCast(exponent &<< 23, to: Lanes.self)
+  return er * scale
+}
+
+@inline(__always)
+func tanhLanes(_ x: Lanes) -> Lanes {
+  let magnitude = x.replacing(with: -x, where: x .< 0)
+  let z = x * x
+  var small = Lanes(repeating: -5.704_988_727_45e-3)
+  small = small * z + 2.063_908_879_54e-2
+  small = small * z - 5.373_971_555_31e-2
+  small = small * z + 1.333_144_220_36e-1
+  small = small * z - 3.333_328_194_22e-1
+  small = small * z * x + x
+  let e = expLanes(magnitude * 2)
+  var large = 1 - 2 / (e + 1)
+  large.replace(with: -large, where: x .< 0)
+  small.replace(with: large, where: magnitude .>= 0.625)
+  return small
+}
+
+@inline(__always)
+func sigmoidLanes(_ x: Lanes) -> Lanes { 1 / (1 + expLanes(-x)) }
+
+@inline(__always)
+func mapLanes(
+  _ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ count: Int,
+  _ body: (Lanes) -> Lanes
+) {
+  var i = 0
+  while i + 8 <= count {
+    let raw = UnsafeRawPointer(input + i)
+    let value = raw.loadUnaligned(as: Lanes.self)
+    UnsafeMutableRawPointer(output + i).storeBytes(of: body(value), as: Lanes.self)
+    i += 8
+  }
+  if i < count {
+    var tail = Lanes(repeating: 0)
+    for j in 0..<(count - i) { tail[j] = input[i + j] }
+    let result = body(tail)
+    for j in 0..<(count - i) { output[i + j] = result[j] }
+  }
+}
+
+/// output[i] = exp(input[i]); input and output may be the same memory.
+public func vectorExp(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, count: Int) {
+  mapLanes(input, output, count, expLanes)
+}
+
+/// output[i] = tanh(input[i]); input and output may be the same memory.
+public func vectorTanh(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, count: Int) {
+  mapLanes(input, output, count, tanhLanes)
+}
+
+/// output[i] = 1 / (1 + exp(−input[i])); input and output may be the same memory.
+public func vectorSigmoid(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, count: Int) {
+  mapLanes(input, output, count, sigmoidLanes)
+}
+
+/// Scalar forms of the same functions, for code that works one value at a time.
+@inline(__always) public func fastExp(_ x: Float) -> Float { expLanes(Lanes(repeating: x))[0] }
+@inline(__always) public func fastTanh(_ x: Float) -> Float { tanhLanes(Lanes(repeating: x))[0] }
+@inline(__always) public func fastSigmoid(_ x: Float) -> Float { sigmoidLanes(Lanes(repeating: x))[0] }

@@ -1,0 +1,43 @@
+import CBLAS
+
+/// C[M, N] = alpha · op(A) · op(B) + beta · C, all row-major; op(A) is [M, K] and op(B) is
+/// [K, N], each read transposed when asked. Leading dimensions are the row strides of A, B
+/// and C as stored.
+@inline(__always)
+public func gemm(
+  transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
+  a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int, beta: Float,
+  c: UnsafeMutablePointer<Float>, ldc: Int
+) {
+  if m == 0 || n == 0 { return }
+  cblas_sgemm(
+    CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+    Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+}
+
+/// The same product as `gemm`, in plain loops with double accumulation: the reference the
+/// tests hold the BLAS path to.
+public func naiveGemm(
+  transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
+  a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int, beta: Float,
+  c: UnsafeMutablePointer<Float>, ldc: Int
+) {
+  for i in 0..<m {
+    for j in 0..<n {
+      var sum = 0.0
+      for p in 0..<k {
+        let x = transposeA ? a[p * lda + i] : a[i * lda + p]
+        let y = transposeB ? b[j * ldb + p] : b[p * ldb + j]
+        sum += Double(x) * Double(y)
+      }
+      let previous = beta == 0 ? 0 : beta * c[i * ldc + j]
+      c[i * ldc + j] = alpha * Float(sum) + previous
+    }
+  }
+}
+
+/// OpenBLAS's thread count.
+public var blasThreads: Int {
+  get { Int(glimpse_blas_threads()) }
+  set { glimpse_blas_set_threads(Int32(newValue)) }
+}

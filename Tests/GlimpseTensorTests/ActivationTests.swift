@@ -1,0 +1,52 @@
+import Foundation
+import GlimpseTensor
+import XCTest
+
+final class ActivationTests: XCTestCase {
+  /// A dense sweep of inputs (count not a multiple of 8, so the tail runs too).
+  let inputs: [Float] = stride(from: Float(-30), through: 30, by: 0.001).map { $0 }
+
+  func testExpMatchesLibm() {
+    let xs = stride(from: Float(-80), through: 80, by: 0.003).map { $0 }
+    var out = [Float](repeating: 0, count: xs.count)
+    vectorExp(xs, &out, count: xs.count)
+    var worst: Float = 0
+    for (x, y) in zip(xs, out) { worst = max(worst, abs(y - expf(x)) / expf(x)) }
+    XCTAssertLessThan(worst, 3e-7, "worst relative error of exp")
+  }
+
+  func testTanhMatchesLibm() {
+    var out = [Float](repeating: 0, count: inputs.count)
+    vectorTanh(inputs, &out, count: inputs.count)
+    var worstAbsolute: Float = 0
+    var worstRelative: Float = 0
+    for (x, y) in zip(inputs, out) {
+      let exact = Float(tanh(Double(x)))
+      worstAbsolute = max(worstAbsolute, abs(y - exact))
+      if exact != 0 { worstRelative = max(worstRelative, abs(y - exact) / abs(exact)) }
+    }
+    XCTAssertLessThan(worstAbsolute, 2e-7)
+    XCTAssertLessThan(worstRelative, 1e-6)
+    XCTAssertEqual(fastTanh(0), 0)
+    XCTAssertEqual(fastTanh(100), 1)
+    XCTAssertEqual(fastTanh(-100), -1)
+  }
+
+  func testSigmoidMatchesLibm() {
+    var out = [Float](repeating: 0, count: inputs.count)
+    vectorSigmoid(inputs, &out, count: inputs.count)
+    var worst: Float = 0
+    for (x, y) in zip(inputs, out) {
+      let exact = Float(1 / (1 + exp(-Double(x))))
+      worst = max(worst, abs(y - exact) / exact)
+    }
+    XCTAssertLessThan(worst, 1e-6)
+    XCTAssertEqual(fastSigmoid(0), 0.5)
+  }
+
+  func testInPlace() {
+    var values: [Float] = [0, 1, -2, 3, 0.5]
+    values.withUnsafeMutableBufferPointer { vectorTanh($0.baseAddress!, $0.baseAddress!, count: 5) }
+    XCTAssertEqual(values[1], Float(tanh(1.0)), accuracy: 1e-7)
+  }
+}

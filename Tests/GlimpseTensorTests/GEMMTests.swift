@@ -1,0 +1,28 @@
+import GlimpseTensor
+import XCTest
+
+final class GEMMTests: XCTestCase {
+  /// All four transpose cases, with padded leading dimensions and beta ≠ 0, against the loops.
+  func testBLASMatchesNaiveLoops() {
+    var random = SeededGenerator(seed: 1)
+    let (m, n, k) = (13, 7, 29)
+    for transposeA in [false, true] {
+      for transposeB in [false, true] {
+        let lda = (transposeA ? m : k) + 3
+        let ldb = (transposeB ? k : n) + 2
+        let ldc = n + 1
+        let a = (0..<((transposeA ? k : m) * lda)).map { _ in random.nextSymmetric(1) }
+        let b = (0..<((transposeB ? n : k) * ldb)).map { _ in random.nextSymmetric(1) }
+        var fast = (0..<(m * ldc)).map { _ in random.nextSymmetric(1) }
+        var plain = fast
+        gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: 0.5,
+             a: a, lda: lda, b: b, ldb: ldb, beta: 0.25, c: &fast, ldc: ldc)
+        naiveGemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: 0.5,
+                  a: a, lda: lda, b: b, ldb: ldb, beta: 0.25, c: &plain, ldc: ldc)
+        for i in 0..<fast.count {
+          XCTAssertEqual(fast[i], plain[i], accuracy: 1e-5, "transposeA \(transposeA) transposeB \(transposeB) at \(i)")
+        }
+      }
+    }
+  }
+}
