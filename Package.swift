@@ -20,6 +20,7 @@ let package = Package(
     .target(name: "GlimpseIO"),
     .target(name: "GlimpseImage", dependencies: ["CPNG", "CJPEG", "GlimpseIO"]),
     .target(name: "GlimpseTensor", dependencies: ["CBLAS", "GlimpseIO"]),
+    .target(name: "GlimpseLayers", dependencies: ["GlimpseTensor"]),
     .target(name: "GlimpseBench", dependencies: ["GlimpseImage", "GlimpseIO"]),
     .executableTarget(
       name: "GlimpseCLI",
@@ -31,5 +32,6 @@ let package = Package(
     .testTarget(name: "GlimpseImageTests", dependencies: ["GlimpseImage"], exclude: ["Fixtures"]),
     .testTarget(name: "GlimpseCLITests", dependencies: ["GlimpseCLI"]),
     .testTarget(name: "GlimpseTensorTests", dependencies: ["GlimpseTensor"]),
+    .testTarget(name: "GlimpseLayersTests", dependencies: ["GlimpseLayers"]),
   ]
 )

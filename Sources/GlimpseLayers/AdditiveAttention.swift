@@ -1,0 +1,104 @@
+import GlimpseTensor
+
+/// Buffers one additive-attention step needs besides its saved activations, allocated once.
+public struct AdditiveAttentionWorkspace {
+  public let queryProj: Tensor   // [B, A]
+  public let dweights: Tensor    // [B, L]
+  public let dpre: Tensor        // [B, L, A]
+  public let dqueryProj: Tensor  // [B, A]
+
+  public init(batch: Int, locations: Int, attention: Int) {
+    queryProj = Tensor(zeros: [batch, attention])
+    dweights = Tensor(zeros: [batch, locations])
+    dpre = Tensor(zeros: [batch, locations, attention])
+    dqueryProj = Tensor(zeros: [batch, attention])
+  }
+}
+
+/// Additive attention over L locations, the core of both Show-Attend-Tell and the SAN hop:
+///   queryProj[B, A] = query[B, Q] · W_qᵀ
+///   pre[B, L, A]    = tanh(keys[B, L, A] + queryProj)   (keys = values · W_kᵀ + b, once per sequence)
+///   weights[B, L]   = softmax over L of pre · w          (w: [1, A])
+///   context[B, D]   = Σ_L weights · values[B, L, D]
+/// `pre` and `weights` are kept for the backward pass.
+public func additiveAttentionForward(
+  context: Tensor, weights: Tensor, pre: Tensor, keys: Tensor, values: Tensor, query: Tensor,
+  wQuery: Tensor, wScore: Tensor, workspace: AdditiveAttentionWorkspace
+) {
+  let (batch, locations, attention) = (keys.shape[0], keys.shape[1], keys.shape[2])
+  let dim = values.count / (batch * locations)
+  let queryDim = wQuery.shape[1]
+  let queryProj = workspace.queryProj.pointer
+  gemm(transposeA: false, transposeB: true, m: batch, n: attention, k: queryDim, a: query.pointer, lda: queryDim,
+       b: wQuery.pointer, ldb: queryDim, beta: 0, c: queryProj, ldc: attention)
+  for b in 0..<batch {
+    for l in 0..<locations {
+      let offset = (b * locations + l) * attention
+      let (target, key, q) = (pre.pointer + offset, keys.pointer + offset, queryProj + b * attention)
+      for a in 0..<attention { target[a] = key[a] + q[a] }
+    }
+  }
+  vectorTanh(pre.pointer, pre.pointer, count: pre.count)
+  gemm(transposeA: false, transposeB: true, m: batch * locations, n: 1, k: attention, a: pre.pointer, lda: attention,
+       b: wScore.pointer, ldb: attention, beta: 0, c: weights.pointer, ldc: 1)
+  softmaxRows(weights.pointer, rows: batch, columns: locations)
+  for b in 0..<batch {
+    gemm(transposeA: false, transposeB: false, m: 1, n: dim, k: locations, a: weights.pointer + b * locations, lda: locations,
+         b: values.pointer + b * locations * dim, ldb: dim, beta: 0, c: context.pointer + b * dim, ldc: dim)
+  }
+}
+
+/// Given dcontext[B, D] and, optionally, extra gradient on the weights dweightsExtra[B, L]
+/// (the doubly stochastic penalty's): dvalues += weights ⊗ dcontext; dkeys += dpre;
+/// dwScore += Σ dscore · pre; dW_q += dqueryProjᵀ · query; dquery += dqueryProj · W_q.
+public func additiveAttentionBackward(
+  dkeys: Tensor, dvalues: Tensor?, dquery: Tensor?, dwQuery: Tensor, dwScore: Tensor,
+  dcontext: Tensor, dweightsExtra: Tensor?, weights: Tensor, pre: Tensor, values: Tensor, query: Tensor,
+  wQuery: Tensor, wScore: Tensor, workspace: AdditiveAttentionWorkspace
+) {
+  let (batch, locations, attention) = (pre.shape[0], pre.shape[1], pre.shape[2])
+  let dim = values.count / (batch * locations)
+  let queryDim = wQuery.shape[1]
+  let dweights = workspace.dweights.pointer
+  for b in 0..<batch {
+    // dweights[b, L] = values[b] · dcontext[b]
+    gemm(transposeA: false, transposeB: true, m: locations, n: 1, k: dim, a: values.pointer + b * locations * dim, lda: dim,
+         b: dcontext.pointer + b * dim, ldb: dim, beta: 0, c: dweights + b * locations, ldc: 1)
+    if let dvalues {
+      gemm(transposeA: false, transposeB: false, m: locations, n: dim, k: 1, a: weights.pointer + b * locations, lda: 1,
+           b: dcontext.pointer + b * dim, ldb: dim, beta: 1, c: dvalues.pointer + b * locations * dim, ldc: dim)
+    }
+  }
+  if let dweightsExtra {
+    for i in 0..<(batch * locations) { dweights[i] += dweightsExtra.pointer[i] }
+  }
+  // Through the softmax: dscore = weights ⊙ (dweights − Σ weights · dweights), in place.
+  for b in 0..<batch {
+    let (w, d) = (weights.pointer + b * locations, dweights + b * locations)
+    var dot: Float = 0
+    for l in 0..<locations { dot += w[l] * d[l] }
+    for l in 0..<locations { d[l] = w[l] * (d[l] - dot) }
+  }
+  gemm(transposeA: true, transposeB: false, m: 1, n: attention, k: batch * locations, a: dweights, lda: 1,
+       b: pre.pointer, ldb: attention, beta: 1, c: dwScore.pointer, ldc: attention)
+  let (dpre, dqueryProj) = (workspace.dpre.pointer, workspace.dqueryProj.pointer)
+  dqueryProj.update(repeating: 0, count: batch * attention)
+  for b in 0..<batch {
+    for l in 0..<locations {
+      let offset = (b * locations + l) * attention
+      let score = dweights[b * locations + l]
+      let (p, g, dk, dq) = (pre.pointer + offset, dpre + offset, dkeys.pointer + offset, dqueryProj + b * attention)
+      for a in 0..<attention {
+        g[a] = score * wScore.pointer[a] * (1 - p[a] * p[a])
+        dk[a] += g[a]
+        dq[a] += g[a]
+      }
+    }
+  }
+  gemm(transposeA: true, transposeB: false, m: attention, n: queryDim, k: batch, a: dqueryProj, lda: attention,
+       b: query.pointer, ldb: queryDim, beta: 1, c: dwQuery.pointer, ldc: queryDim)
+  if let dquery {
+    gemm(transposeA: false, transposeB: false, m: batch, n: queryDim, k: attention, a: dqueryProj, lda: attention,
+         b: wQuery.pointer, ldb: queryDim, beta: 1, c: dquery.pointer, ldc: queryDim)
+  }
+}

@@ -1,0 +1,144 @@
+import GlimpseTensor
+
+/// The sizes of one convolution over a batch: square kernel, same stride and padding on both axes.
+public struct Conv2dShape: Equatable, Sendable {
+  public var batch, inChannels, height, width, outChannels, kernel, stride, padding: Int
+
+  public init(batch: Int, inChannels: Int, height: Int, width: Int, outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0) {
+    (self.batch, self.inChannels, self.height, self.width) = (batch, inChannels, height, width)
+    (self.outChannels, self.kernel, self.stride, self.padding) = (outChannels, kernel, stride, padding)
+  }
+
+  public var outHeight: Int { (height + 2 * padding - kernel) / stride + 1 }
+  public var outWidth: Int { (width + 2 * padding - kernel) / stride + 1 }
+  /// Rows of the unfolded input: C·K·K.
+  public var patch: Int { inChannels * kernel * kernel }
+  /// Elements of one image's unfolded input [C·K·K, Ho·Wo]; the workspace the layer needs.
+  public var columnsCount: Int { isPointwise ? 0 : patch * outHeight * outWidth }
+  /// A 1×1 kernel with stride 1 and no padding reads the image as it is: no unfolding.
+  public var isPointwise: Bool { kernel == 1 && stride == 1 && padding == 0 }
+}
+
+/// Unfolds one image [C, H, W] into columns [C·K·K, Ho·Wo] (zeros where the kernel hangs over).
+func im2col(_ image: UnsafePointer<Float>, _ columns: UnsafeMutablePointer<Float>, _ s: Conv2dShape) {
+  let (oh, ow) = (s.outHeight, s.outWidth)
+  for c in 0..<s.inChannels {
+    for ky in 0..<s.kernel {
+      for kx in 0..<s.kernel {
+        let row = columns + ((c * s.kernel + ky) * s.kernel + kx) * oh * ow
+        for y in 0..<oh {
+          let iy = y * s.stride - s.padding + ky
+          let target = row + y * ow
+          if iy < 0 || iy >= s.height {
+            target.update(repeating: 0, count: ow)
+            continue
+          }
+          let source = image + (c * s.height + iy) * s.width
+          for x in 0..<ow {
+            let ix = x * s.stride - s.padding + kx
+            target[x] = (ix >= 0 && ix < s.width) ? source[ix] : 0
+          }
+        }
+      }
+    }
+  }
+}
+
+/// The adjoint of im2col: adds columns [C·K·K, Ho·Wo] back into one image's gradient [C, H, W].
+func col2imAdd(_ columns: UnsafePointer<Float>, _ image: UnsafeMutablePointer<Float>, _ s: Conv2dShape) {
+  let (oh, ow) = (s.outHeight, s.outWidth)
+  for c in 0..<s.inChannels {
+    for ky in 0..<s.kernel {
+      for kx in 0..<s.kernel {
+        let row = columns + ((c * s.kernel + ky) * s.kernel + kx) * oh * ow
+        for y in 0..<oh {
+          let iy = y * s.stride - s.padding + ky
+          if iy < 0 || iy >= s.height { continue }
+          let target = image + (c * s.height + iy) * s.width
+          for x in 0..<ow {
+            let ix = x * s.stride - s.padding + kx
+            if ix >= 0 && ix < s.width { target[ix] += row[y * ow + x] }
+          }
+        }
+      }
+    }
+  }
+}
+
+/// out[B, O, Ho, Wo] = conv(inp[B, C, H, W], weight[O, C, K, K]) + bias[O], as im2col + GEMM
+/// per image. `columns` is a workspace of `shape.columnsCount` floats.
+public func conv2dForward(out: Tensor, inp: Tensor, weight: Tensor, bias: Tensor, shape s: Conv2dShape, columns: Tensor) {
+  let spatial = s.outHeight * s.outWidth
+  precondition(inp.count == s.batch * s.inChannels * s.height * s.width, "conv2d input \(inp.shape) for \(s)")
+  precondition(out.count == s.batch * s.outChannels * spatial && weight.count == s.outChannels * s.patch)
+  precondition(columns.count >= s.columnsCount, "conv2d workspace too small")
+  for b in 0..<s.batch {
+    let image = inp.pointer + b * s.inChannels * s.height * s.width
+    let target = out.pointer + b * s.outChannels * spatial
+    for o in 0..<s.outChannels { (target + o * spatial).update(repeating: bias.pointer[o], count: spatial) }
+    let unfolded = s.isPointwise ? UnsafePointer(image) : UnsafePointer(columns.pointer)
+    if !s.isPointwise { im2col(image, columns.pointer, s) }
+    gemm(transposeA: false, transposeB: false, m: s.outChannels, n: spatial, k: s.patch,
+         a: weight.pointer, lda: s.patch, b: unfolded, ldb: spatial, beta: 1, c: target, ldc: spatial)
+  }
+}
+
+/// dweight += dout_b · columnsᵀ; dbias += Σ dout; dinp += col2im(weightᵀ · dout_b).
+/// `columns` and `dcolumns` are workspaces of `shape.columnsCount` floats.
+public func conv2dBackward(
+  dinp: Tensor?, dweight: Tensor, dbias: Tensor, dout: Tensor, inp: Tensor, weight: Tensor,
+  shape s: Conv2dShape, columns: Tensor, dcolumns: Tensor
+) {
+  let spatial = s.outHeight * s.outWidth
+  for b in 0..<s.batch {
+    let image = inp.pointer + b * s.inChannels * s.height * s.width
+    let gradient = dout.pointer + b * s.outChannels * spatial
+    for o in 0..<s.outChannels {
+      var sum: Float = 0
+      let row = gradient + o * spatial
+      for p in 0..<spatial { sum += row[p] }
+      dbias.pointer[o] += sum
+    }
+    let unfolded = s.isPointwise ? UnsafePointer(image) : UnsafePointer(columns.pointer)
+    if !s.isPointwise { im2col(image, columns.pointer, s) }
+    gemm(transposeA: false, transposeB: true, m: s.outChannels, n: s.patch, k: spatial,
+         a: gradient, lda: spatial, b: unfolded, ldb: spatial, beta: 1, c: dweight.pointer, ldc: s.patch)
+    guard let dinp else { continue }
+    let dimage = dinp.pointer + b * s.inChannels * s.height * s.width
+    if s.isPointwise {
+      gemm(transposeA: true, transposeB: false, m: s.patch, n: spatial, k: s.outChannels,
+           a: weight.pointer, lda: s.patch, b: gradient, ldb: spatial, beta: 1, c: dimage, ldc: spatial)
+    } else {
+      gemm(transposeA: true, transposeB: false, m: s.patch, n: spatial, k: s.outChannels,
+           a: weight.pointer, lda: s.patch, b: gradient, ldb: spatial, beta: 0, c: dcolumns.pointer, ldc: spatial)
+      col2imAdd(dcolumns.pointer, dimage, s)
+    }
+  }
+}
+
+/// The convolution in plain nested loops: the reference the tests hold the GEMM path to.
+public func conv2dNaive(out: Tensor, inp: Tensor, weight: Tensor, bias: Tensor, shape s: Conv2dShape) {
+  let (oh, ow) = (s.outHeight, s.outWidth)
+  for b in 0..<s.batch {
+    for o in 0..<s.outChannels {
+      for y in 0..<oh {
+        for x in 0..<ow {
+          var sum = Double(bias.pointer[o])
+          for c in 0..<s.inChannels {
+            for ky in 0..<s.kernel {
+              for kx in 0..<s.kernel {
+                let iy = y * s.stride - s.padding + ky
+                let ix = x * s.stride - s.padding + kx
+                guard iy >= 0 && iy < s.height && ix >= 0 && ix < s.width else { continue }
+                let v = inp.pointer[((b * s.inChannels + c) * s.height + iy) * s.width + ix]
+                let w = weight.pointer[((o * s.inChannels + c) * s.kernel + ky) * s.kernel + kx]
+                sum += Double(v) * Double(w)
+              }
+            }
+          }
+          out.pointer[((b * s.outChannels + o) * oh + y) * ow + x] = Float(sum)
+        }
+      }
+    }
+  }
+}

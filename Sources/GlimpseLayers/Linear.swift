@@ -1,0 +1,35 @@
+import GlimpseTensor
+
+/// out[N, O] = inp[N, I] · weight[O, I]ᵀ + bias[O]. Any leading dimensions of `inp` are
+/// flattened into N, so one call projects a whole [B, T, I] sequence.
+public func linearForward(out: Tensor, inp: Tensor, weight: Tensor, bias: Tensor?) {
+  let (o, i) = (weight.shape[0], weight.shape[1])
+  let n = inp.count / i
+  precondition(inp.count == n * i && out.count == n * o, "linear: \(inp.shape) · \(weight.shape)ᵀ → \(out.shape)")
+  if let bias {
+    for row in 0..<n { (out.pointer + row * o).update(from: bias.pointer, count: o) }
+  }
+  gemm(transposeA: false, transposeB: true, m: n, n: o, k: i, a: inp.pointer, lda: i,
+       b: weight.pointer, ldb: i, beta: bias == nil ? 0 : 1, c: out.pointer, ldc: o)
+}
+
+/// dinp[N, I] += dout · weight; dweight[O, I] += doutᵀ · inp; dbias[O] += Σ_N dout.
+public func linearBackward(dinp: Tensor?, dweight: Tensor, dbias: Tensor?, dout: Tensor, inp: Tensor, weight: Tensor) {
+  let (o, i) = (weight.shape[0], weight.shape[1])
+  let n = inp.count / i
+  if let dinp {
+    gemm(transposeA: false, transposeB: false, m: n, n: i, k: o, a: dout.pointer, lda: o,
+         b: weight.pointer, ldb: i, beta: 1, c: dinp.pointer, ldc: i)
+  }
+  gemm(transposeA: true, transposeB: false, m: o, n: i, k: n, a: dout.pointer, lda: o,
+       b: inp.pointer, ldb: i, beta: 1, c: dweight.pointer, ldc: i)
+  if let dbias { addRowSums(dout.pointer, rows: n, columns: o, into: dbias.pointer) }
+}
+
+/// into[C] += Σ_r matrix[r, C].
+func addRowSums(_ matrix: UnsafePointer<Float>, rows: Int, columns: Int, into: UnsafeMutablePointer<Float>) {
+  for r in 0..<rows {
+    let row = matrix + r * columns
+    for c in 0..<columns { into[c] += row[c] }
+  }
+}
