@@ -1,0 +1,92 @@
+import GlimpseLayers
+import GlimpseTensor
+import XCTest
+
+final class RecurrentGradientTests: XCTestCase {
+  var random = SeededGenerator(seed: 77)
+  let (batch, hidden) = (3, 6)
+
+  func testRNNStep() {
+    let xProj = randomTensor([batch, hidden], &random), imageProj = randomTensor([batch, hidden], &random)
+    let hPrev = randomTensor([batch, hidden], &random), whh = randomTensor([hidden, hidden], &random, scale: 0.5)
+    let h = Tensor(zeros: [batch, hidden]), dpre = Tensor(zeros: [batch, hidden])
+    let r = randomTensor(h.shape, &random)
+    let (dx, dimage, dhPrev, dwhh) = (Tensor(zeros: xProj.shape), Tensor(zeros: imageProj.shape), Tensor(zeros: hPrev.shape), Tensor(zeros: whh.shape))
+    rnnStepForward(h: h, xProj: xProj, imageProj: imageProj, hPrev: hPrev, whh: whh)
+    rnnStepBackward(dxProj: dx, dimageProj: dimage, dhPrev: dhPrev, dwhh: dwhh, dh: r, h: h, hPrev: hPrev, whh: whh, dpre: dpre)
+    checkGradients("rnn step", [("xProj", xProj, dx), ("imageProj", imageProj, dimage), ("hPrev", hPrev, dhPrev), ("Whh", whh, dwhh)]) {
+      rnnStepForward(h: h, xProj: xProj, imageProj: imageProj, hPrev: hPrev, whh: whh)
+      return projection(h, r)
+    }
+  }
+
+  func testLSTMStep() {
+    let input = randomTensor([batch, 4 * hidden], &random)  // x·W_ihᵀ + biases
+    let cPrev = randomTensor([batch, hidden], &random), hPrev = randomTensor([batch, hidden], &random)
+    let whh = randomTensor([4 * hidden, hidden], &random, scale: 0.5)
+    let gates = Tensor(zeros: input.shape), c = Tensor(zeros: [batch, hidden]), tanhC = Tensor(zeros: [batch, hidden]), h = Tensor(zeros: [batch, hidden])
+    let (rh, rc) = (randomTensor(h.shape, &random), randomTensor(c.shape, &random))
+    func forward() {
+      gates.assign(input)
+      lstmStepForward(gates: gates, c: c, tanhC: tanhC, h: h, cPrev: cPrev, hPrev: hPrev, whh: whh)
+    }
+    forward()
+    let (dgates, dcPrev, dhPrev, dwhh) = (Tensor(zeros: gates.shape), Tensor(zeros: cPrev.shape), Tensor(zeros: hPrev.shape), Tensor(zeros: whh.shape))
+    // The loss reads h and c: dc = rc stands for the cell gradient arriving from step t + 1.
+    lstmStepBackward(dgates: dgates, dcPrev: dcPrev, dhPrev: dhPrev, dwhh: dwhh, dh: rh, dc: rc,
+                     gates: gates, tanhC: tanhC, cPrev: cPrev, hPrev: hPrev, whh: whh)
+    checkGradients("lstm step", [("gate input", input, dgates), ("cPrev", cPrev, dcPrev), ("hPrev", hPrev, dhPrev), ("W_hh", whh, dwhh)]) {
+      forward()
+      return projection(h, rh) + projection(c, rc)
+    }
+  }
+
+  func testSoftAttentionWithBetaGateAndPenaltyGradient() {
+    let (locations, dim, attention) = (5, 4, 3)
+    let grid = randomTensor([batch, locations, dim], &random), keys = randomTensor([batch, locations, attention], &random)
+    let hPrev = randomTensor([batch, hidden], &random)
+    let wDec = randomTensor([attention, hidden], &random), wA = randomTensor([1, attention], &random)
+    let wBeta = randomTensor([dim, hidden], &random), bBeta = randomTensor([dim], &random)
+    let z = Tensor(zeros: [batch, dim]), alpha = Tensor(zeros: [batch, locations]), pre = Tensor(zeros: keys.shape)
+    let context = Tensor(zeros: [batch, dim]), beta = Tensor(zeros: [batch, dim])
+    let workspace = AdditiveAttentionWorkspace(batch: batch, locations: locations, attention: attention)
+    let (rz, ralpha) = (randomTensor(z.shape, &random), randomTensor(alpha.shape, &random))
+    func forward() {
+      softAttentionForward(z: z, alpha: alpha, pre: pre, context: context, beta: beta, keys: keys, grid: grid, hPrev: hPrev,
+                           wDec: wDec, wA: wA, wBeta: wBeta, bBeta: bBeta, workspace: workspace)
+    }
+    forward()
+    for b in 0..<batch { XCTAssertEqual(alpha.slice(b).values.reduce(0, +), 1, accuracy: 1e-5, "α sums to 1") }
+    let grads = [keys, grid, hPrev, wDec, wA, wBeta, bBeta].map { Tensor(zeros: $0.shape) }
+    softAttentionBackward(dkeys: grads[0], dgrid: grads[1], dhPrev: grads[2], dwDec: grads[3], dwA: grads[4], dwBeta: grads[5], dbBeta: grads[6],
+                          dz: rz, dalpha: ralpha, alpha: alpha, pre: pre, context: context, beta: beta, grid: grid, hPrev: hPrev,
+                          wDec: wDec, wA: wA, wBeta: wBeta, workspace: workspace,
+                          dcontext: Tensor(zeros: [batch, dim]), dbetaPre: Tensor(zeros: [batch, dim]))
+    let names = ["keys", "grid", "hPrev", "W_dec", "w_a", "W_beta", "b_beta"]
+    let tensors = [keys, grid, hPrev, wDec, wA, wBeta, bBeta]
+    checkGradients("soft attention", (0..<7).map { (names[$0], tensors[$0], grads[$0]) }) {
+      forward()
+      return projection(z, rz) + projection(alpha, ralpha)
+    }
+  }
+
+  func testStackedAttentionHop() {
+    let (locations, dim, attention) = (5, 4, 3)
+    let grid = randomTensor([batch, locations, dim], &random), keys = randomTensor([batch, locations, attention], &random)
+    let u = randomTensor([batch, dim], &random), wU = randomTensor([attention, dim], &random), wP = randomTensor([1, attention], &random)
+    let uNext = Tensor(zeros: [batch, dim]), p = Tensor(zeros: [batch, locations]), pre = Tensor(zeros: keys.shape), context = Tensor(zeros: [batch, dim])
+    let workspace = AdditiveAttentionWorkspace(batch: batch, locations: locations, attention: attention)
+    let r = randomTensor(uNext.shape, &random)
+    func forward() {
+      stackedAttentionHopForward(uNext: uNext, p: p, pre: pre, context: context, keys: keys, grid: grid, u: u, wU: wU, wP: wP, workspace: workspace)
+    }
+    forward()
+    let grads = [keys, grid, u, wU, wP].map { Tensor(zeros: $0.shape) }
+    stackedAttentionHopBackward(dkeys: grads[0], dgrid: grads[1], du: grads[2], dwU: grads[3], dwP: grads[4], duNext: r,
+                                p: p, pre: pre, grid: grid, u: u, wU: wU, wP: wP, workspace: workspace)
+    checkGradients("SAN hop", zip(["keys", "grid", "u", "W_U", "w_p"], zip([keys, grid, u, wU, wP], grads)).map { ($0, $1.0, $1.1) }) {
+      forward()
+      return projection(uNext, r)
+    }
+  }
+}
