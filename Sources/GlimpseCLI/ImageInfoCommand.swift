@@ -1,4 +1,5 @@
 import ArgumentParser
+import GlimpseIO
 import GlimpseImage
 
 struct ImageInfoCommand: ParsableCommand {
@@ -51,7 +52,7 @@ extension ImageInfo {
 
   func jsonLine(file: String) -> String {
     var fields = [
-      "\"file\":\(jsonString(file))", "\"format\":\"\(format.rawValue)\"", "\"width\":\(width)",
+      "\"file\":\(jsonQuoted(file))", "\"format\":\"\(format.rawValue)\"", "\"width\":\(width)",
       "\"height\":\(height)", "\"channels\":\(channels)", "\"bit_depth\":\(bitDepth)",
       "\"color_type\":\"\(colorType)\"", "\"interlaced\":\(interlaced)",
     ]
@@ -60,31 +61,5 @@ extension ImageInfo {
       fields.append("\"orientation\":\(orientation)")
     }
     return "{" + fields.joined(separator: ",") + "}"
-  }
-}
-
-func jsonString(_ text: String) -> String {
-  var out = "\""
-  for scalar in text.unicodeScalars {
-    switch scalar {
-    case "\"": out += "\\\""
-    case "\\": out += "\\\\"
-    case "\n": out += "\\n"
-    case "\t": out += "\\t"
-    case "\r": out += "\\r"
-    default:
-      if scalar.value < 0x20 {
-        out += "\\u" + String(scalar.value, radix: 16).leftPadded(to: 4)
-      } else {
-        out.unicodeScalars.append(scalar)
-      }
-    }
-  }
-  return out + "\""
-}
-
-extension String {
-  func leftPadded(to length: Int) -> String {
-    count >= length ? self : String(repeating: "0", count: length - count) + self
   }
 }

@@ -1,8 +1,9 @@
 import GlimpseBench
+import GlimpseIO
 
 func measurementsJSON(_ results: [Measurement]) -> String {
   let rows = results.map {
-    "{\"name\":\(jsonString($0.name)),\"unit\":\(jsonString($0.unit)),\"median\":\($0.median),\"min\":\($0.min),\"max\":\($0.max)}"
+    "{\"name\":\(jsonQuoted($0.name)),\"unit\":\(jsonQuoted($0.unit)),\"median\":\($0.median),\"min\":\($0.min),\"max\":\($0.max)}"
   }
   return "[" + rows.joined(separator: ",") + "]"
 }
