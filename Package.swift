@@ -21,6 +21,7 @@ let package = Package(
     .target(name: "GlimpseImage", dependencies: ["CPNG", "CJPEG", "GlimpseIO"]),
     .target(name: "GlimpseTensor", dependencies: ["CBLAS", "GlimpseIO"]),
     .target(name: "GlimpseLayers", dependencies: ["GlimpseTensor"]),
+    .target(name: "GlimpseModels", dependencies: ["GlimpseLayers", "GlimpseTensor"]),
     .target(name: "GlimpseBench", dependencies: ["GlimpseImage", "GlimpseIO"]),
     .executableTarget(
       name: "GlimpseCLI",
@@ -31,7 +32,9 @@ let package = Package(
     ),
     .testTarget(name: "GlimpseImageTests", dependencies: ["GlimpseImage"], exclude: ["Fixtures"]),
     .testTarget(name: "GlimpseCLITests", dependencies: ["GlimpseCLI"]),
-    .testTarget(name: "GlimpseTensorTests", dependencies: ["GlimpseTensor"]),
-    .testTarget(name: "GlimpseLayersTests", dependencies: ["GlimpseLayers"]),
+    .testTarget(name: "GlimpseTensorTests", dependencies: ["GlimpseTensor"], exclude: ["Fixtures"]),
+    .target(name: "GlimpseTestSupport", dependencies: ["GlimpseTensor"], path: "Tests/GlimpseTestSupport"),
+    .testTarget(name: "GlimpseLayersTests", dependencies: ["GlimpseLayers", "GlimpseTestSupport"]),
+    .testTarget(name: "GlimpseModelsTests", dependencies: ["GlimpseModels", "GlimpseTestSupport"], exclude: ["Fixtures"]),
   ]
 )

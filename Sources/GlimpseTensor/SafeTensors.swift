@@ -16,6 +16,12 @@ public struct SafeTensorsContents {
   /// Each tensor's stored element type, by name.
   public var dtypes: [String: SafeTensorsDType]
 
+  public init(tensors: [(name: String, tensor: Tensor)], metadata: [(String, String)] = [], dtypes: [String: SafeTensorsDType] = [:]) {
+    self.tensors = tensors
+    self.metadata = metadata
+    self.dtypes = dtypes
+  }
+
   public func tensor(_ name: String) -> Tensor? { tensors.first { $0.name == name }?.tensor }
 }
 

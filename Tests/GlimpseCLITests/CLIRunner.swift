@@ -48,3 +48,26 @@ func sharedFolder() throws -> String {
   }
   return path
 }
+
+/// Runs `glimpse` with its output discarded and returns its exit status and its own peak
+/// resident memory in KiB (from wait4, so no other child of the test process is counted).
+func peakMemoryOfGlimpse(_ arguments: [String]) throws -> (status: Int32, peakKiB: Int) {
+  guard FileManager.default.isExecutableFile(atPath: glimpseBinary) else {
+    throw XCTSkip("glimpse binary not found at \(glimpseBinary)")
+  }
+  var actions = posix_spawn_file_actions_t()
+  posix_spawn_file_actions_init(&actions)
+  defer { posix_spawn_file_actions_destroy(&actions) }
+  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+  posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+  let argv = ([glimpseBinary] + arguments).map { strdup($0) } + [nil]
+  defer { argv.forEach { free($0) } }
+  var pid: pid_t = 0
+  guard posix_spawn(&pid, glimpseBinary, &actions, nil, argv, environ) == 0 else {
+    throw XCTSkip("could not start glimpse")
+  }
+  var status: Int32 = 0
+  var usage = rusage()
+  wait4(pid, &status, 0, &usage)
+  return ((status >> 8) & 0xFF, usage.ru_maxrss)
+}

@@ -1,5 +1,6 @@
 import GlimpseLayers
 import GlimpseTensor
+import GlimpseTestSupport
 import XCTest
 
 final class OptimizerTests: XCTestCase {

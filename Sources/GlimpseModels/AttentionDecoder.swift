@@ -1,0 +1,118 @@
+import GlimpseLayers
+import GlimpseTensor
+
+/// The spec's `attention` decoder (Show, Attend and Tell): at each step soft attention over
+/// the grid with the previous hidden state, the β-gated context z_t joins the word embedding
+/// as the LSTM input [x_t; z_t]. Training adds the doubly stochastic penalty
+/// λ/B · Σ_b Σ_i (1 − Σ_t α_bti)², λ = 1, the sum over t running over steps with a real target.
+public final class AttentionDecoder: CaptionDecoder {
+  public static let penaltyWeight: Float = 1
+  let core: LSTMDecoderCore
+  let attEnc, attEncBias, attDec, attW, betaW, betaBias: Parameter
+  public var vocabularySize: Int { core.vocabularySize }
+  public let parameters: [Parameter]
+
+  var keys = Tensor(zeros: [0]), dkeys = Tensor(zeros: [0])                        // [B, L, A]
+  var z = Tensor(zeros: [0]), alpha = Tensor(zeros: [0]), pre = Tensor(zeros: [0])    // per step: [S, B, D], [S, B, L], [S, B, L, A]
+  var context = Tensor(zeros: [0]), beta = Tensor(zeros: [0])                         // [S, B, D]
+  var dz = Tensor(zeros: [0]), dalpha = Tensor(zeros: [0]), dcontext = Tensor(zeros: [0]), dbetaPre = Tensor(zeros: [0])
+  var workspace = AdditiveAttentionWorkspace(batch: 0, locations: 0, attention: 0)
+  var savedGrid = Tensor(zeros: [0])
+  var penaltyActive = false
+
+  public init(vocabularySize: Int) {
+    let (e, h, d, a) = (GlimpseSmall.embedding, GlimpseSmall.hidden, CNNEncoder.features, GlimpseSmall.attention)
+    core = LSTMDecoderCore(vocabularySize: vocabularySize, inputSize: e + d)
+    attEnc = Parameter("decoder.att_enc.weight", [a, d])
+    attEncBias = Parameter("decoder.att_enc.bias", [a])
+    attDec = Parameter("decoder.att_dec.weight", [a, h])
+    attW = Parameter("decoder.att_w.weight", [1, a])
+    betaW = Parameter("decoder.beta.weight", [d, h])
+    betaBias = Parameter("decoder.beta.bias", [d])
+    parameters = core.parameters + [attEnc, attEncBias, attDec, attW, betaW, betaBias]
+  }
+
+  public func initialize(random: inout SeededGenerator) {
+    core.initialize(random: &random)
+    for p in [attEnc, attDec, attW, betaW] { initUniformFanIn(p.value, random: &random) }
+    attEncBias.value.zero(); betaBias.value.zero()
+  }
+
+  func prepare(batch b: Int, steps s: Int) {
+    guard keys.count != b * CNNEncoder.locations * GlimpseSmall.attention || z.shape.first != s else { return }
+    let (l, d, a) = (CNNEncoder.locations, CNNEncoder.features, GlimpseSmall.attention)
+    keys = Tensor(zeros: [b, l, a]); dkeys = Tensor(zeros: [b, l, a])
+    z = Tensor(zeros: [s, b, d]); dz = Tensor(zeros: [b, d])
+    alpha = Tensor(zeros: [s, b, l]); dalpha = Tensor(zeros: [s, b, l])
+    pre = Tensor(zeros: [s, b, l, a])
+    context = Tensor(zeros: [s, b, d]); beta = Tensor(zeros: [s, b, d])
+    dcontext = Tensor(zeros: [b, d]); dbetaPre = Tensor(zeros: [b, d])
+    workspace = AdditiveAttentionWorkspace(batch: b, locations: l, attention: a)
+  }
+
+  public func forward(grid: Tensor, mean: Tensor, inputs: [Int32], batch b: Int, steps s: Int) -> Tensor {
+    prepare(batch: b, steps: s)
+    savedGrid = grid
+    penaltyActive = false
+    core.begin(mean: mean, inputs: inputs, batch: b, steps: s)
+    linearForward(out: keys, inp: grid, weight: attEnc.value, bias: attEncBias.value)  // once per sequence
+    let (e, d, h4) = (GlimpseSmall.embedding, CNNEncoder.features, 4 * GlimpseSmall.hidden)
+    for t in 0..<s {
+      softAttentionForward(z: z.slice(t), alpha: alpha.slice(t), pre: pre.slice(t), context: context.slice(t), beta: beta.slice(t),
+                           keys: keys, grid: grid, hPrev: core.hs.slice(t), wDec: attDec.value, wA: attW.value,
+                           wBeta: betaW.value, bBeta: betaBias.value, workspace: workspace)
+      // gates[t] += z_t · W_ih[:, E...]ᵀ, the context columns of the input weight.
+      gemm(transposeA: false, transposeB: true, m: b, n: h4, k: d, a: z.slice(t).pointer, lda: d,
+           b: core.weightIH.value.pointer + e, ldb: e + d, beta: 1, c: core.gates.slice(t).pointer, ldc: h4)
+      core.step(t)
+    }
+    return core.finish()
+  }
+
+  /// The penalty for the real targets [B, S]; also readies its gradient for `backward`.
+  public func auxiliaryLoss(targets: [Int32]) -> Float {
+    let (b, s, l) = (core.batch, core.steps, CNNEncoder.locations)
+    var total = 0.0
+    dalpha.zero()
+    let scale = Self.penaltyWeight / Float(b)
+    for batchIndex in 0..<b {
+      for i in 0..<l {
+        var attended: Float = 0
+        for t in 0..<s where targets[batchIndex * s + t] != 0 { attended += alpha.pointer[(t * b + batchIndex) * l + i] }
+        let gap = 1 - attended
+        total += Double(gap * gap)
+        for t in 0..<s where targets[batchIndex * s + t] != 0 {
+          dalpha.pointer[(t * b + batchIndex) * l + i] = -2 * scale * gap
+        }
+      }
+    }
+    penaltyActive = true
+    return Float(total) * scale
+  }
+
+  public func backward(dlogits: Tensor, dgrid: Tensor, dmean: Tensor) {
+    core.beginBackward(dlogits: dlogits)
+    dkeys.zero()
+    let (e, d, h4, b) = (GlimpseSmall.embedding, CNNEncoder.features, 4 * GlimpseSmall.hidden, core.batch)
+    for t in stride(from: core.steps - 1, through: 0, by: -1) {
+      core.stepBackward(t)
+      let dgatesT = core.dgates.slice(t)
+      // dz_t = dgates_t · W_ih[:, E...]; dW_ih[:, E...] += dgates_tᵀ · z_t
+      gemm(transposeA: false, transposeB: false, m: b, n: d, k: h4, a: dgatesT.pointer, lda: h4,
+           b: core.weightIH.value.pointer + e, ldb: e + d, beta: 0, c: dz.pointer, ldc: d)
+      gemm(transposeA: true, transposeB: false, m: h4, n: d, k: b, a: dgatesT.pointer, lda: h4,
+           b: z.slice(t).pointer, ldb: d, beta: 1, c: core.weightIH.gradient.pointer + e, ldc: e + d)
+      softAttentionBackward(dkeys: dkeys, dgrid: dgrid, dhPrev: core.dhs.slice(t), dwDec: attDec.gradient, dwA: attW.gradient,
+                            dwBeta: betaW.gradient, dbBeta: betaBias.gradient, dz: dz,
+                            dalpha: penaltyActive ? dalpha.slice(t) : nil, alpha: alpha.slice(t), pre: pre.slice(t),
+                            context: context.slice(t), beta: beta.slice(t), grid: savedGrid, hPrev: core.hs.slice(t),
+                            wDec: attDec.value, wA: attW.value, wBeta: betaW.value, workspace: workspace,
+                            dcontext: dcontext, dbetaPre: dbetaPre)
+    }
+    core.endBackward(dmean: dmean)
+    linearBackward(dinp: dgrid, dweight: attEnc.gradient, dbias: attEncBias.gradient, dout: dkeys, inp: savedGrid, weight: attEnc.value)
+  }
+
+  /// The attention weights of the last forward pass, time-major [S, B, L].
+  public var attentionWeights: Tensor { alpha }
+}

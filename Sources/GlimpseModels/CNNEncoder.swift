@@ -1,0 +1,117 @@
+import GlimpseLayers
+import GlimpseTensor
+
+/// The spec's `cnn-small`: images [B, 3, 64, 64] in [0, 1], normalised with mean 0.5 and std
+/// 0.25, through conv1–conv5, to the grid [B, 64, 512] and its mean v [B, 512]. Activation
+/// buffers are allocated once per batch size and reused.
+public final class CNNEncoder {
+  public static let imageSize = 64
+  public static let locations = 64
+  public static let features = 512
+  static let channels = [3, 32, 64, 128, 256, 512]
+  static let kernels = [3, 3, 3, 3, 1]
+
+  public let parameters: [Parameter]
+  var weights: [Parameter] { stride(from: 0, to: 10, by: 2).map { parameters[$0] } }
+  var biases: [Parameter] { stride(from: 1, to: 10, by: 2).map { parameters[$0] } }
+
+  public private(set) var batch = 0
+  var shapes: [Conv2dShape] = []
+  var input = Tensor(zeros: [0])
+  var convOut: [Tensor] = []     // post-ReLU output of each conv
+  var pooled: [Tensor] = []      // after max-pool, for conv1–conv3
+  var dConvOut: [Tensor] = []
+  var dPooled: [Tensor] = []
+  var columns = Tensor(zeros: [0]), dcolumns = Tensor(zeros: [0])
+  public private(set) var grid = Tensor(zeros: [0])   // [B, 64, 512]
+  public private(set) var mean = Tensor(zeros: [0])   // [B, 512]
+
+  public init() {
+    var list = [Parameter]()
+    for layer in 0..<5 {
+      let (cin, cout, k) = (Self.channels[layer], Self.channels[layer + 1], Self.kernels[layer])
+      list.append(Parameter("encoder.conv\(layer + 1).weight", [cout, cin, k, k]))
+      list.append(Parameter("encoder.conv\(layer + 1).bias", [cout]))
+    }
+    parameters = list
+  }
+
+  public func initialize(random: inout SeededGenerator) {
+    for w in weights { initHeUniform(w.value, random: &random) }
+    for b in biases { b.value.zero() }
+  }
+
+  /// Multiply-adds of one image's forward pass (conv layers only): about 137 M·2 FLOP.
+  public static var forwardMultiplyAdds: Int {
+    var sizes = [64, 32, 16, 8, 8]
+    sizes = sizes.map { $0 * $0 }
+    return (0..<5).reduce(0) { $0 + channels[$1] * channels[$1 + 1] * kernels[$1] * kernels[$1] * sizes[$1] }
+  }
+
+  func prepare(batch newBatch: Int) {
+    guard newBatch != batch else { return }
+    batch = newBatch
+    var size = Self.imageSize
+    shapes = []
+    convOut = []; pooled = []; dConvOut = []; dPooled = []
+    for layer in 0..<5 {
+      let shape = Conv2dShape(batch: batch, inChannels: Self.channels[layer], height: size, width: size,
+                              outChannels: Self.channels[layer + 1], kernel: Self.kernels[layer], padding: Self.kernels[layer] / 2)
+      shapes.append(shape)
+      convOut.append(Tensor(zeros: [batch, shape.outChannels, size, size]))
+      dConvOut.append(Tensor(zeros: [batch, shape.outChannels, size, size]))
+      if layer < 3 {
+        size /= 2
+        pooled.append(Tensor(zeros: [batch, shape.outChannels, size, size]))
+        dPooled.append(Tensor(zeros: [batch, shape.outChannels, size, size]))
+      }
+    }
+    let workspace = max(shapes.map(\.columnsCount).max()!, 1)
+    columns = Tensor(zeros: [workspace])
+    dcolumns = Tensor(zeros: [workspace])
+    input = Tensor(zeros: [batch, 3, Self.imageSize, Self.imageSize])
+    grid = Tensor(zeros: [batch, Self.locations, Self.features])
+    mean = Tensor(zeros: [batch, Self.features])
+  }
+
+  /// images [B, 3, 64, 64] in [0, 1] → `grid` [B, 64, 512] and `mean` [B, 512].
+  public func forward(images: Tensor) {
+    let b = images.count / (3 * Self.imageSize * Self.imageSize)
+    prepare(batch: b)
+    for i in 0..<images.count { input.pointer[i] = (images.pointer[i] - 0.5) / 0.25 }
+    var x = input
+    for layer in 0..<5 {
+      let s = shapes[layer]
+      conv2dForward(out: convOut[layer], inp: x, weight: weights[layer].value, bias: biases[layer].value, shape: s, columns: columns)
+      reluForward(out: convOut[layer], inp: convOut[layer])
+      x = convOut[layer]
+      if layer < 3 {
+        maxPool2Forward(out: pooled[layer], inp: x, planes: b * s.outChannels, height: s.outHeight, width: s.outWidth)
+        x = pooled[layer]
+      }
+    }
+    gridForward(grid: grid, mean: mean, featureMap: convOut[4], batch: b, channels: Self.features, locations: Self.locations)
+  }
+
+  /// Accumulates the parameters' gradients from dgrid [B, 64, 512] and/or dmean [B, 512].
+  public func backward(dgrid: Tensor?, dmean: Tensor?) {
+    for t in dConvOut + dPooled { t.zero() }
+    gridBackward(dfeatureMap: dConvOut[4], dgrid: dgrid, dmean: dmean, batch: batch, channels: Self.features, locations: Self.locations)
+    for layer in stride(from: 4, through: 0, by: -1) {
+      let s = shapes[layer]
+      let dout = dConvOut[layer]
+      // ReLU in place: the gradient passes where the output was positive.
+      let (g, y) = (dout.pointer, convOut[layer].pointer)
+      for i in 0..<dout.count where y[i] <= 0 { g[i] = 0 }
+      let inp = layer == 0 ? input : (layer <= 3 ? pooled[layer - 1] : convOut[layer - 1])
+      let dinp: Tensor? = layer == 0 ? nil : (layer <= 3 ? dPooled[layer - 1] : dConvOut[layer - 1])
+      conv2dBackward(dinp: dinp, dweight: weights[layer].gradient, dbias: biases[layer].gradient, dout: dout,
+                     inp: inp, weight: weights[layer].value, shape: s, columns: columns, dcolumns: dcolumns)
+      if layer >= 1 && layer <= 3 {
+        let p = shapes[layer - 1]
+        maxPool2Backward(dinp: dConvOut[layer - 1], dout: dPooled[layer - 1], inp: convOut[layer - 1],
+                         planes: batch * p.outChannels, height: p.outHeight, width: p.outWidth)
+      }
+    }
+  }
+}

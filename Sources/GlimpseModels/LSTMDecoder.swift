@@ -1,0 +1,28 @@
+import GlimpseTensor
+
+/// The spec's `lstm` decoder: the state starts from the image vector, the LSTM reads the
+/// word embeddings, logits = W_out·h_t + b_out.
+public final class LSTMDecoder: CaptionDecoder {
+  let core: LSTMDecoderCore
+  public var vocabularySize: Int { core.vocabularySize }
+  public let parameters: [Parameter]
+
+  public init(vocabularySize: Int) {
+    core = LSTMDecoderCore(vocabularySize: vocabularySize, inputSize: GlimpseSmall.embedding)
+    parameters = core.parameters
+  }
+
+  public func initialize(random: inout SeededGenerator) { core.initialize(random: &random) }
+
+  public func forward(grid: Tensor, mean: Tensor, inputs: [Int32], batch: Int, steps: Int) -> Tensor {
+    core.begin(mean: mean, inputs: inputs, batch: batch, steps: steps)
+    for t in 0..<steps { core.step(t) }
+    return core.finish()
+  }
+
+  public func backward(dlogits: Tensor, dgrid: Tensor, dmean: Tensor) {
+    core.beginBackward(dlogits: dlogits)
+    for t in stride(from: core.steps - 1, through: 0, by: -1) { core.stepBackward(t) }
+    core.endBackward(dmean: dmean)
+  }
+}

@@ -1,0 +1,47 @@
+import GlimpseTensor
+
+/// A trainable tensor, named exactly as its safetensors key, with its gradient beside it.
+public struct Parameter {
+  public let name: String
+  public let value: Tensor
+  public let gradient: Tensor
+
+  public init(_ name: String, _ shape: [Int]) {
+    self.name = name
+    value = Tensor(zeros: shape)
+    gradient = Tensor(zeros: shape)
+  }
+}
+
+/// Why a checkpoint's tensors do not fit a model.
+public struct CheckpointError: Error, CustomStringConvertible, Equatable, Sendable {
+  public var reason: String
+  public init(_ reason: String) { self.reason = reason }
+  public var description: String { reason }
+}
+
+extension Array where Element == Parameter {
+  public func zeroGradients() { for p in self { p.gradient.zero() } }
+
+  public var values: [Tensor] { map(\.value) }
+  public var gradients: [Tensor] { map(\.gradient) }
+
+  /// Strict loading: every parameter must be in `contents` with its exact shape, and
+  /// `contents` must hold nothing else. Nothing is changed unless everything fits.
+  public func load(_ contents: SafeTensorsContents) throws(CheckpointError) {
+    let byName = Dictionary(contents.tensors.map { ($0.name, $0.tensor) }, uniquingKeysWith: { a, _ in a })
+    for p in self {
+      guard let tensor = byName[p.name] else { throw CheckpointError("missing tensor '\(p.name)'") }
+      guard tensor.shape == p.value.shape else {
+        throw CheckpointError("tensor '\(p.name)' has shape \(tensor.shape), expected \(p.value.shape)")
+      }
+    }
+    let expected = Set(map(\.name))
+    if let extra = contents.tensors.first(where: { !expected.contains($0.name) }) {
+      throw CheckpointError("unexpected tensor '\(extra.name)'")
+    }
+    for p in self { p.value.assign(byName[p.name]!) }
+  }
+
+  public var named: [(name: String, tensor: Tensor)] { map { ($0.name, $0.value) } }
+}

@@ -1,0 +1,78 @@
+import GlimpseLayers
+import GlimpseTensor
+
+/// The spec's `rnn` decoder: h_t = tanh(Wxh·x_t + Whh·h_{t−1} + Wih·v + b), h₀ = 0;
+/// logits = Why·h_t + by.
+public final class RNNDecoder: CaptionDecoder {
+  public let vocabularySize: Int
+  public let parameters: [Parameter]
+  let embed, wxh, bxh, whh, wih, out, bout: Parameter
+  var batch = 0, steps = 0
+  var ids: [Int32] = []
+  var embedded = Tensor(zeros: [0]), xProj = Tensor(zeros: [0]), imageProj = Tensor(zeros: [0]), hidden = Tensor(zeros: [0])
+  var logitsTM = Tensor(zeros: [0]), logits = Tensor(zeros: [0])
+  var dembedded = Tensor(zeros: [0]), dxProj = Tensor(zeros: [0]), dimageProj = Tensor(zeros: [0]), dhidden = Tensor(zeros: [0])
+  var dlogitsTM = Tensor(zeros: [0]), dpre = Tensor(zeros: [0])
+  var savedMean = Tensor(zeros: [0])  // the encoder's mean the forward pass read (a view)
+
+  public init(vocabularySize v: Int) {
+    let (e, h) = (GlimpseSmall.embedding, GlimpseSmall.hidden)
+    vocabularySize = v
+    embed = Parameter("decoder.embed.weight", [v, e])
+    wxh = Parameter("decoder.wxh.weight", [h, e])
+    bxh = Parameter("decoder.wxh.bias", [h])
+    whh = Parameter("decoder.whh.weight", [h, h])
+    wih = Parameter("decoder.wih.weight", [h, CNNEncoder.features])
+    out = Parameter("decoder.out.weight", [v, h])
+    bout = Parameter("decoder.out.bias", [v])
+    parameters = [embed, wxh, bxh, whh, wih, out, bout]
+  }
+
+  public func initialize(random: inout SeededGenerator) {
+    for p in [embed, wxh, whh, wih, out] { initUniformFanIn(p.value, random: &random) }
+    bxh.value.zero(); bout.value.zero()
+  }
+
+  func prepare(batch b: Int, steps s: Int) {
+    guard b != batch || s != steps else { return }
+    (batch, steps) = (b, s)
+    let (e, h, v) = (GlimpseSmall.embedding, GlimpseSmall.hidden, vocabularySize)
+    embedded = Tensor(zeros: [s, b, e]); dembedded = Tensor(zeros: [s, b, e])
+    xProj = Tensor(zeros: [s, b, h]); dxProj = Tensor(zeros: [s, b, h])
+    imageProj = Tensor(zeros: [b, h]); dimageProj = Tensor(zeros: [b, h])
+    hidden = Tensor(zeros: [s, b, h]); dhidden = Tensor(zeros: [s, b, h])
+    logitsTM = Tensor(zeros: [s, b, v]); dlogitsTM = Tensor(zeros: [s, b, v])
+    logits = Tensor(zeros: [b, s, v])
+    dpre = Tensor(zeros: [b, h])
+  }
+
+  public func forward(grid: Tensor, mean: Tensor, inputs: [Int32], batch b: Int, steps s: Int) -> Tensor {
+    prepare(batch: b, steps: s)
+    savedMean = mean
+    ids = timeMajor(inputs, batch: b, steps: s)
+    embeddingForward(out: embedded, ids: ids, table: embed.value)
+    linearForward(out: xProj, inp: embedded, weight: wxh.value, bias: bxh.value)  // all steps at once
+    linearForward(out: imageProj, inp: mean, weight: wih.value, bias: nil)
+    for t in 0..<s {
+      rnnStepForward(h: hidden.slice(t), xProj: xProj.slice(t), imageProj: imageProj,
+                     hPrev: t == 0 ? nil : hidden.slice(t - 1), whh: whh.value)
+    }
+    linearForward(out: logitsTM, inp: hidden, weight: out.value, bias: bout.value)
+    transposeBatchTime(logitsTM.pointer, logits.pointer, outer: s, inner: b, width: vocabularySize)
+    return logits
+  }
+
+  public func backward(dlogits: Tensor, dgrid: Tensor, dmean: Tensor) {
+    for t in [dembedded, dxProj, dimageProj, dhidden] { t.zero() }
+    transposeBatchTime(dlogits.pointer, dlogitsTM.pointer, outer: batch, inner: steps, width: vocabularySize)
+    linearBackward(dinp: dhidden, dweight: out.gradient, dbias: bout.gradient, dout: dlogitsTM, inp: hidden, weight: out.value)
+    for t in stride(from: steps - 1, through: 0, by: -1) {
+      rnnStepBackward(dxProj: dxProj.slice(t), dimageProj: dimageProj, dhPrev: t == 0 ? nil : dhidden.slice(t - 1),
+                      dwhh: whh.gradient, dh: dhidden.slice(t), h: hidden.slice(t),
+                      hPrev: t == 0 ? nil : hidden.slice(t - 1), whh: whh.value, dpre: dpre)
+    }
+    linearBackward(dinp: dembedded, dweight: wxh.gradient, dbias: bxh.gradient, dout: dxProj, inp: embedded, weight: wxh.value)
+    embeddingBackward(dtable: embed.gradient, dout: dembedded, ids: ids)
+    linearBackward(dinp: dmean, dweight: wih.gradient, dbias: nil, dout: dimageProj, inp: savedMean, weight: wih.value)
+  }
+}

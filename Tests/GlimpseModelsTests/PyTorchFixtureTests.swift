@@ -1,0 +1,114 @@
+import GlimpseLayers
+import GlimpseModels
+import GlimpseTensor
+import XCTest
+
+let modelFixtures: String = {
+  var parts = #filePath.split(separator: "/", omittingEmptySubsequences: false)
+  parts.removeLast()
+  return parts.joined(separator: "/") + "/Fixtures"
+}()
+
+/// Fills every parameter, in order of name, from one SeededGenerator: the same float32 values
+/// as fill_fixture_weights in scripts/glimpse_reference.py (bounds are powers of two near
+/// 1/√fan_in, so every value is exact in both languages).
+func fillFixtureWeights(_ parameters: [Parameter], seed: UInt64) -> SeededGenerator {
+  var random = SeededGenerator(seed: seed)
+  for p in parameters.sorted(by: { $0.name < $1.name }) {
+    let fanIn = p.value.shape.dropFirst().reduce(1, *)
+    var bound: Float = 1
+    while bound * bound * Float(fanIn) > 1 { bound /= 2 }
+    for i in 0..<p.value.count { p.value.pointer[i] = random.nextSymmetric(bound) }
+  }
+  return random
+}
+
+/// Matches PyTorch's float64 results within 1e-4 relative, 1e-5 absolute, printing the worst
+/// relative error of each tensor family.
+final class PyTorchFixtureTests: XCTestCase {
+  func compare(_ name: String, _ ours: Tensor, _ reference: Tensor, stride: Int = 1, worst: inout Double, line: UInt = #line) {
+    XCTAssertEqual((ours.count + stride - 1) / stride, reference.count, "\(name): element count", line: line)
+    var failures = 0
+    for (k, i) in Swift.stride(from: 0, to: ours.count, by: stride).enumerated() where k < reference.count {
+      let (a, b) = (Double(ours.pointer[i]), Double(reference.pointer[k]))
+      worst = max(worst, abs(a - b) / max(abs(b), 1e-1))
+      if abs(a - b) > 1e-4 * abs(b) + 1e-5 {
+        failures += 1
+        if failures <= 3 { XCTFail("\(name)[\(i)]: glimpse \(a), PyTorch \(b)", line: line) }
+      }
+    }
+  }
+
+  func strides(_ contents: SafeTensorsContents) -> [String: Int] {
+    Dictionary(uniqueKeysWithValues: contents.metadata.compactMap { key, value in
+      key.hasPrefix("stride.") ? (String(key.dropFirst(7)), Int(value)!) : nil
+    })
+  }
+
+  func testEncoderMatchesPyTorch() throws {
+    let fixture = try readSafeTensors(path: modelFixtures + "/encoder_b2.safetensors")
+    let encoder = CNNEncoder()
+    var random = fillFixtureWeights(encoder.parameters, seed: 1001)
+    let images = Tensor(zeros: [2, 3, 64, 64])
+    for i in 0..<images.count { images.pointer[i] = random.nextUnit() }
+    let rGrid = Tensor(zeros: [2, 64, 512]), rMean = Tensor(zeros: [2, 512])
+    for t in [rGrid, rMean] { for i in 0..<t.count { t.pointer[i] = random.nextSymmetric(1) } }
+    encoder.forward(images: images)
+    var worst = 0.0
+    compare("grid", encoder.grid, fixture.tensor("output.grid")!, worst: &worst)
+    compare("mean", encoder.mean, fixture.tensor("output.mean")!, worst: &worst)
+    print("pytorch fixture encoder outputs: worst relative error \(worst)")
+    encoder.parameters.zeroGradients()
+    encoder.backward(dgrid: rGrid, dmean: rMean)
+    worst = 0
+    let stride = strides(fixture)
+    for p in encoder.parameters {
+      guard let reference = fixture.tensor("grad." + p.name), let step = stride[p.name] else {
+        XCTFail("the fixture has no gradient for \(p.name)")
+        continue
+      }
+      compare("grad." + p.name, p.gradient, reference, stride: step, worst: &worst)
+    }
+    print("pytorch fixture encoder gradients: worst relative error \(worst)")
+  }
+
+  func checkDecoder(_ kind: String, _ decoder: CaptionDecoder) throws {
+    let fixture = try readSafeTensors(path: modelFixtures + "/decoder_\(kind).safetensors")
+    let encoder = CNNEncoder()
+    let parameters = encoder.parameters + decoder.parameters
+    var random = fillFixtureWeights(parameters, seed: 2002)
+    let images = Tensor(zeros: [2, 3, 64, 64])
+    for i in 0..<images.count { images.pointer[i] = random.nextUnit() }
+    let tokens: [[Int32]] = [[1, 5, 9, 6, 7, 2], [1, 8, 4, 2, 0, 0]]
+    let inputs = tokens.flatMap { $0.dropLast() }, targets = tokens.flatMap { $0.dropFirst() }
+    encoder.forward(images: images)
+    let logits = decoder.forward(grid: encoder.grid, mean: encoder.mean, inputs: inputs, batch: 2, steps: 5)
+    let probs = Tensor(zeros: logits.shape), dlogits = Tensor(zeros: logits.shape)
+    let loss = maskedCrossEntropyForward(probs: probs, logits: logits, targets: targets, batch: 2)
+      + decoder.auxiliaryLoss(targets: targets)
+    var worst = 0.0
+    compare("logits", logits, fixture.tensor("output.logits")!, worst: &worst)
+    XCTAssertEqual(loss, fixture.tensor("output.loss")!.pointer[0], accuracy: 1e-4 * abs(loss))
+    print("pytorch fixture \(kind) logits: worst relative error \(worst); loss \(loss) vs \(fixture.tensor("output.loss")!.pointer[0])")
+    parameters.zeroGradients()
+    maskedCrossEntropyBackward(dlogits: dlogits, probs: probs, targets: targets, batch: 2)
+    let (dgrid, dmean) = (Tensor(zeros: encoder.grid.shape), Tensor(zeros: encoder.mean.shape))
+    decoder.backward(dlogits: dlogits, dgrid: dgrid, dmean: dmean)
+    encoder.backward(dgrid: dgrid, dmean: dmean)
+    worst = 0
+    let stride = strides(fixture)
+    XCTAssertEqual(Set(stride.keys), Set(parameters.map(\.name)), "the fixture has a gradient for every parameter")
+    for p in parameters {
+      guard let reference = fixture.tensor("grad." + p.name), let step = stride[p.name] else {
+        XCTFail("the fixture has no gradient for \(p.name)")
+        continue
+      }
+      compare("grad." + p.name, p.gradient, reference, stride: step, worst: &worst)
+    }
+    print("pytorch fixture \(kind) gradients (encoder included): worst relative error \(worst)")
+  }
+
+  func testRNNDecoderMatchesPyTorch() throws { try checkDecoder("rnn", RNNDecoder(vocabularySize: 12)) }
+  func testLSTMDecoderMatchesPyTorch() throws { try checkDecoder("lstm", LSTMDecoder(vocabularySize: 12)) }
+  func testAttentionDecoderMatchesPyTorch() throws { try checkDecoder("attention", AttentionDecoder(vocabularySize: 12)) }
+}
