@@ -59,12 +59,12 @@ public final class AttentionDecoder: CaptionDecoder {
     let (e, d, h4) = (GlimpseSmall.embedding, CNNEncoder.features, 4 * GlimpseSmall.hidden)
     for t in 0..<s {
       softAttentionForward(z: z.slice(t), alpha: alpha.slice(t), pre: pre.slice(t), context: context.slice(t), beta: beta.slice(t),
-                           keys: keys, grid: grid, hPrev: core.hs.slice(t), wDec: attDec.value, wA: attW.value,
+                           keys: keys, grid: grid, hPrev: core.sequence.hs.slice(t), wDec: attDec.value, wA: attW.value,
                            wBeta: betaW.value, bBeta: betaBias.value, workspace: workspace)
       // gates[t] += z_t · W_ih[:, E...]ᵀ, the context columns of the input weight.
       gemm(transposeA: false, transposeB: true, m: b, n: h4, k: d, a: z.slice(t).pointer, lda: d,
-           b: core.weightIH.value.pointer + e, ldb: e + d, beta: 1, c: core.gates.slice(t).pointer, ldc: h4)
-      core.step(t)
+           b: core.sequence.weightIH.value.pointer + e, ldb: e + d, beta: 1, c: core.sequence.gates.slice(t).pointer, ldc: h4)
+      core.sequence.step(t)
     }
     return core.finish()
   }
@@ -95,17 +95,17 @@ public final class AttentionDecoder: CaptionDecoder {
     dkeys.zero()
     let (e, d, h4, b) = (GlimpseSmall.embedding, CNNEncoder.features, 4 * GlimpseSmall.hidden, core.batch)
     for t in stride(from: core.steps - 1, through: 0, by: -1) {
-      core.stepBackward(t)
-      let dgatesT = core.dgates.slice(t)
+      core.sequence.stepBackward(t)
+      let dgatesT = core.sequence.dgates.slice(t)
       // dz_t = dgates_t · W_ih[:, E...]; dW_ih[:, E...] += dgates_tᵀ · z_t
       gemm(transposeA: false, transposeB: false, m: b, n: d, k: h4, a: dgatesT.pointer, lda: h4,
-           b: core.weightIH.value.pointer + e, ldb: e + d, beta: 0, c: dz.pointer, ldc: d)
+           b: core.sequence.weightIH.value.pointer + e, ldb: e + d, beta: 0, c: dz.pointer, ldc: d)
       gemm(transposeA: true, transposeB: false, m: h4, n: d, k: b, a: dgatesT.pointer, lda: h4,
-           b: z.slice(t).pointer, ldb: d, beta: 1, c: core.weightIH.gradient.pointer + e, ldc: e + d)
-      softAttentionBackward(dkeys: dkeys, dgrid: dgrid, dhPrev: core.dhs.slice(t), dwDec: attDec.gradient, dwA: attW.gradient,
+           b: z.slice(t).pointer, ldb: d, beta: 1, c: core.sequence.weightIH.gradient.pointer + e, ldc: e + d)
+      softAttentionBackward(dkeys: dkeys, dgrid: dgrid, dhPrev: core.sequence.dhs.slice(t), dwDec: attDec.gradient, dwA: attW.gradient,
                             dwBeta: betaW.gradient, dbBeta: betaBias.gradient, dz: dz,
                             dalpha: penaltyActive ? dalpha.slice(t) : nil, alpha: alpha.slice(t), pre: pre.slice(t),
-                            context: context.slice(t), beta: beta.slice(t), grid: savedGrid, hPrev: core.hs.slice(t),
+                            context: context.slice(t), beta: beta.slice(t), grid: savedGrid, hPrev: core.sequence.hs.slice(t),
                             wDec: attDec.value, wA: attW.value, wBeta: betaW.value, workspace: workspace,
                             dcontext: dcontext, dbetaPre: dbetaPre)
     }

@@ -16,13 +16,13 @@ public final class LSTMDecoder: CaptionDecoder {
 
   public func forward(grid: Tensor, mean: Tensor, inputs: [Int32], batch: Int, steps: Int) -> Tensor {
     core.begin(mean: mean, inputs: inputs, batch: batch, steps: steps)
-    for t in 0..<steps { core.step(t) }
+    for t in 0..<steps { core.sequence.step(t) }
     return core.finish()
   }
 
   public func backward(dlogits: Tensor, dgrid: Tensor, dmean: Tensor) {
     core.beginBackward(dlogits: dlogits)
-    for t in stride(from: core.steps - 1, through: 0, by: -1) { core.stepBackward(t) }
+    for t in stride(from: core.steps - 1, through: 0, by: -1) { core.sequence.stepBackward(t) }
     core.endBackward(dmean: dmean)
   }
 }

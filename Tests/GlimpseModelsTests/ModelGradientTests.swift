@@ -12,7 +12,10 @@ final class ModelGradientTests: XCTestCase {
 
   /// Every parameter of a decoder and its inputs (grid, mean), through a whole teacher-forced
   /// sequence: loss = Σ logits·R over real targets (+ the attention penalty, recomputed here in
-  /// double), checked along random directions (see checkDirectionalGradients).
+  /// double), checked along random directions of length 0.1 (see checkDirectionalGradients).
+  /// Threshold 5e-2: float32 rounding through a whole decoder puts the attention decoder's
+  /// smallest gradients at 1–2.5e-2 for some directions (measured over four seeds), while a
+  /// wrong gradient is off by order 1. Exactness is PyTorchFixtureTests' job (1e-4 vs float64).
   func checkDecoder(_ decoder: CaptionDecoder, name: String, penalty: Bool = false) {
     var random = SeededGenerator(seed: 11)
     decoder.initialize(random: &random)
@@ -48,7 +51,7 @@ final class ModelGradientTests: XCTestCase {
     decoder.backward(dlogits: r, dgrid: dgrid, dmean: dmean)
     var checks = [("grid", grid, dgrid), ("mean", mean, dmean)]
     checks += decoder.parameters.map { ($0.name, $0.value, $0.gradient) }
-    checkDirectionalGradients(name, checks, loss: loss)
+    checkDirectionalGradients(name, checks, epsilon: 0.1, threshold: 5e-2, loss: loss)
   }
 
   func testRNNDecoder() { checkDecoder(RNNDecoder(vocabularySize: vocabulary), name: "rnn decoder") }

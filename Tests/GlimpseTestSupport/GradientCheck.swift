@@ -50,10 +50,12 @@ public func projection(_ out: Tensor, _ weights: Tensor) -> Double {
   return sum
 }
 
-/// Directional central differences, for whole models in float32: each tensor is moved along
-/// a random ±1 direction d, and (L(θ + εd) − L(θ − εd)) / 2ε is compared with Σ g·d. Summing
-/// over every element lifts the signal far above float32 rounding, where single elements with
-/// tiny gradients would drown in it. Error: |numeric − analytic| / max(|numeric|, |analytic|, 1e-6).
+/// Directional central differences, for whole models in float32: each tensor is moved along a
+/// random unit direction u (±1/√n in every element), and (L(θ + εu) − L(θ − εu)) / 2ε is
+/// compared with Σ g·u. Summing over every element lifts the signal far above float32 rounding,
+/// where single elements with tiny gradients would drown in it; a step of fixed length ε keeps
+/// the truncation error alike for a bias and for a million-element matrix.
+/// Error: |numeric − analytic| / max(|numeric|, |analytic|, 1e-6).
 public func checkDirectionalGradients(
   _ op: String, _ checks: [(String, Tensor, Tensor)], epsilon: Float = 1e-3, threshold: Float = 1e-2,
   file: StaticString = #filePath, line: UInt = #line, loss: () -> Double
@@ -63,7 +65,8 @@ public func checkDirectionalGradients(
   var report = [String]()
   for (name, tensor, gradient) in checks {
     let saved = tensor.copy()
-    let direction = (0..<tensor.count).map { _ in random.next() & 1 == 0 ? Float(-1) : 1 }
+    let unit = 1 / Float(tensor.count).squareRoot()
+    let direction = (0..<tensor.count).map { _ in random.next() & 1 == 0 ? -unit : unit }
     var analytic = 0.0
     for i in 0..<tensor.count { analytic += Double(gradient.pointer[i]) * Double(direction[i]) }
     for i in 0..<tensor.count { tensor.pointer[i] = saved.pointer[i] + epsilon * direction[i] }

@@ -1,0 +1,99 @@
+import GlimpseLayers
+import GlimpseTensor
+
+/// An embedding and an LSTM run over a whole token sequence, with backpropagation through
+/// time: the part the caption decoders and the question encoder share. The caller sets the
+/// initial state hs[0], cs[0] and may add to each step's gates before running it (attention
+/// adds z_t's columns). Parameters are named `PREFIX.embed.weight`, `PREFIX.lstm.weight_ih`, ….
+final class LSTMSequence {
+  let embed, weightIH, weightHH, biasIH, biasHH: Parameter
+  private(set) var batch = 0, steps = 0
+  var ids: [Int32] = []
+  var embedded = Tensor(zeros: [0]), gates = Tensor(zeros: [0])                    // [S, B, E], [S, B, 4H]
+  var hs = Tensor(zeros: [0]), cs = Tensor(zeros: [0]), tanhCs = Tensor(zeros: [0])  // [S+1, B, H]; index 0 is the initial state
+  var dembedded = Tensor(zeros: [0]), dgates = Tensor(zeros: [0]), dhs = Tensor(zeros: [0]), dcs = Tensor(zeros: [0])
+
+  var parameters: [Parameter] { [embed, weightIH, weightHH, biasIH, biasHH] }
+  var inputSize: Int { weightIH.value.shape[1] }
+
+  init(prefix: String, vocabularySize v: Int, inputSize: Int) {
+    let (e, h) = (GlimpseSmall.embedding, GlimpseSmall.hidden)
+    embed = Parameter("\(prefix).embed.weight", [v, e])
+    weightIH = Parameter("\(prefix).lstm.weight_ih", [4 * h, inputSize])
+    weightHH = Parameter("\(prefix).lstm.weight_hh", [4 * h, h])
+    biasIH = Parameter("\(prefix).lstm.bias_ih", [4 * h])
+    biasHH = Parameter("\(prefix).lstm.bias_hh", [4 * h])
+  }
+
+  func initialize(random: inout SeededGenerator) {
+    for p in [embed, weightIH, weightHH] { initUniformFanIn(p.value, random: &random) }
+    biasIH.value.zero(); biasHH.value.zero()
+    // The forget gate's bias of 1 lives in bias_ih (rows H..<2H), as the spec says.
+    let h = GlimpseSmall.hidden
+    (biasIH.value.pointer + h).update(repeating: 1, count: h)
+  }
+
+  func prepare(batch b: Int, steps s: Int) {
+    guard b != batch || s != steps else { return }
+    (batch, steps) = (b, s)
+    let (e, h) = (GlimpseSmall.embedding, GlimpseSmall.hidden)
+    embedded = Tensor(zeros: [s, b, e]); dembedded = Tensor(zeros: [s, b, e])
+    gates = Tensor(zeros: [s, b, 4 * h]); dgates = Tensor(zeros: [s, b, 4 * h])
+    hs = Tensor(zeros: [s + 1, b, h]); cs = Tensor(zeros: [s + 1, b, h]); tanhCs = Tensor(zeros: [s + 1, b, h])
+    dhs = Tensor(zeros: [s + 1, b, h]); dcs = Tensor(zeros: [s + 1, b, h])
+  }
+
+  /// Embeds tokens [B, S] and fills `gates` with x_t·W_ihᵀ (the embedding columns of W_ih,
+  /// all steps in one GEMM) + b_ih + b_hh. hs[0] and cs[0] are the caller's to set.
+  func begin(inputs: [Int32], batch b: Int, steps s: Int) {
+    prepare(batch: b, steps: s)
+    ids = timeMajor(inputs, batch: b, steps: s)
+    embeddingForward(out: embedded, ids: ids, table: embed.value)
+    let (e, h4) = (GlimpseSmall.embedding, 4 * GlimpseSmall.hidden)
+    for row in 0..<(s * b) {
+      let target = gates.pointer + row * h4
+      for k in 0..<h4 { target[k] = biasIH.value.pointer[k] + biasHH.value.pointer[k] }
+    }
+    gemm(transposeA: false, transposeB: true, m: s * b, n: h4, k: e, a: embedded.pointer, lda: e,
+         b: weightIH.value.pointer, ldb: inputSize, beta: 1, c: gates.pointer, ldc: h4)
+  }
+
+  /// LSTM step t on `gates[t]` (whose input part is complete), from state t to t + 1.
+  func step(_ t: Int) {
+    lstmStepForward(gates: gates.slice(t), c: cs.slice(t + 1), tanhC: tanhCs.slice(t + 1), h: hs.slice(t + 1),
+                    cPrev: cs.slice(t), hPrev: hs.slice(t), whh: weightHH.value)
+  }
+
+  /// Clears the gradient buffers; the caller then adds its gradients into dhs (and dcs).
+  func beginBackward() { for t in [dembedded, dgates, dhs, dcs] { t.zero() } }
+
+  /// Step t backward: dgates[t], and into dhs[t], dcs[t], dW_hh.
+  func stepBackward(_ t: Int) {
+    lstmStepBackward(dgates: dgates.slice(t), dcPrev: dcs.slice(t), dhPrev: dhs.slice(t), dwhh: weightHH.gradient,
+                     dh: dhs.slice(t + 1), dc: dcs.slice(t + 1), gates: gates.slice(t), tanhC: tanhCs.slice(t + 1),
+                     cPrev: cs.slice(t), hPrev: hs.slice(t), whh: weightHH.value)
+  }
+
+  /// After every step's backward: the embedding columns of W_ih, both biases and the embedding.
+  /// dhs[0] and dcs[0] then hold the initial state's gradient.
+  func endBackward() {
+    let (e, h4) = (GlimpseSmall.embedding, 4 * GlimpseSmall.hidden)
+    let rows = steps * batch
+    gemm(transposeA: true, transposeB: false, m: h4, n: e, k: rows, a: dgates.pointer, lda: h4,
+         b: embedded.pointer, ldb: e, beta: 1, c: weightIH.gradient.pointer, ldc: inputSize)
+    gemm(transposeA: false, transposeB: false, m: rows, n: e, k: h4, a: dgates.pointer, lda: h4,
+         b: weightIH.value.pointer, ldb: inputSize, beta: 1, c: dembedded.pointer, ldc: e)
+    addRows(dgates, rows: rows, into: biasIH.gradient)
+    addRows(dgates, rows: rows, into: biasHH.gradient)
+    embeddingBackward(dtable: embed.gradient, dout: dembedded, ids: ids)
+  }
+}
+
+/// into[C] += Σ_r matrix[r, C].
+func addRows(_ matrix: Tensor, rows: Int, into: Tensor) {
+  let columns = into.count
+  for r in 0..<rows {
+    let row = matrix.pointer + r * columns
+    for c in 0..<columns { into.pointer[c] += row[c] }
+  }
+}
