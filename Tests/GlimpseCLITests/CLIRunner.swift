@@ -20,14 +20,21 @@ struct CLIResult {
   var stderrLines: [String] { stderr.split(separator: "\n").map(String.init) }
 }
 
-/// Runs `glimpse` with `arguments` and no standard input, collecting both outputs.
-func runGlimpse(_ arguments: [String]) throws -> CLIResult {
+/// Runs `glimpse` with `arguments` and no standard input, collecting both outputs. With
+/// `addressSpaceKiB` it runs under that address-space limit (ulimit -v): nothing larger can
+/// even be reserved, let alone touched.
+func runGlimpse(_ arguments: [String], addressSpaceKiB: Int? = nil) throws -> CLIResult {
   guard FileManager.default.isExecutableFile(atPath: glimpseBinary) else {
     throw XCTSkip("glimpse binary not found at \(glimpseBinary)")
   }
   let process = Process()
-  process.executableURL = URL(fileURLWithPath: glimpseBinary)
-  process.arguments = arguments
+  if let addressSpaceKiB {
+    process.executableURL = URL(fileURLWithPath: "/bin/sh")
+    process.arguments = ["-c", "ulimit -v \(addressSpaceKiB) && exec \"$0\" \"$@\"", glimpseBinary] + arguments
+  } else {
+    process.executableURL = URL(fileURLWithPath: glimpseBinary)
+    process.arguments = arguments
+  }
   let out = Pipe(), err = Pipe()
   process.standardOutput = out
   process.standardError = err
@@ -49,25 +56,3 @@ func sharedFolder() throws -> String {
   return path
 }
 
-/// Runs `glimpse` with its output discarded and returns its exit status and its own peak
-/// resident memory in KiB (from wait4, so no other child of the test process is counted).
-func peakMemoryOfGlimpse(_ arguments: [String]) throws -> (status: Int32, peakKiB: Int) {
-  guard FileManager.default.isExecutableFile(atPath: glimpseBinary) else {
-    throw XCTSkip("glimpse binary not found at \(glimpseBinary)")
-  }
-  var actions = posix_spawn_file_actions_t()
-  posix_spawn_file_actions_init(&actions)
-  defer { posix_spawn_file_actions_destroy(&actions) }
-  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-  posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
-  let argv = ([glimpseBinary] + arguments).map { strdup($0) } + [nil]
-  defer { argv.forEach { free($0) } }
-  var pid: pid_t = 0
-  guard posix_spawn(&pid, glimpseBinary, &actions, nil, argv, environ) == 0 else {
-    throw XCTSkip("could not start glimpse")
-  }
-  var status: Int32 = 0
-  var usage = rusage()
-  wait4(pid, &status, 0, &usage)
-  return ((status >> 8) & 0xFF, usage.ru_maxrss)
-}
