@@ -165,3 +165,75 @@ def fill_fixture_weights(model, seed):
             p = params[name]
             p.copy_(rng.symmetric(p.numel(), fixture_bound(list(p.shape))).reshape(p.shape))
     return rng
+
+
+class QuestionEncoder(nn.Module):
+    def __init__(self, vocab):
+        super().__init__()
+        self.embed = nn.Embedding(vocab, E)
+        self.lstm = nn.LSTMCell(E, H)
+
+    def forward(self, questions):  # [B, S], <pad> = 0 at the end; q = state after the last real token
+        x = self.embed(questions)
+        lengths = (questions != 0).long().cumsum(1).max(1).values
+        h = torch.zeros(questions.shape[0], H, dtype=x.dtype)
+        c = torch.zeros_like(h)
+        hs = []
+        for t in range(questions.shape[1]):
+            h, c = self.lstm(x[:, t], (h, c))
+            hs.append(h)
+        hs = torch.stack(hs, 1)
+        return hs[torch.arange(questions.shape[0]), lengths - 1]
+
+
+class VQAConcat(nn.Module):
+    def __init__(self, vocab, answers):
+        super().__init__()
+        self.encoder = Encoder()
+        self.question = QuestionEncoder(vocab)
+        self.wv = nn.Linear(D, H, bias=False)
+        self.wq = nn.Linear(H, H, bias=False)
+        self.fc1 = nn.Linear(H, H)
+        self.fc2 = nn.Linear(H, answers)
+
+    def forward(self, images, questions):
+        grid, v = self.encoder(images)
+        f = torch.tanh(self.wv(v)) * torch.tanh(self.wq(self.question(questions)))
+        return self.fc2(F.relu(self.fc1(f)))
+
+
+class Hop(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.wi = nn.Linear(D, A)
+        self.wu = nn.Linear(D, A, bias=False)
+        self.wp = nn.Linear(A, 1, bias=False)
+
+    def forward(self, grid, u):
+        h = torch.tanh(self.wi(grid) + self.wu(u)[:, None])
+        p = torch.softmax(self.wp(h).squeeze(-1), 1)
+        return u + (p[..., None] * grid).sum(1), p
+
+
+class VQASAN(nn.Module):
+    def __init__(self, vocab, answers):
+        super().__init__()
+        self.encoder = Encoder()
+        self.question = QuestionEncoder(vocab)
+        self.wq = nn.Linear(H, D, bias=False)
+        self.hops = nn.ModuleList([Hop(), Hop()])
+        self.ans = nn.Linear(D, answers)
+
+    def forward(self, images, questions):
+        grid, v = self.encoder(images)
+        u = torch.tanh(self.wq(self.question(questions)))
+        self.hop_weights = []
+        for hop in self.hops:
+            u, p = hop(grid, u)
+            self.hop_weights.append(p)
+        return self.ans(u)
+
+
+def vqa_loss(logits, answers):
+    """Cross-entropy over the answers, averaged over the batch."""
+    return F.cross_entropy(logits, answers, reduction="sum") / logits.shape[0]

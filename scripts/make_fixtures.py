@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Reference fixtures from PyTorch, in float64, for the Swift tests (run by hand; needs torch and
-safetensors): the cnn-small encoder on a batch of 2, and 5-step rnn, lstm and attention
-decoders (encoder included) with teacher forcing and the masked loss. Weights and inputs come
+safetensors): the cnn-small encoder on a batch of 2, 5-step rnn, lstm and attention decoders
+(encoder included) with teacher forcing and the masked loss, and whole vqa-concat and vqa-san
+forward/backward passes (encoder and question encoder included). Weights and inputs come
 from the SplitMix64 stream both sides share (scripts/glimpse_reference.py), so no weights are
 stored: each file holds the outputs and every parameter's gradient (all of it when it has at
 most 65,536 elements, otherwise every k-th element, k in the metadata)."""
@@ -61,7 +62,26 @@ def decoder_fixture(kind, decoder):
     print(f"{kind}: loss {loss.item():.6f}")
 
 
+QUESTIONS = torch.tensor([[4, 7, 5, 9, 0], [6, 5, 0, 0, 0]])  # [B, S], <pad> = 0 at the end
+ANSWERS = torch.tensor([3, 1])
+QUESTION_VOCAB, ANSWER_COUNT = 10, 6
+
+
+def vqa_fixture(kind, model):
+    rng = ref.fill_fixture_weights(model, seed=3003)
+    images = rng.unit(2 * 3 * 64 * 64).reshape(2, 3, 64, 64)
+    logits = model(images, QUESTIONS)
+    loss = ref.vqa_loss(logits, ANSWERS)
+    loss.backward()
+    tensors, metadata = gradients(model)
+    tensors.update({"output.logits": logits.float(), "output.loss": loss.reshape(1).float()})
+    save_file({k: v.contiguous() for k, v in tensors.items()}, str(out_dir / f"vqa_{kind}.safetensors"), metadata)
+    print(f"vqa-{kind}: loss {loss.item():.6f}")
+
+
 encoder_fixture()
 decoder_fixture("rnn", ref.RNNDecoder(VOCAB))
 decoder_fixture("lstm", ref.LSTMDecoder(VOCAB))
 decoder_fixture("attention", ref.AttentionDecoder(VOCAB))
+vqa_fixture("concat", ref.VQAConcat(QUESTION_VOCAB, ANSWER_COUNT))
+vqa_fixture("san", ref.VQASAN(QUESTION_VOCAB, ANSWER_COUNT))

@@ -112,3 +112,43 @@ final class PyTorchFixtureTests: XCTestCase {
   func testLSTMDecoderMatchesPyTorch() throws { try checkDecoder("lstm", LSTMDecoder(vocabularySize: 12)) }
   func testAttentionDecoderMatchesPyTorch() throws { try checkDecoder("attention", AttentionDecoder(vocabularySize: 12)) }
 }
+
+extension PyTorchFixtureTests {
+  func checkVQA(_ kind: String, _ model: VQAModel) throws {
+    let fixture = try readSafeTensors(path: modelFixtures + "/vqa_\(kind).safetensors")
+    let encoder = CNNEncoder()
+    let parameters = encoder.parameters + model.parameters
+    var random = fillFixtureWeights(parameters, seed: 3003)
+    let images = Tensor(zeros: [2, 3, 64, 64])
+    for i in 0..<images.count { images.pointer[i] = random.nextUnit() }
+    let questions: [Int32] = [4, 7, 5, 9, 0, 6, 5, 0, 0, 0]
+    let answers: [Int32] = [3, 1]
+    encoder.forward(images: images)
+    let logits = model.forward(grid: encoder.grid, mean: encoder.mean, questions: questions, batch: 2, steps: 5)
+    let probs = Tensor(zeros: logits.shape), dlogits = Tensor(zeros: logits.shape)
+    let loss = maskedCrossEntropyForward(probs: probs, logits: logits, targets: answers, batch: 2, padID: -1)
+    var worst = 0.0
+    compare("logits", logits, fixture.tensor("output.logits")!, worst: &worst)
+    XCTAssertEqual(loss, fixture.tensor("output.loss")!.pointer[0], accuracy: 1e-4 * abs(loss))
+    print("pytorch fixture vqa-\(kind) logits: worst relative error \(worst); loss \(loss) vs \(fixture.tensor("output.loss")!.pointer[0])")
+    parameters.zeroGradients()
+    maskedCrossEntropyBackward(dlogits: dlogits, probs: probs, targets: answers, batch: 2, padID: -1)
+    let (dgrid, dmean) = (Tensor(zeros: encoder.grid.shape), Tensor(zeros: encoder.mean.shape))
+    model.backward(dlogits: dlogits, dgrid: dgrid, dmean: dmean)
+    encoder.backward(dgrid: dgrid, dmean: dmean)
+    worst = 0
+    let stride = strides(fixture)
+    XCTAssertEqual(Set(stride.keys), Set(parameters.map(\.name)), "the fixture has a gradient for every parameter")
+    for p in parameters {
+      guard let reference = fixture.tensor("grad." + p.name), let step = stride[p.name] else {
+        XCTFail("the fixture has no gradient for \(p.name)")
+        continue
+      }
+      compare("grad." + p.name, p.gradient, reference, stride: step, worst: &worst)
+    }
+    print("pytorch fixture vqa-\(kind) gradients (encoders included): worst relative error \(worst)")
+  }
+
+  func testVQAConcatMatchesPyTorch() throws { try checkVQA("concat", VQAConcat(questionVocabularySize: 10, answerCount: 6)) }
+  func testVQASANMatchesPyTorch() throws { try checkVQA("san", VQASAN(questionVocabularySize: 10, answerCount: 6)) }
+}

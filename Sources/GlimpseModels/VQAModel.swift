@@ -1,0 +1,174 @@
+import GlimpseLayers
+import GlimpseTensor
+
+/// A VQA head over the encoder's grid and mean and a question [B, S]: answer logits [B, A].
+public protocol VQAModel: AnyObject {
+  var parameters: [Parameter] { get }
+  var answerCount: Int { get }
+  func initialize(random: inout SeededGenerator)
+  /// Returns logits [B, A], a view of the model's own buffer.
+  func forward(grid: Tensor, mean: Tensor, questions: [Int32], batch: Int, steps: Int) -> Tensor
+  /// Accumulates parameter gradients and dgrid [B, L, D], dmean [B, D] from dlogits [B, A].
+  func backward(dlogits: Tensor, dgrid: Tensor, dmean: Tensor)
+}
+
+/// The spec's `vqa-concat` ("LSTM Q + I"): f = tanh(W_v·v) ⊙ tanh(W_q·q), then Linear 512→512,
+/// ReLU, Linear 512→answers.
+public final class VQAConcat: VQAModel {
+  let question: QuestionEncoder
+  let wv, wq, fc1, fc1Bias, fc2, fc2Bias: Parameter
+  public let answerCount: Int
+  public var parameters: [Parameter] { question.parameters + [wv, wq, fc1, fc1Bias, fc2, fc2Bias] }
+  var batch = 0
+  var tv = Tensor(zeros: [0]), tq = Tensor(zeros: [0]), fused = Tensor(zeros: [0]), hidden = Tensor(zeros: [0]), logits = Tensor(zeros: [0])
+  var dtv = Tensor(zeros: [0]), dtq = Tensor(zeros: [0]), dfused = Tensor(zeros: [0]), dhidden = Tensor(zeros: [0])
+  var dpre = Tensor(zeros: [0]), dq = Tensor(zeros: [0])
+  var savedMean = Tensor(zeros: [0])
+
+  public init(questionVocabularySize: Int, answerCount: Int) {
+    let (h, d) = (GlimpseSmall.hidden, CNNEncoder.features)
+    question = QuestionEncoder(vocabularySize: questionVocabularySize)
+    self.answerCount = answerCount
+    wv = Parameter("wv.weight", [h, d]); wq = Parameter("wq.weight", [h, h])
+    fc1 = Parameter("fc1.weight", [h, h]); fc1Bias = Parameter("fc1.bias", [h])
+    fc2 = Parameter("fc2.weight", [answerCount, h]); fc2Bias = Parameter("fc2.bias", [answerCount])
+  }
+
+  public func initialize(random: inout SeededGenerator) {
+    question.initialize(random: &random)
+    for p in [wv, wq, fc1, fc2] { initUniformFanIn(p.value, random: &random) }
+    fc1Bias.value.zero(); fc2Bias.value.zero()
+  }
+
+  func prepare(batch b: Int) {
+    guard b != batch else { return }
+    batch = b
+    let h = GlimpseSmall.hidden
+    (tv, tq, fused, hidden) = (Tensor(zeros: [b, h]), Tensor(zeros: [b, h]), Tensor(zeros: [b, h]), Tensor(zeros: [b, h]))
+    (dtv, dtq, dfused, dhidden) = (Tensor(zeros: [b, h]), Tensor(zeros: [b, h]), Tensor(zeros: [b, h]), Tensor(zeros: [b, h]))
+    (dpre, dq) = (Tensor(zeros: [b, h]), Tensor(zeros: [b, h]))
+    logits = Tensor(zeros: [b, answerCount])
+  }
+
+  public func forward(grid: Tensor, mean: Tensor, questions: [Int32], batch b: Int, steps: Int) -> Tensor {
+    prepare(batch: b)
+    savedMean = mean
+    let q = question.forward(questions: questions, batch: b, steps: steps)
+    linearForward(out: tv, inp: mean, weight: wv.value, bias: nil)
+    tanhForward(out: tv, inp: tv)
+    linearForward(out: tq, inp: q, weight: wq.value, bias: nil)
+    tanhForward(out: tq, inp: tq)
+    for i in 0..<fused.count { fused.pointer[i] = tv.pointer[i] * tq.pointer[i] }
+    linearForward(out: hidden, inp: fused, weight: fc1.value, bias: fc1Bias.value)
+    reluForward(out: hidden, inp: hidden)
+    linearForward(out: logits, inp: hidden, weight: fc2.value, bias: fc2Bias.value)
+    return logits
+  }
+
+  public func backward(dlogits: Tensor, dgrid: Tensor, dmean: Tensor) {
+    for t in [dtv, dtq, dfused, dhidden, dq] { t.zero() }
+    linearBackward(dinp: dhidden, dweight: fc2.gradient, dbias: fc2Bias.gradient, dout: dlogits, inp: hidden, weight: fc2.value)
+    let (g, y) = (dhidden.pointer, hidden.pointer)
+    for i in 0..<dhidden.count where y[i] <= 0 { g[i] = 0 }
+    linearBackward(dinp: dfused, dweight: fc1.gradient, dbias: fc1Bias.gradient, dout: dhidden, inp: fused, weight: fc1.value)
+    for i in 0..<dfused.count {
+      dtv.pointer[i] = dfused.pointer[i] * tq.pointer[i]
+      dtq.pointer[i] = dfused.pointer[i] * tv.pointer[i]
+    }
+    dpre.zero()
+    tanhBackward(dinp: dpre, dout: dtv, out: tv)
+    linearBackward(dinp: dmean, dweight: wv.gradient, dbias: nil, dout: dpre, inp: savedMean, weight: wv.value)
+    dpre.zero()
+    tanhBackward(dinp: dpre, dout: dtq, out: tq)
+    linearBackward(dinp: dq, dweight: wq.gradient, dbias: nil, dout: dpre, inp: question.q, weight: wq.value)
+    question.backward(dq: dq)
+  }
+}
+
+/// The spec's `vqa-san`: u₀ = tanh(W_q·q); two stacked-attention hops over the grid
+/// (h_i = tanh(W_I·a_i + W_U·u + b), p = softmax(w_p·h), u ← u + Σ p_i a_i); logits = W_ans·u₂ + b.
+public final class VQASAN: VQAModel {
+  public static let hops = 2
+  let question: QuestionEncoder
+  let wq, ans, ansBias: Parameter
+  let wi, wiBias, wu, wp: [Parameter]
+  public let answerCount: Int
+  public var parameters: [Parameter] {
+    var list = question.parameters + [wq]
+    for k in 0..<Self.hops { list += [wi[k], wiBias[k], wu[k], wp[k]] }
+    return list + [ans, ansBias]
+  }
+  var batch = 0
+  var us: [Tensor] = [], dus: [Tensor] = []           // u₀ … u₂, [B, D]
+  var keys: [Tensor] = [], dkeys: [Tensor] = []       // per hop [B, L, A]
+  var p: [Tensor] = [], pre: [Tensor] = []            // per hop [B, L], [B, L, A]
+  var context = Tensor(zeros: [0]), logits = Tensor(zeros: [0]), dpre = Tensor(zeros: [0]), dq = Tensor(zeros: [0])
+  var workspace = AdditiveAttentionWorkspace(batch: 0, locations: 0, attention: 0)
+  var savedGrid = Tensor(zeros: [0])
+
+  public init(questionVocabularySize: Int, answerCount: Int) {
+    let (h, d, a) = (GlimpseSmall.hidden, CNNEncoder.features, GlimpseSmall.attention)
+    question = QuestionEncoder(vocabularySize: questionVocabularySize)
+    self.answerCount = answerCount
+    wq = Parameter("wq.weight", [d, h])
+    wi = (0..<Self.hops).map { Parameter("hops.\($0).wi.weight", [a, d]) }
+    wiBias = (0..<Self.hops).map { Parameter("hops.\($0).wi.bias", [a]) }
+    wu = (0..<Self.hops).map { Parameter("hops.\($0).wu.weight", [a, d]) }
+    wp = (0..<Self.hops).map { Parameter("hops.\($0).wp.weight", [1, a]) }
+    ans = Parameter("ans.weight", [answerCount, d]); ansBias = Parameter("ans.bias", [answerCount])
+  }
+
+  public func initialize(random: inout SeededGenerator) {
+    question.initialize(random: &random)
+    for p in [wq, ans] + wi + wu + wp { initUniformFanIn(p.value, random: &random) }
+    for p in wiBias + [ansBias] { p.value.zero() }
+  }
+
+  func prepare(batch b: Int) {
+    guard b != batch else { return }
+    batch = b
+    let (d, l, a) = (CNNEncoder.features, CNNEncoder.locations, GlimpseSmall.attention)
+    us = (0...Self.hops).map { _ in Tensor(zeros: [b, d]) }
+    dus = (0...Self.hops).map { _ in Tensor(zeros: [b, d]) }
+    keys = (0..<Self.hops).map { _ in Tensor(zeros: [b, l, a]) }
+    dkeys = (0..<Self.hops).map { _ in Tensor(zeros: [b, l, a]) }
+    p = (0..<Self.hops).map { _ in Tensor(zeros: [b, l]) }
+    pre = (0..<Self.hops).map { _ in Tensor(zeros: [b, l, a]) }
+    context = Tensor(zeros: [b, d]); dpre = Tensor(zeros: [b, d]); dq = Tensor(zeros: [b, GlimpseSmall.hidden])
+    logits = Tensor(zeros: [b, answerCount])
+    workspace = AdditiveAttentionWorkspace(batch: b, locations: l, attention: a)
+  }
+
+  public func forward(grid: Tensor, mean: Tensor, questions: [Int32], batch b: Int, steps: Int) -> Tensor {
+    prepare(batch: b)
+    savedGrid = grid
+    let q = question.forward(questions: questions, batch: b, steps: steps)
+    linearForward(out: us[0], inp: q, weight: wq.value, bias: nil)
+    tanhForward(out: us[0], inp: us[0])
+    for k in 0..<Self.hops {
+      linearForward(out: keys[k], inp: grid, weight: wi[k].value, bias: wiBias[k].value)
+      stackedAttentionHopForward(uNext: us[k + 1], p: p[k], pre: pre[k], context: context, keys: keys[k], grid: grid,
+                                 u: us[k], wU: wu[k].value, wP: wp[k].value, workspace: workspace)
+    }
+    linearForward(out: logits, inp: us[Self.hops], weight: ans.value, bias: ansBias.value)
+    return logits
+  }
+
+  public func backward(dlogits: Tensor, dgrid: Tensor, dmean: Tensor) {
+    for t in dus + dkeys + [dq] { t.zero() }
+    linearBackward(dinp: dus[Self.hops], dweight: ans.gradient, dbias: ansBias.gradient, dout: dlogits, inp: us[Self.hops], weight: ans.value)
+    for k in stride(from: Self.hops - 1, through: 0, by: -1) {
+      stackedAttentionHopBackward(dkeys: dkeys[k], dgrid: dgrid, du: dus[k], dwU: wu[k].gradient, dwP: wp[k].gradient,
+                                  duNext: dus[k + 1], p: p[k], pre: pre[k], grid: savedGrid, u: us[k],
+                                  wU: wu[k].value, wP: wp[k].value, workspace: workspace)
+      linearBackward(dinp: dgrid, dweight: wi[k].gradient, dbias: wiBias[k].gradient, dout: dkeys[k], inp: savedGrid, weight: wi[k].value)
+    }
+    dpre.zero()
+    tanhBackward(dinp: dpre, dout: dus[0], out: us[0])
+    linearBackward(dinp: dq, dweight: wq.gradient, dbias: nil, dout: dpre, inp: question.q, weight: wq.value)
+    question.backward(dq: dq)
+  }
+
+  /// Each hop's attention over the grid from the last forward pass, [B, L].
+  public var hopWeights: [Tensor] { p }
+}
