@@ -39,10 +39,20 @@ final class PyTorchFixtureTests: XCTestCase {
     }
   }
 
-  func strides(_ contents: SafeTensorsContents) -> [String: Int] {
-    Dictionary(uniqueKeysWithValues: contents.metadata.compactMap { key, value in
-      key.hasPrefix("stride.") ? (String(key.dropFirst(7)), Int(value)!) : nil
+  /// Every parameter's gradient against the fixture's (sampled every k-th element, k from the
+  /// metadata); the fixture must hold a gradient for each parameter and no other.
+  func compareGradients(_ parameters: [Parameter], _ fixture: SafeTensorsContents, worst: inout Double, line: UInt = #line) {
+    let stride = Dictionary(uniqueKeysWithValues: fixture.metadata.compactMap { key, value in
+      key.hasPrefix("stride.") ? (String(key.dropFirst(7)), Int(value) ?? 1) : nil
     })
+    XCTAssertEqual(Set(stride.keys), Set(parameters.map(\.name)), "the fixture has a gradient for every parameter", line: line)
+    for p in parameters {
+      guard let reference = fixture.tensor("grad." + p.name), let step = stride[p.name] else {
+        XCTFail("the fixture has no gradient for \(p.name)", line: line)
+        continue
+      }
+      compare("grad." + p.name, p.gradient, reference, stride: step, worst: &worst, line: line)
+    }
   }
 
   func testEncoderMatchesPyTorch() throws {
@@ -61,14 +71,7 @@ final class PyTorchFixtureTests: XCTestCase {
     encoder.parameters.zeroGradients()
     encoder.backward(dgrid: rGrid, dmean: rMean)
     worst = 0
-    let stride = strides(fixture)
-    for p in encoder.parameters {
-      guard let reference = fixture.tensor("grad." + p.name), let step = stride[p.name] else {
-        XCTFail("the fixture has no gradient for \(p.name)")
-        continue
-      }
-      compare("grad." + p.name, p.gradient, reference, stride: step, worst: &worst)
-    }
+    compareGradients(encoder.parameters, fixture, worst: &worst)
     print("pytorch fixture encoder gradients: worst relative error \(worst)")
   }
 
@@ -96,15 +99,7 @@ final class PyTorchFixtureTests: XCTestCase {
     decoder.backward(dlogits: dlogits, dgrid: dgrid, dmean: dmean)
     encoder.backward(dgrid: dgrid, dmean: dmean)
     worst = 0
-    let stride = strides(fixture)
-    XCTAssertEqual(Set(stride.keys), Set(parameters.map(\.name)), "the fixture has a gradient for every parameter")
-    for p in parameters {
-      guard let reference = fixture.tensor("grad." + p.name), let step = stride[p.name] else {
-        XCTFail("the fixture has no gradient for \(p.name)")
-        continue
-      }
-      compare("grad." + p.name, p.gradient, reference, stride: step, worst: &worst)
-    }
+    compareGradients(parameters, fixture, worst: &worst)
     print("pytorch fixture \(kind) gradients (encoder included): worst relative error \(worst)")
   }
 
@@ -137,15 +132,7 @@ extension PyTorchFixtureTests {
     model.backward(dlogits: dlogits, dgrid: dgrid, dmean: dmean)
     encoder.backward(dgrid: dgrid, dmean: dmean)
     worst = 0
-    let stride = strides(fixture)
-    XCTAssertEqual(Set(stride.keys), Set(parameters.map(\.name)), "the fixture has a gradient for every parameter")
-    for p in parameters {
-      guard let reference = fixture.tensor("grad." + p.name), let step = stride[p.name] else {
-        XCTFail("the fixture has no gradient for \(p.name)")
-        continue
-      }
-      compare("grad." + p.name, p.gradient, reference, stride: step, worst: &worst)
-    }
+    compareGradients(parameters, fixture, worst: &worst)
     print("pytorch fixture vqa-\(kind) gradients (encoders included): worst relative error \(worst)")
   }
 
