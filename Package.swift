@@ -14,7 +14,7 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
   ],
   targets: [
-    .target(name: "CBLAS", linkerSettings: [.linkedLibrary("openblas")]),
+    .target(name: "CBLAS", linkerSettings: [.linkedLibrary("dl")]),  // OpenBLAS itself is loaded with dlopen
     .target(name: "CPNG", linkerSettings: [.linkedLibrary("png16")]),
     .target(name: "CJPEG", linkerSettings: [.linkedLibrary("jpeg")]),
     .target(name: "GlimpseIO"),
@@ -22,11 +22,11 @@ let package = Package(
     .target(name: "GlimpseTensor", dependencies: ["CBLAS", "GlimpseIO"]),
     .target(name: "GlimpseLayers", dependencies: ["GlimpseTensor"]),
     .target(name: "GlimpseModels", dependencies: ["GlimpseLayers", "GlimpseTensor"]),
-    .target(name: "GlimpseBench", dependencies: ["GlimpseImage", "GlimpseIO"]),
+    .target(name: "GlimpseBench", dependencies: ["GlimpseImage", "GlimpseIO", "GlimpseModels", "GlimpseLayers", "GlimpseTensor"]),
     .executableTarget(
       name: "GlimpseCLI",
       dependencies: [
-        "GlimpseImage", "GlimpseIO", "GlimpseBench",
+        "GlimpseImage", "GlimpseIO", "GlimpseBench", "GlimpseTensor",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
@@ -35,6 +35,9 @@ let package = Package(
     .testTarget(name: "GlimpseTensorTests", dependencies: ["GlimpseTensor"], exclude: ["Fixtures"]),
     .target(name: "GlimpseTestSupport", dependencies: ["GlimpseTensor"], path: "Tests/GlimpseTestSupport"),
     .testTarget(name: "GlimpseLayersTests", dependencies: ["GlimpseLayers", "GlimpseTestSupport"]),
-    .testTarget(name: "GlimpseModelsTests", dependencies: ["GlimpseModels", "GlimpseTestSupport"], exclude: ["Fixtures"]),
+    .target(name: "CAllocationCounter", path: "Tests/CAllocationCounter"),
+    .testTarget(
+      name: "GlimpseModelsTests", dependencies: ["GlimpseModels", "GlimpseTestSupport", "CAllocationCounter"],
+      exclude: ["Fixtures"]),
   ]
 )

@@ -1,7 +1,70 @@
 #include "glimpse_blas.h"
 
-void openblas_set_num_threads(int threads);
-int openblas_get_num_threads(void);
+#include <dlfcn.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
 
-void glimpse_blas_set_threads(int threads) { openblas_set_num_threads(threads); }
-int glimpse_blas_threads(void) { return openblas_get_num_threads(); }
+typedef void (*sgemm_function)(enum CBLAS_ORDER, enum CBLAS_TRANSPOSE, enum CBLAS_TRANSPOSE, blasint, blasint,
+                               blasint, float, const float *, blasint, const float *, blasint, float, float *,
+                               blasint);
+
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+static sgemm_function sgemm;
+static void (*set_threads)(int);
+static int (*get_threads)(void);
+static char load_error[GLIMPSE_BLAS_MESSAGE_LENGTH];
+
+static void load(void) {
+  struct rlimit limit;
+  if (getrlimit(RLIMIT_AS, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY) {
+    /* OpenBLAS maps 128 MB work buffers and retries a failing mmap forever: refuse clearly
+       where they cannot fit, and keep to one thread (one buffer) where room is tight. */
+    if (limit.rlim_cur < ((rlim_t)512 << 20)) {
+      snprintf(load_error, sizeof load_error,
+               "the address-space limit (ulimit -v) is %llu MiB; OpenBLAS needs at least 512 MiB",
+               (unsigned long long)(limit.rlim_cur >> 20));
+      return;
+    }
+    if (limit.rlim_cur < ((rlim_t)2 << 30)) setenv("OPENBLAS_NUM_THREADS", "1", 0);
+  }
+  void *library = dlopen("libopenblas.so.0", RTLD_NOW | RTLD_LOCAL);
+  if (!library) {
+    const char *reason = dlerror();
+    snprintf(load_error, sizeof load_error, "cannot load OpenBLAS (%s); scripts/install-deps installs it",
+             reason ? reason : "unknown reason");
+    return;
+  }
+  sgemm = (sgemm_function)dlsym(library, "cblas_sgemm");
+  set_threads = (void (*)(int))dlsym(library, "openblas_set_num_threads");
+  get_threads = (int (*)(void))dlsym(library, "openblas_get_num_threads");
+  if (!sgemm || !set_threads || !get_threads) {
+    sgemm = NULL;
+    snprintf(load_error, sizeof load_error, "libopenblas.so.0 lacks cblas_sgemm or its thread functions");
+  }
+}
+
+int glimpse_blas_load(char message[GLIMPSE_BLAS_MESSAGE_LENGTH]) {
+  pthread_once(&once, load);
+  if (sgemm) return 0;
+  memcpy(message, load_error, GLIMPSE_BLAS_MESSAGE_LENGTH);
+  return 1;
+}
+
+void glimpse_sgemm(enum CBLAS_ORDER order, enum CBLAS_TRANSPOSE transpose_a, enum CBLAS_TRANSPOSE transpose_b,
+                   int m, int n, int k, float alpha, const float *a, int lda, const float *b, int ldb,
+                   float beta, float *c, int ldc) {
+  sgemm(order, transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+
+void glimpse_blas_set_threads(int threads) {
+  pthread_once(&once, load);
+  if (set_threads) set_threads(threads);
+}
+
+int glimpse_blas_threads(void) {
+  pthread_once(&once, load);
+  return get_threads ? get_threads() : 0;
+}

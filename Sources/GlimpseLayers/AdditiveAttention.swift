@@ -25,9 +25,9 @@ public func additiveAttentionForward(
   context: Tensor, weights: Tensor, pre: Tensor, keys: Tensor, values: Tensor, query: Tensor,
   wQuery: Tensor, wScore: Tensor, workspace: AdditiveAttentionWorkspace
 ) {
-  let (batch, locations, attention) = (keys.shape[0], keys.shape[1], keys.shape[2])
+  let (batch, locations, attention) = (keys.size(0), keys.size(1), keys.size(2))
   let dim = values.count / (batch * locations)
-  let queryDim = wQuery.shape[1]
+  let queryDim = wQuery.size(1)
   let queryProj = workspace.queryProj.pointer
   gemm(transposeA: false, transposeB: true, m: batch, n: attention, k: queryDim, a: query.pointer, lda: queryDim,
        b: wQuery.pointer, ldb: queryDim, beta: 0, c: queryProj, ldc: attention)
@@ -56,9 +56,9 @@ public func additiveAttentionBackward(
   dcontext: Tensor, dweightsExtra: Tensor?, weights: Tensor, pre: Tensor, values: Tensor, query: Tensor,
   wQuery: Tensor, wScore: Tensor, workspace: AdditiveAttentionWorkspace
 ) {
-  let (batch, locations, attention) = (pre.shape[0], pre.shape[1], pre.shape[2])
+  let (batch, locations, attention) = (pre.size(0), pre.size(1), pre.size(2))
   let dim = values.count / (batch * locations)
-  let queryDim = wQuery.shape[1]
+  let queryDim = wQuery.size(1)
   let dweights = workspace.dweights.pointer
   for b in 0..<batch {
     // dweights[b, L] = values[b] · dcontext[b]

@@ -20,12 +20,18 @@ public struct Conv2dShape: Equatable, Sendable {
 }
 
 /// Unfolds one image [C, H, W] into columns [C·K·K, Ho·Wo] (zeros where the kernel hangs over).
+/// With stride 1 each output row reads a contiguous run of an input row: one block copy and
+/// zeroed edges instead of a bounds check per element.
 func im2col(_ image: UnsafePointer<Float>, _ columns: UnsafeMutablePointer<Float>, _ s: Conv2dShape) {
   let (oh, ow) = (s.outHeight, s.outWidth)
   for c in 0..<s.inChannels {
     for ky in 0..<s.kernel {
       for kx in 0..<s.kernel {
         let row = columns + ((c * s.kernel + ky) * s.kernel + kx) * oh * ow
+        let offset = kx - s.padding  // ix = x·stride + offset
+        // Output columns whose input column is inside the image: [first, last).
+        let first = s.stride == 1 ? min(max(-offset, 0), ow) : 0
+        let last = s.stride == 1 ? max(min(s.width - offset, ow), first) : ow
         for y in 0..<oh {
           let iy = y * s.stride - s.padding + ky
           let target = row + y * ow
@@ -34,9 +40,15 @@ func im2col(_ image: UnsafePointer<Float>, _ columns: UnsafeMutablePointer<Float
             continue
           }
           let source = image + (c * s.height + iy) * s.width
-          for x in 0..<ow {
-            let ix = x * s.stride - s.padding + kx
-            target[x] = (ix >= 0 && ix < s.width) ? source[ix] : 0
+          if s.stride == 1 {
+            target.update(repeating: 0, count: first)
+            (target + first).update(from: source + first + offset, count: last - first)
+            (target + last).update(repeating: 0, count: ow - last)
+          } else {
+            for x in 0..<ow {
+              let ix = x * s.stride + offset
+              target[x] = (ix >= 0 && ix < s.width) ? source[ix] : 0
+            }
           }
         }
       }

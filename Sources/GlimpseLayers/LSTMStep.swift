@@ -6,9 +6,9 @@ import GlimpseTensor
 /// [σ(i), σ(f), tanh(g), σ(o)]. Then c = σ(f) ⊙ cPrev + σ(i) ⊙ tanh(g), tanhC = tanh(c),
 /// h = σ(o) ⊙ tanhC. gates, c and tanhC are kept for the backward pass.
 public func lstmStepForward(gates: Tensor, c: Tensor, tanhC: Tensor, h: Tensor, cPrev: Tensor, hPrev: Tensor, whh: Tensor) {
-  let hidden = whh.shape[1]
+  let hidden = whh.size(1)
   let batch = h.count / hidden
-  precondition(gates.count == batch * 4 * hidden && whh.shape[0] == 4 * hidden)
+  precondition(gates.count == batch * 4 * hidden && whh.size(0) == 4 * hidden)
   gemm(transposeA: false, transposeB: true, m: batch, n: 4 * hidden, k: hidden, a: hPrev.pointer, lda: hidden,
        b: whh.pointer, ldb: hidden, beta: 1, c: gates.pointer, ldc: 4 * hidden)
   for b in 0..<batch {
@@ -33,7 +33,7 @@ public func lstmStepBackward(
   dgates: Tensor, dcPrev: Tensor, dhPrev: Tensor?, dwhh: Tensor, dh: Tensor, dc: Tensor?,
   gates: Tensor, tanhC: Tensor, cPrev: Tensor, hPrev: Tensor, whh: Tensor
 ) {
-  let hidden = whh.shape[1]
+  let hidden = whh.size(1)
   let batch = dh.count / hidden
   for b in 0..<batch {
     let row = gates.pointer + b * 4 * hidden

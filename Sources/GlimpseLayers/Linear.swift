@@ -3,7 +3,7 @@ import GlimpseTensor
 /// out[N, O] = inp[N, I] · weight[O, I]ᵀ + bias[O]. Any leading dimensions of `inp` are
 /// flattened into N, so one call projects a whole [B, T, I] sequence.
 public func linearForward(out: Tensor, inp: Tensor, weight: Tensor, bias: Tensor?) {
-  let (o, i) = (weight.shape[0], weight.shape[1])
+  let (o, i) = (weight.size(0), weight.size(1))
   let n = inp.count / i
   precondition(inp.count == n * i && out.count == n * o, "linear: \(inp.shape) · \(weight.shape)ᵀ → \(out.shape)")
   if let bias {
@@ -15,7 +15,7 @@ public func linearForward(out: Tensor, inp: Tensor, weight: Tensor, bias: Tensor
 
 /// dinp[N, I] += dout · weight; dweight[O, I] += doutᵀ · inp; dbias[O] += Σ_N dout.
 public func linearBackward(dinp: Tensor?, dweight: Tensor, dbias: Tensor?, dout: Tensor, inp: Tensor, weight: Tensor) {
-  let (o, i) = (weight.shape[0], weight.shape[1])
+  let (o, i) = (weight.size(0), weight.size(1))
   let n = inp.count / i
   if let dinp {
     gemm(transposeA: false, transposeB: false, m: n, n: i, k: o, a: dout.pointer, lda: o,

@@ -5,7 +5,7 @@ import GlimpseTensor
 /// xProj = x_t · Wxhᵀ + b (all steps in one GEMM beforehand) and imageProj = v · Wihᵀ (once
 /// per sequence). `hPrev` is nil at t = 0 (h₀ = 0).
 public func rnnStepForward(h: Tensor, xProj: Tensor, imageProj: Tensor, hPrev: Tensor?, whh: Tensor) {
-  let hidden = whh.shape[0]
+  let hidden = whh.size(0)
   let batch = h.count / hidden
   let (out, x, image) = (h.pointer, xProj.pointer, imageProj.pointer)
   for i in 0..<h.count { out[i] = x[i] + image[i] }
@@ -23,7 +23,7 @@ public func rnnStepBackward(
   dxProj: Tensor, dimageProj: Tensor, dhPrev: Tensor?, dwhh: Tensor, dh: Tensor,
   h: Tensor, hPrev: Tensor?, whh: Tensor, dpre: Tensor
 ) {
-  let hidden = whh.shape[0]
+  let hidden = whh.size(0)
   let batch = h.count / hidden
   let (d, g, y, dx, dimage) = (dpre.pointer, dh.pointer, h.pointer, dxProj.pointer, dimageProj.pointer)
   for i in 0..<h.count {

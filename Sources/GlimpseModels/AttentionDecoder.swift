@@ -39,7 +39,7 @@ public final class AttentionDecoder: CaptionDecoder {
   }
 
   func prepare(batch b: Int, steps s: Int) {
-    guard keys.count != b * CNNEncoder.locations * GlimpseSmall.attention || z.shape.first != s else { return }
+    guard keys.count != b * CNNEncoder.locations * GlimpseSmall.attention || z.size(0) != s else { return }
     let (l, d, a) = (CNNEncoder.locations, CNNEncoder.features, GlimpseSmall.attention)
     keys = Tensor(zeros: [b, l, a]); dkeys = Tensor(zeros: [b, l, a])
     z = Tensor(zeros: [s, b, d]); dz = Tensor(zeros: [b, d])

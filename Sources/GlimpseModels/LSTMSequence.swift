@@ -14,7 +14,7 @@ final class LSTMSequence {
   var dembedded = Tensor(zeros: [0]), dgates = Tensor(zeros: [0]), dhs = Tensor(zeros: [0]), dcs = Tensor(zeros: [0])
 
   var parameters: [Parameter] { [embed, weightIH, weightHH, biasIH, biasHH] }
-  var inputSize: Int { weightIH.value.shape[1] }
+  var inputSize: Int { weightIH.value.size(1) }
 
   init(prefix: String, vocabularySize v: Int, inputSize: Int) {
     let (e, h) = (GlimpseSmall.embedding, GlimpseSmall.hidden)

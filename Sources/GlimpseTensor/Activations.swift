@@ -4,10 +4,15 @@
 
 typealias Lanes = SIMD8<Float>
 
+/// 1.5·2²³: adding it rounds a float below 2²² to the nearest integer and leaves that
+/// integer in the low mantissa bits (no generic SIMD conversion, which does not vectorise).
+let roundingMagic: Float = 12_582_912
+
 @inline(__always)
 func expLanes(_ input: Lanes) -> Lanes {
-  let x = input.clamped(lowerBound: Lanes(repeating: -87.3), upperBound: Lanes(repeating: 88.3))
-  let k = (x * 1.442_695_04).rounded(.toNearestOrEven)
+  let x = pointwiseMin(pointwiseMax(input, Lanes(repeating: -87.3)), Lanes(repeating: 88.3))
+  let shifted = x * 1.442_695_04 + roundingMagic
+  let k = shifted - roundingMagic
   let r = x - k * 0.693_359_375 + k * 2.121_944_4e-4
   var p = Lanes(repeating: 1.987_569_15e-4)
   p = p * r + 1.398_199_95e-3
@@ -16,14 +21,17 @@ func expLanes(_ input: Lanes) -> Lanes {
   p = p * r + 1.666_666_55e-1
   p = p * r + 5.000_000_12e-1
   let er = p * r * r + r + 1
-  let exponent = SIMD8<Int32>(k, rounding: .towardZero) &+ 127
-  let scale = unsafeBitCast(exponent &<< 23, to: Lanes.self)
+  // 2^k: k sits in the low bits of `shifted`; move it, biased, into the exponent field.
+  let integer = unsafeBitCast(shifted, to: SIMD8<Int32>.self) &- 0x4B40_0000
+  let scale = unsafeBitCast((integer &+ 127) &<< 23, to: Lanes.self)
   return er * scale
 }
 
 @inline(__always)
 func tanhLanes(_ x: Lanes) -> Lanes {
-  let magnitude = x.replacing(with: -x, where: x .< 0)
+  let bits = unsafeBitCast(x, to: SIMD8<UInt32>.self)
+  let sign = bits & 0x8000_0000
+  let magnitude = unsafeBitCast(bits & 0x7FFF_FFFF, to: Lanes.self)
   let z = x * x
   var small = Lanes(repeating: -5.704_988_727_45e-3)
   small = small * z + 2.063_908_879_54e-2
@@ -32,8 +40,7 @@ func tanhLanes(_ x: Lanes) -> Lanes {
   small = small * z - 3.333_328_194_22e-1
   small = small * z * x + x
   let e = expLanes(magnitude * 2)
-  var large = 1 - 2 / (e + 1)
-  large.replace(with: -large, where: x .< 0)
+  let large = unsafeBitCast(unsafeBitCast(1 - 2 / (e + 1), to: SIMD8<UInt32>.self) | sign, to: Lanes.self)
   small.replace(with: large, where: magnitude .>= 0.625)
   return small
 }

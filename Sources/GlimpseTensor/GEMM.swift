@@ -1,8 +1,33 @@
 import CBLAS
 
+/// Why the BLAS library could not be used.
+public struct BLASError: Error, CustomStringConvertible, Sendable {
+  public var reason: String
+  public var description: String { reason }
+}
+
+/// Loads OpenBLAS if it is not loaded yet. Entry points that compute call this first, so a
+/// missing library is a clear error rather than a crash in the middle of the work.
+public func loadBLAS() throws(BLASError) {
+  var message = [CChar](repeating: 0, count: Int(GLIMPSE_BLAS_MESSAGE_LENGTH))
+  if glimpse_blas_load(&message) != 0 {
+    throw BLASError(reason: String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+  }
+}
+
+/// Whether OpenBLAS loaded, for the GEMM path (which cannot throw) to check once.
+let blasReady: Bool = {
+  do {
+    try loadBLAS()
+    return true
+  } catch {
+    return false
+  }
+}()
+
 /// C[M, N] = alpha · op(A) · op(B) + beta · C, all row-major; op(A) is [M, K] and op(B) is
 /// [K, N], each read transposed when asked. Leading dimensions are the row strides of A, B
-/// and C as stored.
+/// and C as stored. Callers make sure `loadBLAS()` succeeded first.
 @inline(__always)
 public func gemm(
   transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
@@ -10,7 +35,8 @@ public func gemm(
   c: UnsafeMutablePointer<Float>, ldc: Int
 ) {
   if m == 0 || n == 0 { return }
-  cblas_sgemm(
+  precondition(blasReady, "OpenBLAS is not loaded: call loadBLAS() and report its error first")
+  glimpse_sgemm(
     CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
     Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
 }

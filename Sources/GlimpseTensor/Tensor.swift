@@ -13,20 +13,19 @@ public final class TensorStorage: @unchecked Sendable {
   deinit { base.deallocate() }
 }
 
-/// A contiguous float32 tensor: a shape over a range of shared storage. Copies of a `Tensor`
-/// are views of the same memory (as in PyTorch); `copy()` makes new memory.
+/// A contiguous float32 tensor: a shape (up to 8 dimensions) over a range of shared storage.
+/// Copies of a `Tensor` are views of the same memory (as in PyTorch); `copy()` makes new
+/// memory. The extents are stored inline, so making a view never touches the heap: slicing
+/// inside a per-step loop is free.
 public struct Tensor: @unchecked Sendable {
   public let storage: TensorStorage
   public let offset: Int
-  public let shape: [Int]
   public let count: Int
+  public let rank: Int
+  let extents: SIMD8<Int>
 
   public init(zeros shape: [Int]) {
-    let count = shape.reduce(1, *)
-    storage = TensorStorage(count: count)
-    offset = 0
-    self.shape = shape
-    self.count = count
+    self.init(storage: TensorStorage(count: shape.reduce(1, *)), offset: 0, shape: shape)
   }
 
   public init(shape: [Int], values: [Float]) {
@@ -36,12 +35,35 @@ public struct Tensor: @unchecked Sendable {
   }
 
   init(storage: TensorStorage, offset: Int, shape: [Int]) {
-    let count = shape.reduce(1, *)
+    precondition(shape.count <= 8, "at most 8 dimensions")
+    var extents = SIMD8<Int>(repeating: 1)
+    for (axis, size) in shape.enumerated() { extents[axis] = size }
+    self.init(storage: storage, offset: offset, rank: shape.count, extents: extents)
+  }
+
+  init(storage: TensorStorage, offset: Int, rank: Int, extents: SIMD8<Int>) {
+    let count = Self.product(extents)  // unused dimensions are 1
     precondition(offset >= 0 && offset + count <= storage.count, "view outside its storage")
     self.storage = storage
     self.offset = offset
-    self.shape = shape
+    self.rank = rank
+    self.extents = extents
     self.count = count
+  }
+
+  static func product(_ extents: SIMD8<Int>) -> Int {
+    var result = 1
+    for axis in 0..<8 { result *= extents[axis] }
+    return result
+  }
+
+  /// The sizes of every dimension (a new array: use `size(_:)` in hot loops).
+  public var shape: [Int] { (0..<rank).map { extents[$0] } }
+
+  /// The size of one dimension.
+  @inline(__always) public func size(_ axis: Int) -> Int {
+    precondition(axis < rank, "axis \(axis) of a rank-\(rank) tensor")
+    return extents[axis]
   }
 
   public var pointer: UnsafeMutablePointer<Float> { storage.base + offset }
@@ -56,17 +78,18 @@ public struct Tensor: @unchecked Sendable {
 
   /// Element `index` along the first axis, as a view.
   public func slice(_ index: Int) -> Tensor {
-    precondition(!shape.isEmpty && (0..<shape[0]).contains(index), "index \(index) outside \(shape)")
-    let inner = Array(shape.dropFirst())
-    return Tensor(storage: storage, offset: offset + index * inner.reduce(1, *), shape: inner)
+    precondition(rank > 0 && index >= 0 && index < extents[0], "index \(index) outside \(shape)")
+    var inner = SIMD8<Int>(repeating: 1)
+    for axis in 1..<8 { inner[axis - 1] = extents[axis] }
+    return Tensor(storage: storage, offset: offset + index * (count / extents[0]), rank: rank - 1, extents: inner)
   }
 
   /// Elements `range` along the first axis, as a view.
   public func slice(_ range: Range<Int>) -> Tensor {
-    precondition(!shape.isEmpty && range.lowerBound >= 0 && range.upperBound <= shape[0])
-    let inner = Array(shape.dropFirst())
-    let stride = inner.reduce(1, *)
-    return Tensor(storage: storage, offset: offset + range.lowerBound * stride, shape: [range.count] + inner)
+    precondition(rank > 0 && range.lowerBound >= 0 && range.upperBound <= extents[0], "\(range) outside \(shape)")
+    var outer = extents
+    outer[0] = range.count
+    return Tensor(storage: storage, offset: offset + range.lowerBound * (count / max(extents[0], 1)), rank: rank, extents: outer)
   }
 
   public func copy() -> Tensor {

@@ -22,7 +22,7 @@ struct CLIResult {
 
 /// Runs `glimpse` with `arguments` and no standard input, collecting both outputs. With
 /// `addressSpaceKiB` it runs under that address-space limit (ulimit -v): nothing larger can
-/// even be reserved, let alone touched.
+/// even be reserved, let alone touched; and under `timeout 120`, so a hang fails (exit 124).
 func runGlimpse(_ arguments: [String], addressSpaceKiB: Int? = nil) throws -> CLIResult {
   guard FileManager.default.isExecutableFile(atPath: glimpseBinary) else {
     throw XCTSkip("glimpse binary not found at \(glimpseBinary)")
@@ -30,7 +30,7 @@ func runGlimpse(_ arguments: [String], addressSpaceKiB: Int? = nil) throws -> CL
   let process = Process()
   if let addressSpaceKiB {
     process.executableURL = URL(fileURLWithPath: "/bin/sh")
-    process.arguments = ["-c", "ulimit -v \(addressSpaceKiB) && exec \"$0\" \"$@\"", glimpseBinary] + arguments
+    process.arguments = ["-c", "ulimit -v \(addressSpaceKiB) && exec timeout 120 \"$0\" \"$@\"", glimpseBinary] + arguments
   } else {
     process.executableURL = URL(fileURLWithPath: glimpseBinary)
     process.arguments = arguments

@@ -100,3 +100,13 @@ final class PixelLimitTests: XCTestCase {
     XCTAssertEqual(photo.status, 0, "a real photo decodes within the same limit: \(photo.stderr)")
   }
 }
+
+final class MemoryLimitTests: XCTestCase {
+  /// Under an address-space limit too small for OpenBLAS's work buffers, a command that needs
+  /// BLAS says so and exits 1, instead of hanging in OpenBLAS's endless mmap retries.
+  func testTooLittleAddressSpaceForBLASIsAClearError() throws {
+    let result = try runGlimpse(["bench", "kernels", "--repeats", "1", "--batch", "1"], addressSpaceKiB: 100 * 1024)
+    XCTAssertEqual(result.status, 1)
+    XCTAssertEqual(result.stderrLines, ["glimpse: error: the address-space limit (ulimit -v) is 100 MiB; OpenBLAS needs at least 512 MiB"])
+  }
+}

@@ -3,6 +3,21 @@
 
 #include <cblas.h>
 
+#define GLIMPSE_BLAS_MESSAGE_LENGTH 256
+
+/* OpenBLAS is loaded on first use (dlopen), not at program start: commands that need no
+   linear algebra never load it, and under an address-space limit below 2 GiB it is told to use
+   one thread (OPENBLAS_NUM_THREADS=1, unless already set) before it starts, because its worker
+   threads otherwise retry a failing 128 MB mmap forever and the process hangs; below 512 MiB
+   it is not loaded at all, and the error says why.
+   Returns 0 when OpenBLAS is ready; otherwise 1 with the loader's message. Safe to call often. */
+int glimpse_blas_load(char message[GLIMPSE_BLAS_MESSAGE_LENGTH]);
+
+/* cblas_sgemm through the loaded library; glimpse_blas_load must have returned 0. */
+void glimpse_sgemm(enum CBLAS_ORDER order, enum CBLAS_TRANSPOSE transpose_a, enum CBLAS_TRANSPOSE transpose_b,
+                   int m, int n, int k, float alpha, const float *a, int lda, const float *b, int ldb,
+                   float beta, float *c, int ldc);
+
 /* OpenBLAS's thread count, for benchmarks that compare equal thread counts. */
 void glimpse_blas_set_threads(int threads);
 int glimpse_blas_threads(void);
