@@ -1,10 +1,13 @@
+import Dispatch
 import GlimpseLayers
 import GlimpseTensor
 
 /// The spec's `cnn-small`: images [B, 3, 64, 64] in [0, 1], normalised with mean 0.5 and std
 /// 0.25, through conv1–conv5, to the grid [B, 64, 512] and its mean v [B, 512]. Activation
 /// buffers are allocated once per batch size and reused.
-public final class CNNEncoder {
+/// Sendable only as far as `forward` needs: its workers read the weights and write disjoint
+/// image ranges of the activation buffers.
+public final class CNNEncoder: @unchecked Sendable {
   public static let imageSize = 64
   public static let locations = 64
   public static let features = 512
@@ -23,6 +26,7 @@ public final class CNNEncoder {
   var dConvOut: [Tensor] = []
   var dPooled: [Tensor] = []
   var columns = Tensor(zeros: [0]), dcolumns = Tensor(zeros: [0])
+  var workerColumns: [Tensor] = []  // one im2col workspace per forward worker
   public private(set) var grid = Tensor(zeros: [0])   // [B, 64, 512]
   public private(set) var mean = Tensor(zeros: [0])   // [B, 512]
 
@@ -69,28 +73,49 @@ public final class CNNEncoder {
     let workspace = max(shapes.map(\.columnsCount).max()!, 1)
     columns = Tensor(zeros: [workspace])
     dcolumns = Tensor(zeros: [workspace])
+    workerColumns = (0..<Self.workers).map { _ in Tensor(zeros: [workspace]) }
     input = Tensor(zeros: [batch, 3, Self.imageSize, Self.imageSize])
     grid = Tensor(zeros: [batch, Self.locations, Self.features])
     mean = Tensor(zeros: [batch, Self.features])
   }
+
+  /// The batch is split across this many workers (the machine's 2 cores), each running the
+  /// whole per-image pipeline on its images with single-threaded GEMMs, so that im2col, ReLU
+  /// and pooling use both cores too. Images are independent: the result is the same.
+  static let workers = 2
 
   /// images [B, 3, 64, 64] in [0, 1] → `grid` [B, 64, 512] and `mean` [B, 512].
   public func forward(images: Tensor) {
     let b = images.count / (3 * Self.imageSize * Self.imageSize)
     prepare(batch: b)
     for i in 0..<images.count { input.pointer[i] = (images.pointer[i] - 0.5) / 0.25 }
-    var x = input
+    let workers = min(Self.workers, b)
+    let threads = blasThreads
+    if workers > 1 { blasThreads = 1 }
+    DispatchQueue.concurrentPerform(iterations: workers) { worker in
+      let range = (b * worker / workers)..<(b * (worker + 1) / workers)
+      forward(images: range, columns: workerColumns[worker])
+    }
+    if workers > 1 { blasThreads = threads }
+    gridForward(grid: grid, mean: mean, featureMap: convOut[4], batch: b, channels: Self.features, locations: Self.locations)
+  }
+
+  /// The convolutions, ReLUs and pools for the images in `range`.
+  func forward(images range: Range<Int>, columns: Tensor) {
+    var x = input.slice(range)
     for layer in 0..<5 {
-      let s = shapes[layer]
-      conv2dForward(out: convOut[layer], inp: x, weight: weights[layer].value, bias: biases[layer].value, shape: s, columns: columns)
-      reluForward(out: convOut[layer], inp: convOut[layer])
-      x = convOut[layer]
+      var s = shapes[layer]
+      s.batch = range.count
+      let out = convOut[layer].slice(range)
+      conv2dForward(out: out, inp: x, weight: weights[layer].value, bias: biases[layer].value, shape: s, columns: columns)
+      reluForward(out: out, inp: out)
+      x = out
       if layer < 3 {
-        maxPool2Forward(out: pooled[layer], inp: x, planes: b * s.outChannels, height: s.outHeight, width: s.outWidth)
-        x = pooled[layer]
+        let target = pooled[layer].slice(range)
+        maxPool2Forward(out: target, inp: x, planes: range.count * s.outChannels, height: s.outHeight, width: s.outWidth)
+        x = target
       }
     }
-    gridForward(grid: grid, mean: mean, featureMap: convOut[4], batch: b, channels: Self.features, locations: Self.locations)
   }
 
   /// Accumulates the parameters' gradients from dgrid [B, 64, 512] and/or dmean [B, 512].
