@@ -19,6 +19,12 @@ public final class AttentionDecoder: CaptionDecoder {
   var workspace = AdditiveAttentionWorkspace(batch: 0, locations: 0, attention: 0)
   var savedGrid = Tensor(zeros: [0])
   var penaltyActive = false
+  // Step-by-step decoding: the rows' grid and keys, and one step's attention.
+  var decodingGrid = Tensor(zeros: [0]), decodingKeys = Tensor(zeros: [0])
+  var decodingZ = Tensor(zeros: [0]), decodingAlpha = Tensor(zeros: [0]), decodingPre = Tensor(zeros: [0])
+  var decodingContext = Tensor(zeros: [0]), decodingBeta = Tensor(zeros: [0])
+  var decodingWorkspace = AdditiveAttentionWorkspace(batch: 0, locations: 0, attention: 0)
+  var decodingScratch = Tensor(zeros: [0])  // for reordering the rows' grids
 
   public init(vocabularySize: Int) {
     let (e, h, d, a) = (GlimpseSmall.embedding, GlimpseSmall.hidden, CNNEncoder.features, GlimpseSmall.attention)
@@ -115,4 +121,37 @@ public final class AttentionDecoder: CaptionDecoder {
 
   /// The attention weights of the last forward pass, time-major [S, B, L].
   public var attentionWeights: Tensor { alpha }
+
+  public func beginDecoding(grid: Tensor, mean: Tensor) {
+    let (n, l, d, a) = (mean.size(0), CNNEncoder.locations, CNNEncoder.features, GlimpseSmall.attention)
+    core.beginDecoding(mean: mean)
+    if decodingGrid.count != n * l * d {
+      decodingGrid = Tensor(zeros: [n, l, d]); decodingKeys = Tensor(zeros: [n, l, a])
+      decodingZ = Tensor(zeros: [n, d]); decodingAlpha = Tensor(zeros: [n, l]); decodingPre = Tensor(zeros: [n, l, a])
+      decodingContext = Tensor(zeros: [n, d]); decodingBeta = Tensor(zeros: [n, d])
+      decodingWorkspace = AdditiveAttentionWorkspace(batch: n, locations: l, attention: a)
+      decodingScratch = Tensor(zeros: [n, l, d])
+    }
+    decodingGrid.assign(grid)
+    linearForward(out: decodingKeys, inp: decodingGrid, weight: attEnc.value, bias: attEncBias.value)
+  }
+
+  public func decodeStep(tokens: [Int32]) -> Tensor {
+    let (e, d, h4) = (GlimpseSmall.embedding, CNNEncoder.features, 4 * GlimpseSmall.hidden)
+    softAttentionForward(z: decodingZ, alpha: decodingAlpha, pre: decodingPre, context: decodingContext, beta: decodingBeta,
+                         keys: decodingKeys, grid: decodingGrid, hPrev: core.decoding.h, wDec: attDec.value, wA: attW.value,
+                         wBeta: betaW.value, bBeta: betaBias.value, workspace: decodingWorkspace)
+    core.beginStep(tokens: tokens)
+    gemm(transposeA: false, transposeB: true, m: core.decoding.rows, n: h4, k: d, a: decodingZ.pointer, lda: d,
+         b: core.sequence.weightIH.value.pointer + e, ldb: e + d, beta: 1, c: core.decoding.gates.pointer, ldc: h4)
+    return core.finishStep()
+  }
+
+  public func reorderRows(_ sources: [Int]) {
+    DecodingState.reorder([core.decoding.h, core.decoding.c, decodingAlpha, decodingGrid, decodingKeys], sources,
+                          scratch: decodingScratch)
+  }
+
+  /// The attention weights α [N, L] of the last decoding step, over the 8×8 grid.
+  public var stepAttention: Tensor { decodingAlpha }
 }

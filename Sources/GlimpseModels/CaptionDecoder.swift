@@ -21,6 +21,15 @@ public protocol CaptionDecoder: AnyObject {
   /// Accumulates parameter gradients and dgrid [B, L, D], dmean [B, D] from dlogits [B, S, V]
   /// (plus the auxiliary loss's gradient, if `auxiliaryLoss` was called).
   func backward(dlogits: Tensor, dgrid: Tensor, dmean: Tensor)
+
+  /// Inference, one step at a time: starts N sequences (images, or beams of one image) from
+  /// grid [N, L, D] and mean [N, D].
+  func beginDecoding(grid: Tensor, mean: Tensor)
+  /// Feeds each row its last token [N] and returns the next token's logits [N, V] (a view of
+  /// the decoder's buffer, valid until the next step).
+  func decodeStep(tokens: [Int32]) -> Tensor
+  /// For beam search: row i continues from the state row `sources[i]` had.
+  func reorderRows(_ sources: [Int])
 }
 
 extension CaptionDecoder {

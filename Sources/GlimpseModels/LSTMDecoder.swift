@@ -25,4 +25,15 @@ public final class LSTMDecoder: CaptionDecoder {
     for t in stride(from: core.steps - 1, through: 0, by: -1) { core.sequence.stepBackward(t) }
     core.endBackward(dmean: dmean)
   }
+
+  public func beginDecoding(grid: Tensor, mean: Tensor) { core.beginDecoding(mean: mean) }
+
+  public func decodeStep(tokens: [Int32]) -> Tensor {
+    core.beginStep(tokens: tokens)
+    return core.finishStep()
+  }
+
+  public func reorderRows(_ sources: [Int]) {
+    DecodingState.reorder([core.decoding.h, core.decoding.c], sources, scratch: core.decoding.scratch)
+  }
 }

@@ -14,6 +14,8 @@ public final class RNNDecoder: CaptionDecoder {
   var dembedded = Tensor(zeros: [0]), dxProj = Tensor(zeros: [0]), dimageProj = Tensor(zeros: [0]), dhidden = Tensor(zeros: [0])
   var dlogitsTM = Tensor(zeros: [0]), dpre = Tensor(zeros: [0])
   var savedMean = Tensor(zeros: [0])  // the encoder's mean the forward pass read (a view)
+  let decoding = DecodingState()
+  var decodingImage = Tensor(zeros: [0]), decodingX = Tensor(zeros: [0])
 
   public init(vocabularySize v: Int) {
     let (e, h) = (GlimpseSmall.embedding, GlimpseSmall.hidden)
@@ -74,5 +76,29 @@ public final class RNNDecoder: CaptionDecoder {
     linearBackward(dinp: dembedded, dweight: wxh.gradient, dbias: bxh.gradient, dout: dxProj, inp: embedded, weight: wxh.value)
     embeddingBackward(dtable: embed.gradient, dout: dembedded, ids: ids)
     linearBackward(dinp: dmean, dweight: wih.gradient, dbias: nil, dout: dimageProj, inp: savedMean, weight: wih.value)
+  }
+
+  public func beginDecoding(grid: Tensor, mean: Tensor) {
+    let n = mean.size(0)
+    decoding.prepare(rows: n, vocabularySize: vocabularySize)
+    if decodingImage.count != n * GlimpseSmall.hidden {
+      decodingImage = Tensor(zeros: [n, GlimpseSmall.hidden])
+      decodingX = Tensor(zeros: [n, GlimpseSmall.hidden])
+    }
+    linearForward(out: decodingImage, inp: mean, weight: wih.value, bias: nil)
+    decoding.h.zero()  // h₀ = 0
+  }
+
+  public func decodeStep(tokens: [Int32]) -> Tensor {
+    embeddingForward(out: decoding.embedded, ids: tokens, table: embed.value)
+    linearForward(out: decodingX, inp: decoding.embedded, weight: wxh.value, bias: bxh.value)
+    rnnStepForward(h: decoding.nextH, xProj: decodingX, imageProj: decodingImage, hPrev: decoding.h, whh: whh.value)
+    decoding.advance()
+    linearForward(out: decoding.logits, inp: decoding.h, weight: out.value, bias: bout.value)
+    return decoding.logits
+  }
+
+  public func reorderRows(_ sources: [Int]) {
+    DecodingState.reorder([decoding.h, decodingImage], sources, scratch: decoding.scratch)
   }
 }

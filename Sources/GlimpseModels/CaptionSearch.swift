@@ -1,0 +1,169 @@
+import GlimpseLayers
+import GlimpseTensor
+
+/// Token ids the spec fixes.
+public enum SpecialToken {
+  public static let pad: Int32 = 0
+  public static let start: Int32 = 1
+  public static let end: Int32 = 2
+  public static let unknown: Int32 = 3
+}
+
+/// A decoded caption: its words' ids (no `<start>`, no `<end>`), each token's log-probability
+/// (including `<end>` when reached), and whether it reached `<end>`.
+public struct DecodedCaption: Equatable, Sendable {
+  public var tokens: [Int32]
+  public var logProbabilities: [Float]
+  public var finished: Bool
+
+  /// Σ log p over the tokens scored (words and `<end>`).
+  public var logProbability: Float { logProbabilities.reduce(0, +) }
+  /// The length-normalised score beam search ranks by.
+  public var normalisedScore: Float { logProbability / Float(max(logProbabilities.count, 1)) }
+}
+
+#if canImport(Glibc)
+import Glibc
+#else
+import Darwin
+#endif
+
+/// log softmax of one row of logits, into `out`.
+func logSoftmax(_ logits: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, count: Int) {
+  var largest = logits[0]
+  for i in 1..<count { largest = max(largest, logits[i]) }
+  var sum: Double = 0
+  for i in 0..<count { sum += Double(fastExp(logits[i] - largest)) }
+  let shift = largest + Float(log(sum))
+  for i in 0..<count { out[i] = logits[i] - shift }
+}
+
+/// Tokens a caption may contain or end with: never `<pad>` or `<start>`.
+@inline(__always) func isEmittable(_ token: Int) -> Bool {
+  Int32(token) != SpecialToken.pad && Int32(token) != SpecialToken.start
+}
+
+// The three searches share one rule for the length limit: a caption has at most `maxTokens`
+// words, so at most maxTokens + 1 steps with its `<end>`. At the last step `<end>` finishes the
+// caption if it is what the search picks; otherwise the caption stays unfinished at maxTokens
+// words (and is still returned).
+
+/// Greedy decoding of N images at once (rows of grid [N, L, D] and mean [N, D]): the most
+/// likely token at every step.
+public func greedyDecode(_ decoder: CaptionDecoder, grid: Tensor, mean: Tensor, maxTokens: Int = GlimpseSmall.maxTokens - 2) -> [DecodedCaption] {
+  let n = mean.size(0), v = decoder.vocabularySize
+  decoder.beginDecoding(grid: grid, mean: mean)
+  var results = [DecodedCaption](repeating: DecodedCaption(tokens: [], logProbabilities: [], finished: false), count: n)
+  var done = [Bool](repeating: false, count: n)
+  var tokens = [Int32](repeating: SpecialToken.start, count: n)
+  var logProbabilities = [Float](repeating: 0, count: v)
+  for step in 0...maxTokens where done.contains(false) {
+    let logits = decoder.decodeStep(tokens: tokens)
+    for row in 0..<n where !done[row] {
+      logSoftmax(logits.pointer + row * v, &logProbabilities, count: v)
+      var best = Int(SpecialToken.end)
+      for token in 0..<v where isEmittable(token) && logProbabilities[token] > logProbabilities[best] { best = token }
+      if Int32(best) == SpecialToken.end {
+        results[row].logProbabilities.append(logProbabilities[best])
+        results[row].finished = true
+        done[row] = true
+      } else if step == maxTokens {
+        done[row] = true  // no room for another word: unfinished
+      } else {
+        results[row].logProbabilities.append(logProbabilities[best])
+        results[row].tokens.append(Int32(best))
+        tokens[row] = Int32(best)
+      }
+    }
+  }
+  return results
+}
+
+/// Beam search over one image (grid [1, L, D], mean [1, D]) with `beams` hypotheses decoded
+/// together as the rows of one batch. A hypothesis that picks `<end>` is set aside as
+/// finished; the search stops when `beams` have finished or no live one is left. The best
+/// finished hypothesis by length-normalised log-probability wins; if none finished, the best
+/// unfinished one is returned rather than nothing. With one beam it is greedy decoding.
+public func beamSearch(_ decoder: CaptionDecoder, grid: Tensor, mean: Tensor, beams: Int, maxTokens: Int = GlimpseSmall.maxTokens - 2) -> DecodedCaption {
+  precondition(beams >= 1 && mean.size(0) == 1, "beam search decodes one image")
+  let v = decoder.vocabularySize
+  let (l, d) = (grid.size(1), grid.size(2))
+  let rowsGrid = Tensor(zeros: [beams, l, d]), rowsMean = Tensor(zeros: [beams, d])
+  for row in 0..<beams { rowsGrid.slice(row).assign(grid.slice(0)); rowsMean.slice(row).assign(mean.slice(0)) }
+  decoder.beginDecoding(grid: rowsGrid, mean: rowsMean)
+
+  var alive = [DecodedCaption(tokens: [], logProbabilities: [], finished: false)]  // one live row at first
+  var finished = [DecodedCaption](), unfinished = [DecodedCaption]()
+  var logProbabilities = [Float](repeating: 0, count: beams * v)
+  for step in 0...maxTokens {
+    let lastTokens = (0..<beams).map { row in row < alive.count ? (alive[row].tokens.last ?? SpecialToken.start) : SpecialToken.pad }
+    let logits = decoder.decodeStep(tokens: lastTokens)
+    for row in 0..<alive.count { logSoftmax(logits.pointer + row * v, &logProbabilities[row * v], count: v) }
+    // Every extension of every live hypothesis, best first by total log-probability.
+    var candidates = [(score: Float, row: Int, token: Int32)]()
+    candidates.reserveCapacity(alive.count * v)
+    for row in 0..<alive.count {
+      let base = alive[row].logProbability
+      for token in 0..<v where isEmittable(token) {
+        candidates.append((base + logProbabilities[row * v + token], row, Int32(token)))
+      }
+    }
+    candidates.sort { $0.score > $1.score || ($0.score == $1.score && ($0.row, $0.token) < ($1.row, $1.token)) }
+    var next = [DecodedCaption](), sources = [Int]()
+    for candidate in candidates.prefix(beams) {
+      var extended = alive[candidate.row]
+      if candidate.token == SpecialToken.end {
+        extended.logProbabilities.append(logProbabilities[candidate.row * v + Int(candidate.token)])
+        extended.finished = true
+        finished.append(extended)
+      } else if step == maxTokens {
+        unfinished.append(extended)  // no room for another word
+      } else {
+        extended.logProbabilities.append(logProbabilities[candidate.row * v + Int(candidate.token)])
+        extended.tokens.append(candidate.token)
+        next.append(extended)
+        sources.append(candidate.row)
+      }
+    }
+    if finished.count >= beams || next.isEmpty { break }
+    alive = next
+    decoder.reorderRows(sources + [Int](repeating: sources[0], count: beams - sources.count))
+  }
+  let pool = finished.isEmpty ? unfinished + alive : finished
+  return pool.max { $0.normalisedScore < $1.normalisedScore }!
+}
+
+/// Sampling with a temperature: each token drawn from softmax(logits / temperature) over the
+/// emittable tokens; the log-probabilities reported are the model's own (temperature 1).
+public func sampleDecode(_ decoder: CaptionDecoder, grid: Tensor, mean: Tensor, temperature: Float, random: inout SeededGenerator,
+                         maxTokens: Int = GlimpseSmall.maxTokens - 2) -> DecodedCaption {
+  precondition(temperature > 0 && mean.size(0) == 1, "sampling decodes one image with a positive temperature")
+  let v = decoder.vocabularySize
+  decoder.beginDecoding(grid: grid, mean: mean)
+  var result = DecodedCaption(tokens: [], logProbabilities: [], finished: false)
+  var scaled = [Float](repeating: 0, count: v), tempered = [Float](repeating: 0, count: v), logProbabilities = [Float](repeating: 0, count: v)
+  var token = SpecialToken.start
+  for step in 0...maxTokens {
+    let logits = decoder.decodeStep(tokens: [token])
+    logSoftmax(logits.pointer, &logProbabilities, count: v)
+    for i in 0..<v { scaled[i] = isEmittable(i) ? logits.pointer[i] / temperature : -Float.infinity }
+    logSoftmax(scaled, &tempered, count: v)
+    var draw = random.nextUnit(), chosen = Int(SpecialToken.end)
+    for i in 0..<v where isEmittable(i) {
+      let p = fastExp(tempered[i])
+      chosen = i
+      if draw < p { break }
+      draw -= p
+    }
+    if Int32(chosen) == SpecialToken.end {
+      result.logProbabilities.append(logProbabilities[chosen])
+      result.finished = true
+      break
+    }
+    if step == maxTokens { break }  // no room for another word: unfinished
+    result.logProbabilities.append(logProbabilities[chosen])
+    result.tokens.append(Int32(chosen))
+    token = Int32(chosen)
+  }
+  return result
+}

@@ -1,0 +1,40 @@
+import GlimpseTensor
+
+/// Recurrent state for step-by-step decoding of N rows: the current h (and c), a second buffer
+/// for the next step, and the embedded tokens. Buffers are made once per row count.
+final class DecodingState {
+  private(set) var rows = 0
+  var h = Tensor(zeros: [0]), c = Tensor(zeros: [0])
+  var nextH = Tensor(zeros: [0]), nextC = Tensor(zeros: [0])
+  var embedded = Tensor(zeros: [0]), gates = Tensor(zeros: [0]), tanhC = Tensor(zeros: [0])
+  var logits = Tensor(zeros: [0])
+  var scratch = Tensor(zeros: [0])
+
+  func prepare(rows n: Int, vocabularySize v: Int) {
+    guard n != rows || logits.count != n * v else { return }
+    rows = n
+    let (e, h4, hidden) = (GlimpseSmall.embedding, 4 * GlimpseSmall.hidden, GlimpseSmall.hidden)
+    (h, c, nextH, nextC) = (Tensor(zeros: [n, hidden]), Tensor(zeros: [n, hidden]), Tensor(zeros: [n, hidden]), Tensor(zeros: [n, hidden]))
+    embedded = Tensor(zeros: [n, e]); gates = Tensor(zeros: [n, h4]); tanhC = Tensor(zeros: [n, hidden])
+    logits = Tensor(zeros: [n, v])
+    scratch = Tensor(zeros: [n, hidden])
+  }
+
+  /// Makes the next-step buffers current.
+  func advance() {
+    swap(&h, &nextH)
+    swap(&c, &nextC)
+  }
+
+  /// Row i of each listed tensor takes row sources[i]'s values.
+  static func reorder(_ tensors: [Tensor], _ sources: [Int], scratch: Tensor) {
+    for tensor in tensors {
+      let width = tensor.count / sources.count
+      let copy = scratch.count >= tensor.count ? scratch : Tensor(zeros: [tensor.count])
+      copy.pointer.update(from: tensor.pointer, count: tensor.count)
+      for (row, source) in sources.enumerated() {
+        (tensor.pointer + row * width).update(from: copy.pointer + source * width, count: width)
+      }
+    }
+  }
+}

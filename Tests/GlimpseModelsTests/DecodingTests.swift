@@ -1,0 +1,137 @@
+import GlimpseLayers
+import GlimpseModels
+import GlimpseTensor
+import GlimpseTestSupport
+import XCTest
+
+final class DecodingTests: XCTestCase {
+  let vocabulary = 15
+
+  func decoders() -> [(String, CaptionDecoder)] {
+    var random = SeededGenerator(seed: 31)
+    let list: [(String, CaptionDecoder)] = [
+      ("rnn", RNNDecoder(vocabularySize: vocabulary)), ("lstm", LSTMDecoder(vocabularySize: vocabulary)),
+      ("attention", AttentionDecoder(vocabularySize: vocabulary)),
+    ]
+    for (_, decoder) in list {
+      decoder.initialize(random: &random)
+      // Confident, varied predictions, so that searches have real choices to make.
+      for p in decoder.parameters where p.name.hasPrefix("decoder.out") {
+        for i in 0..<p.value.count { p.value.pointer[i] = random.nextSymmetric(p.name.hasSuffix("bias") ? 1 : 0.5) }
+      }
+    }
+    return list
+  }
+
+  func image(_ random: inout SeededGenerator, rows: Int = 1) -> (Tensor, Tensor) {
+    (randomTensor([rows, 64, 512], &random), randomTensor([rows, 512], &random))
+  }
+
+  /// Step-by-step decoding computes exactly what teacher forcing computes.
+  func testStepwiseLogitsEqualTeacherForcing() {
+    var random = SeededGenerator(seed: 4)
+    let (grid, mean) = image(&random, rows: 2)
+    let inputs: [Int32] = [1, 5, 9, 4, 1, 7, 7, 12]  // [B = 2, S = 4]
+    for (name, decoder) in decoders() {
+      let forced = decoder.forward(grid: grid, mean: mean, inputs: inputs, batch: 2, steps: 4).copy()
+      decoder.beginDecoding(grid: grid, mean: mean)
+      for t in 0..<4 {
+        let logits = decoder.decodeStep(tokens: [inputs[t], inputs[4 + t]])
+        for b in 0..<2 {
+          for k in 0..<vocabulary {
+            XCTAssertEqual(logits.pointer[b * vocabulary + k], forced.pointer[(b * 4 + t) * vocabulary + k], accuracy: 1e-5, "\(name) step \(t)")
+          }
+        }
+      }
+    }
+  }
+
+  func testGreedyEqualsBeamSearchWithOneBeam() {
+    var random = SeededGenerator(seed: 8)
+    var longest = 0
+    for (name, decoder) in decoders() {
+      for _ in 0..<4 {
+        let (grid, mean) = image(&random)
+        let greedy = greedyDecode(decoder, grid: grid, mean: mean)[0]
+        let beam = beamSearch(decoder, grid: grid, mean: mean, beams: 1)
+        XCTAssertEqual(greedy.tokens, beam.tokens, name)
+        XCTAssertEqual(greedy.finished, beam.finished, name)
+        longest = max(longest, greedy.tokens.count)
+        for (a, b) in zip(greedy.logProbabilities, beam.logProbabilities) { XCTAssertEqual(a, b, accuracy: 1e-5, name) }
+      }
+    }
+    XCTAssertGreaterThan(longest, 2, "the captions compared are more than a word or two")
+  }
+
+  /// When `<end>` never wins, the searches return the best unfinished caption, full length.
+  func testUnfinishedCaptionsAreReturned() {
+    var random = SeededGenerator(seed: 9)
+    let (grid, mean) = image(&random)
+    for (name, decoder) in decoders() {
+      let endBias = decoder.parameters.first { $0.name == "decoder.out.bias" }!
+      endBias.value.pointer[Int(SpecialToken.end)] = -1e4
+      let greedy = greedyDecode(decoder, grid: grid, mean: mean)[0]
+      XCTAssertFalse(greedy.finished, name)
+      XCTAssertEqual(greedy.tokens.count, 14, name)
+      let beam = beamSearch(decoder, grid: grid, mean: mean, beams: 3)
+      XCTAssertFalse(beam.finished, name)
+      XCTAssertEqual(beam.tokens.count, 14, name)
+      XCTAssertFalse(beam.tokens.contains { $0 == SpecialToken.pad || $0 == SpecialToken.start || $0 == SpecialToken.end }, name)
+    }
+  }
+
+  func testBeamSearchFindsAFinishedCaptionAtLeastAsGoodAsGreedy() {
+    var random = SeededGenerator(seed: 10)
+    var compared = 0
+    for (name, decoder) in decoders() {
+      // A likelier <end>, so that captions finish, at varied lengths.
+      decoder.parameters.first { $0.name == "decoder.out.bias" }!.value.pointer[Int(SpecialToken.end)] += 1.5
+      for _ in 0..<6 {
+        let (grid, mean) = image(&random)
+        let greedy = greedyDecode(decoder, grid: grid, mean: mean)[0]
+        let beam = beamSearch(decoder, grid: grid, mean: mean, beams: 4)
+        if greedy.finished && beam.finished {
+          // Not guaranteed in general with length normalisation, but a sound search over a
+          // 15-word vocabulary with 4 beams finds at least greedy's hypothesis.
+          XCTAssertGreaterThanOrEqual(beam.normalisedScore, greedy.normalisedScore - 1e-5, name)
+          compared += 1
+        }
+      }
+    }
+    XCTAssertGreaterThan(compared, 8, "enough finished captions were compared")
+  }
+
+  /// Reordering rows moves each row's whole state: decode two images, swap, step again, and
+  /// the logits are those of decoding the images in swapped order.
+  func testReorderRowsMovesTheState() {
+    var random = SeededGenerator(seed: 12)
+    let (grid, mean) = image(&random, rows: 2)
+    let swappedGrid = Tensor(zeros: grid.shape), swappedMean = Tensor(zeros: mean.shape)
+    swappedGrid.slice(0).assign(grid.slice(1)); swappedGrid.slice(1).assign(grid.slice(0))
+    swappedMean.slice(0).assign(mean.slice(1)); swappedMean.slice(1).assign(mean.slice(0))
+    for (name, decoder) in decoders() {
+      decoder.beginDecoding(grid: swappedGrid, mean: swappedMean)
+      _ = decoder.decodeStep(tokens: [1, 1])
+      let expected = decoder.decodeStep(tokens: [6, 8]).copy()
+      decoder.beginDecoding(grid: grid, mean: mean)
+      _ = decoder.decodeStep(tokens: [1, 1])
+      decoder.reorderRows([1, 0])
+      let reordered = decoder.decodeStep(tokens: [6, 8])
+      for i in 0..<expected.count { XCTAssertEqual(reordered.pointer[i], expected.pointer[i], accuracy: 1e-5, name) }
+    }
+  }
+
+  func testSamplingIsSeededAndColdSamplingIsGreedy() {
+    var random = SeededGenerator(seed: 13)
+    let (grid, mean) = image(&random)
+    for (name, decoder) in decoders() {
+      var first = SeededGenerator(seed: 1), second = SeededGenerator(seed: 1)
+      let a = sampleDecode(decoder, grid: grid, mean: mean, temperature: 1, random: &first)
+      let b = sampleDecode(decoder, grid: grid, mean: mean, temperature: 1, random: &second)
+      XCTAssertEqual(a, b, name)
+      var cold = SeededGenerator(seed: 2)
+      let frozen = sampleDecode(decoder, grid: grid, mean: mean, temperature: 1e-3, random: &cold)
+      XCTAssertEqual(frozen.tokens, greedyDecode(decoder, grid: grid, mean: mean)[0].tokens, name)
+    }
+  }
+}
