@@ -41,12 +41,32 @@ public func benchmarkKernels(repeats: Int = 10, batch: Int = 32) -> [Measurement
 
   let dgrid = Tensor(zeros: [batch, 64, 512]), dmean = Tensor(zeros: [batch, 512])
   for i in 0..<dgrid.count { dgrid.pointer[i] = random.nextSymmetric(1) }
-  // Backward: a weight-gradient GEMM for every layer and an input-gradient GEMM for all but conv1.
+  // Backward: a weight-gradient GEMM for every layer (dout · columnsᵀ) and an input-gradient
+  // GEMM for all but conv1 (weightᵀ · dout), one of each per image; raw sgemm on those shapes
+  // interleaved with it.
   let conv1MultiplyAdds = 3 * 32 * 9 * 64 * 64
   let backwardFlop = 2 * Double(2 * CNNEncoder.forwardMultiplyAdds - conv1MultiplyAdds) * Double(batch)
-  let backward = timeRepeats(warmup: 2, repeats: repeats) { encoder.backward(dgrid: dgrid, dmean: dmean) }
+  let gradientBuffers = shapes.map { (m, n, k) in (Tensor(zeros: [m * n]), Tensor(zeros: [k * n]), Tensor(zeros: [m * k]), Tensor(zeros: [k * n])) }
+  func rawBackwardGEMMs() {
+    for _ in 0..<batch {
+      for (layer, ((m, n, k), (dout, columns, dweight, dcolumns))) in zip(shapes, gradientBuffers).enumerated() {
+        gemm(transposeA: false, transposeB: true, m: m, n: k, k: n, a: dout.pointer, lda: n, b: columns.pointer, ldb: n,
+             beta: 1, c: dweight.pointer, ldc: k)
+        if layer > 0 {
+          gemm(transposeA: true, transposeB: false, m: k, n: n, k: m, a: buffers[layer].0.pointer, lda: k, b: dout.pointer, ldb: n,
+               beta: 0, c: dcolumns.pointer, ldc: n)
+        }
+      }
+    }
+  }
+  var backward = [Double](), rawBackward = [Double]()
+  for round in 0..<(repeats + 2) {
+    let encoderSeconds = timeRepeats(warmup: 0, repeats: 1) { encoder.backward(dgrid: dgrid, dmean: dmean) }[0]
+    let rawSeconds = timeRepeats(warmup: 0, repeats: 1, rawBackwardGEMMs)[0]
+    if round >= 2 { backward.append(encoderSeconds); rawBackward.append(rawSeconds) }
+  }
   results.append(Measurement(name: "encoder.backward.b\(batch)", unit: "GFLOP/s", samples: backward.map { backwardFlop / $0 / 1e9 }))
-
+  results.append(Measurement(name: "sgemm.encoder-backward-shapes", unit: "GFLOP/s", samples: rawBackward.map { backwardFlop / $0 / 1e9 }))
 
   // The LSTM step: hPrev [B, 512] · W_hhᵀ [512, 2048] plus the gate arithmetic, and the GEMM alone.
   let (h, h4) = (512, 2048)
