@@ -22,6 +22,7 @@ let package = Package(
     .target(name: "GlimpseTensor", dependencies: ["CBLAS", "GlimpseIO"]),
     .target(name: "GlimpseLayers", dependencies: ["GlimpseTensor"]),
     .target(name: "GlimpseModels", dependencies: ["GlimpseLayers", "GlimpseTensor"]),
+    .target(name: "GlimpseData", dependencies: ["GlimpseIO"]),
     .target(name: "GlimpseBench", dependencies: ["GlimpseImage", "GlimpseIO", "GlimpseModels", "GlimpseLayers", "GlimpseTensor"]),
     .executableTarget(
       name: "GlimpseCLI",
@@ -36,6 +37,7 @@ let package = Package(
     .target(name: "GlimpseTestSupport", dependencies: ["GlimpseTensor"], path: "Tests/GlimpseTestSupport"),
     .testTarget(name: "GlimpseLayersTests", dependencies: ["GlimpseLayers", "GlimpseTestSupport"]),
     .target(name: "CAllocationCounter", path: "Tests/CAllocationCounter"),
+    .testTarget(name: "GlimpseDataTests", dependencies: ["GlimpseData", "GlimpseIO"], exclude: ["Fixtures"]),
     .testTarget(
       name: "GlimpseModelsTests", dependencies: ["GlimpseModels", "GlimpseTestSupport", "CAllocationCounter"],
       exclude: ["Fixtures"]),

@@ -1,0 +1,81 @@
+import GlimpseIO
+
+#if canImport(Glibc)
+import Glibc
+#else
+import Darwin
+#endif
+
+/// An image and its reference captions.
+public struct CaptionedImage: Equatable, Sendable {
+  public var id: Int
+  public var path: String
+  public var captions: [String]
+
+  public init(id: Int, path: String, captions: [String]) {
+    (self.id, self.path, self.captions) = (id, path, captions)
+  }
+}
+
+/// Images with captions, and what was skipped (with `skipBad`), one message per entry.
+public struct CaptionDataset: Sendable {
+  public var images: [CaptionedImage]
+  public var skipped: [String]
+}
+
+/// How strict loading is: by default the first bad entry is an error naming the file and the
+/// entry; with `skipBad` each bad entry is left out and reported in `skipped`.
+public struct LoadOptions: Sendable {
+  public var skipBad: Bool
+  /// Check that every image file exists (decoding is checked when it is read).
+  public var checkImageFiles: Bool
+
+  public init(skipBad: Bool = false, checkImageFiles: Bool = true) {
+    self.skipBad = skipBad
+    self.checkImageFiles = checkImageFiles
+  }
+}
+
+/// Collects bad entries of one file: throws on the first, or records each with `skipBad`.
+struct EntryProblems {
+  let path: String
+  let options: LoadOptions
+  var skipped: [String] = []
+
+  mutating func report(_ entry: String, _ reason: String) throws(FileError) {
+    let message = "\(entry): \(reason)"
+    guard options.skipBad else { throw FileError(path, message) }
+    skipped.append("\(path): \(message)")
+  }
+
+  /// Whether the image file exists; reports it if not.
+  mutating func imageExists(_ imagePath: String, entry: String) throws(FileError) -> Bool {
+    guard options.checkImageFiles else { return true }
+    var status = stat()
+    if stat(imagePath, &status) == 0 && (status.st_mode & S_IFMT) == S_IFREG { return true }
+    try report(entry, "image file '\(imagePath)' does not exist")
+    return false
+  }
+}
+
+/// The folder of a file's path.
+func folder(of path: String) -> String {
+  guard let slash = path.lastIndex(of: "/") else { return "." }
+  return String(path[..<slash])
+}
+
+/// Reads and parses a JSON file, naming it in any error.
+func readJSON(_ path: String) throws -> JSONValue {
+  do {
+    return try parseJSON(try readFileBytes(path))
+  } catch let error as JSONError {
+    throw FileError(path, "not valid JSON: \(error)")
+  }
+}
+
+/// Reads a text file as lines, naming it in any error.
+func readLines(_ path: String) throws -> [Substring] {
+  let bytes = try readFileBytes(path)
+  guard let text = String(validating: bytes, as: UTF8.self) else { throw FileError(path, "not UTF-8 text") }
+  return text.split(separator: "\n", omittingEmptySubsequences: false)
+}

@@ -1,0 +1,25 @@
+import GlimpseIO
+
+/// The form of `vocab.json` and `answers.json`: a JSON object mapping each name to its index,
+/// the indices 0..<n each used once, written in index order.
+func indexedNamesJSON(_ names: [String]) -> JSONValue {
+  .object(names.enumerated().map { ($1, .number(Double($0))) })
+}
+
+func writeIndexedNames(_ names: [String], path: String) throws {
+  try writeFileAtomically(path, Array((indexedNamesJSON(names).text + "\n").utf8))
+}
+
+/// The names in index order; `noun` names an entry in errors ("word", "answer").
+func readIndexedNames(path: String, noun: String) throws -> [String] {
+  let value = try readJSON(path)
+  guard let members = value.object else { throw FileError(path, "must be an object mapping each \(noun) to its index") }
+  var names = [String?](repeating: nil, count: members.count)
+  for (name, index) in members {
+    guard let i = index.integer, (0..<members.count).contains(i), names[i] == nil else {
+      throw FileError(path, "the index of '\(name)' must be a distinct integer from 0 to \(members.count - 1)")
+    }
+    names[i] = name
+  }
+  return names.map { $0! }
+}
