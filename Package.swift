@@ -22,12 +22,12 @@ let package = Package(
     .target(name: "GlimpseTensor", dependencies: ["CBLAS", "GlimpseIO"]),
     .target(name: "GlimpseLayers", dependencies: ["GlimpseTensor"]),
     .target(name: "GlimpseModels", dependencies: ["GlimpseLayers", "GlimpseTensor"]),
-    .target(name: "GlimpseData", dependencies: ["GlimpseIO"]),
+    .target(name: "GlimpseData", dependencies: ["GlimpseIO", "GlimpseImage", "GlimpseTensor"]),
     .target(name: "GlimpseBench", dependencies: ["GlimpseImage", "GlimpseIO", "GlimpseModels", "GlimpseLayers", "GlimpseTensor"]),
     .executableTarget(
       name: "GlimpseCLI",
       dependencies: [
-        "GlimpseImage", "GlimpseIO", "GlimpseBench", "GlimpseTensor",
+        "GlimpseImage", "GlimpseIO", "GlimpseBench", "GlimpseTensor", "GlimpseData",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),

@@ -1,0 +1,82 @@
+import GlimpseIO
+import GlimpseImage
+import GlimpseTensor
+
+#if canImport(Glibc)
+import Glibc
+#else
+import Darwin
+#endif
+
+public enum Split: String, CaseIterable, Sendable {
+  case train, val, test
+  case testNovel = "test-novel"
+}
+
+/// What `generateSplit` wrote.
+public struct GeneratedSplit: Sendable {
+  public var scenes: [Scene]
+  public var captions: [[String]]
+}
+
+/// Writes one split of generated scenes: `DIR/images/SPLIT_NNNNNN.png`, `DIR/captions.json`
+/// (COCO captions) and `DIR/scenes.json` (each image's objects). The same seed and options give
+/// byte-identical files. Each file is written atomically.
+@discardableResult
+public func generateSplit(out: String, split: Split, count: Int, seed: UInt64, size: Int = 64,
+                          progress: (Int) -> Void = { _ in }) throws -> GeneratedSplit {
+  try makeFolder(out)
+  try makeFolder(out + "/images")
+  var generator = SceneGenerator(seed: seed, novel: split == .testNovel)
+  var captionRandom = SeededGenerator(seed: seed ^ 0x5EED_CA97_10A5)
+  var scenes = [Scene](), captions = [[String]]()
+  var imageEntries = [JSONValue](), annotationEntries = [JSONValue](), sceneEntries = [JSONValue]()
+  for index in 0..<count {
+    let scene = generator.next()
+    let texts = sceneCaptions(scene, random: &captionRandom)
+    guard texts.count == 5, texts.allSatisfy({ parseCaption($0).map { captionIsTrue($0, scene) } == true }) else {
+      throw FileError(out, "internal error: scene \(index) got captions that are not all true: \(texts)")
+    }
+    let id = index + 1
+    let fileName = "images/\(split.rawValue)_\(String(id).leftPadded(6)).png"
+    try writePNG(renderScene(scene, size: size), to: out + "/" + fileName)
+    imageEntries.append(.object([("id", .number(Double(id))), ("file_name", .string(fileName)),
+                                 ("width", .number(Double(size))), ("height", .number(Double(size)))]))
+    for text in texts {
+      annotationEntries.append(.object([("id", .number(Double(annotationEntries.count + 1))), ("image_id", .number(Double(id))),
+                                        ("caption", .string(text))]))
+    }
+    sceneEntries.append(.object([
+      ("image_id", .number(Double(id))), ("file_name", .string(fileName)),
+      ("objects", .array(scene.objects.map { object in
+        .object([("shape", .string(object.shape.rawValue)), ("color", .string(object.color.rawValue)),
+                 ("size", .string(object.size.rawValue)), ("x", .number(object.x)), ("y", .number(object.y)),
+                 ("radius", .number(object.radius))])
+      })),
+    ]))
+    scenes.append(scene)
+    captions.append(texts)
+    progress(index + 1)
+  }
+  let info: JSONValue = .object([("description", .string("Glimpse generated scenes, split \(split.rawValue)")),
+                                 ("seed", .string(String(seed))), ("image_size", .number(Double(size)))])
+  try writeJSON(.object([("info", info), ("images", .array(imageEntries)), ("annotations", .array(annotationEntries))]),
+                to: out + "/captions.json")
+  try writeJSON(.object([("info", info), ("split", .string(split.rawValue)), ("scenes", .array(sceneEntries))]),
+                to: out + "/scenes.json")
+  return GeneratedSplit(scenes: scenes, captions: captions)
+}
+
+func writeJSON(_ value: JSONValue, to path: String) throws {
+  try writeFileAtomically(path, Array((value.text + "\n").utf8))
+}
+
+func makeFolder(_ path: String) throws {
+  if mkdir(path, 0o755) != 0 && errno != EEXIST { throw FileError(path, "cannot create the folder") }
+  var status = stat()
+  guard stat(path, &status) == 0, (status.st_mode & S_IFMT) == S_IFDIR else { throw FileError(path, "is not a folder") }
+}
+
+extension String {
+  func leftPadded(_ length: Int) -> String { String(repeating: "0", count: max(0, length - count)) + self }
+}

@@ -1,0 +1,73 @@
+import Foundation
+import GlimpseData
+import GlimpseIO
+import XCTest
+
+final class SceneGeneratorTests: XCTestCase {
+  var folder = ""
+
+  override func setUpWithError() throws {
+    folder = NSTemporaryDirectory() + "glimpse-scenes-\(getpid())-\(UUID().uuidString)"
+    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+  }
+
+  override func tearDown() { try? FileManager.default.removeItem(atPath: folder) }
+
+  func testSameSeedGivesByteIdenticalFiles() throws {
+    try generateSplit(out: folder + "/a", split: .train, count: 40, seed: 7)
+    try generateSplit(out: folder + "/b", split: .train, count: 40, seed: 7)
+    let files = try FileManager.default.subpathsOfDirectory(atPath: folder + "/a").sorted()
+    XCTAssertEqual(files.count, 43, "40 images, the images folder, captions.json and scenes.json")
+    for file in files where !file.hasSuffix("images") {
+      XCTAssertEqual(try readFileBytes(folder + "/a/" + file), try readFileBytes(folder + "/b/" + file), file)
+    }
+    try generateSplit(out: folder + "/c", split: .train, count: 40, seed: 8)
+    XCTAssertNotEqual(try readFileBytes(folder + "/a/captions.json"), try readFileBytes(folder + "/c/captions.json"))
+  }
+
+  /// Every caption written, read back through the COCO loader, parses under the grammar and is
+  /// true of its scene; five different ones per image, none longer than 14 words.
+  func testEveryCaptionIsTrueOfItsScene() throws {
+    let written = try generateSplit(out: folder, split: .train, count: 300, seed: 11)
+    let data = try loadCOCOCaptions(path: folder + "/captions.json")
+    XCTAssertEqual(data.images.count, 300)
+    XCTAssertEqual(data.skipped, [])
+    var objectCounts = [0, 0, 0, 0]
+    for (image, scene) in zip(data.images, written.scenes) {
+      XCTAssertEqual(Set(image.captions).count, 5, "\(image.captions)")
+      for caption in image.captions {
+        XCTAssertLessThanOrEqual(tokenize(caption).count, maxCaptionWords, caption)
+        guard let parsed = parseCaption(caption) else { return XCTFail("does not parse: \(caption)") }
+        XCTAssertTrue(captionIsTrue(parsed, scene), "\(caption) for \(scene.objects.map(\.description))")
+        if scene.objects.count > 1 { XCTAssertFalse(parsed.relations.isEmpty, "a relation in \(caption)") }
+      }
+      objectCounts[scene.objects.count] += 1
+    }
+    XCTAssertTrue(objectCounts[1...].allSatisfy { $0 > 60 }, "scenes of 1, 2 and 3 objects: \(objectCounts)")
+  }
+
+  /// The check itself can fail: a wrong colour, a reversed relation, a missing object or
+  /// broken grammar is caught.
+  func testFalseOrUngrammaticalCaptionsAreCaught() {
+    let scene = Scene(objects: [
+      SceneObject(shape: .circle, color: .red, size: .large, x: 0.2, y: 0.5),
+      SceneObject(shape: .square, color: .blue, size: .small, x: 0.7, y: 0.5),
+    ], top: [1, 1, 1], bottom: [1, 1, 1], noiseSeed: 0)
+    XCTAssertTrue(captionIsTrue(parseCaption("a large red circle left of a small blue square")!, scene))
+    XCTAssertTrue(captionIsTrue(parseCaption("two shapes: a little blue square right of a big red circle")!, scene))
+    XCTAssertFalse(captionIsTrue(parseCaption("a large red circle right of a small blue square")!, scene), "reversed relation")
+    XCTAssertFalse(captionIsTrue(parseCaption("a large green circle left of a small blue square")!, scene), "wrong colour")
+    XCTAssertFalse(captionIsTrue(parseCaption("a large red circle above a small blue square")!, scene), "no clear vertical relation")
+    XCTAssertFalse(captionIsTrue(parseCaption("a large red circle")!, scene), "an object left out")
+    XCTAssertNil(parseCaption("two shapes: a large red circle"), "says two, names one")
+    XCTAssertNil(parseCaption("a red large circle"), "words out of order")
+    XCTAssertNil(parseCaption("a large red circle next to a small blue square"), "not a relation of the grammar")
+  }
+
+  func testTestNovelHoldsOutItsPairs() throws {
+    let train = try generateSplit(out: folder + "/train", split: .train, count: 400, seed: 21)
+    XCTAssertFalse(train.scenes.flatMap(\.objects).contains(where: isHeldOut), "a held-out pair in train")
+    let novel = try generateSplit(out: folder + "/novel", split: .testNovel, count: 100, seed: 22)
+    XCTAssertTrue(novel.scenes.allSatisfy { $0.objects.contains(where: isHeldOut) }, "a test-novel scene without a held-out pair")
+  }
+}
