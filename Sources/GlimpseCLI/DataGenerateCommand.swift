@@ -6,12 +6,14 @@ extension Split: ExpressibleByArgument {}
 struct DataGenerateCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "generate",
-    abstract: "Write one split of generated scenes: images, COCO captions.json and scenes.json.",
+    abstract: "Write one split of generated scenes: images, COCO captions.json, VQA questions.json and annotations.json, scenes.json.",
     discussion: """
       Scenes hold 1–3 objects (circle, square, triangle, cross; six colours; small or large) on a \
       light, noisy gradient, each with five true captions. test-novel holds the shape–colour \
       pairs (blue circle, yellow square, green triangle, red cross) that the other splits never \
-      show. The same seed and options give byte-identical files. Questions are not generated yet.
+      show. Each image gets up to seven questions (color, shape, size, count, exist, position, relation), \
+      each with one correct answer, answers balanced within each type. The same seed and options \
+      give byte-identical files.
       """
   )
 

@@ -17,10 +17,12 @@ public enum Split: String, CaseIterable, Sendable {
 public struct GeneratedSplit: Sendable {
   public var scenes: [Scene]
   public var captions: [[String]]
+  public var questions: [[SceneQuestion]]
 }
 
 /// Writes one split of generated scenes: `DIR/images/SPLIT_NNNNNN.png`, `DIR/captions.json`
-/// (COCO captions) and `DIR/scenes.json` (each image's objects). The same seed and options give
+/// (COCO captions), `DIR/questions.json` and `DIR/annotations.json` (VQA v2) and
+/// `DIR/scenes.json` (each image's objects). The same seed and options give
 /// byte-identical files. Each file is written atomically.
 @discardableResult
 public func generateSplit(out: String, split: Split, count: Int, seed: UInt64, size: Int = 64,
@@ -29,8 +31,11 @@ public func generateSplit(out: String, split: Split, count: Int, seed: UInt64, s
   try makeFolder(out + "/images")
   var generator = SceneGenerator(seed: seed, novel: split == .testNovel)
   var captionRandom = SeededGenerator(seed: seed ^ 0x5EED_CA97_10A5)
-  var scenes = [Scene](), captions = [[String]]()
+  var questionRandom = SeededGenerator(seed: seed ^ 0x0A5C_0F5C_E5E0)
+  var balancer = QuestionBalancer()
+  var scenes = [Scene](), captions = [[String]](), questions = [[SceneQuestion]]()
   var imageEntries = [JSONValue](), annotationEntries = [JSONValue](), sceneEntries = [JSONValue]()
+  var questionEntries = [JSONValue](), answerEntries = [JSONValue]()
   for index in 0..<count {
     let scene = generator.next()
     let texts = sceneCaptions(scene, random: &captionRandom)
@@ -54,17 +59,33 @@ public func generateSplit(out: String, split: Split, count: Int, seed: UInt64, s
                  ("radius", .number(object.radius))])
       })),
     ]))
+    let asked = balancer.choose(scene, novel: split == .testNovel, random: &questionRandom)
+    for (k, question) in asked.enumerated() {
+      let questionID = Double(id * 10 + k)  // at most 7 per image
+      questionEntries.append(.object([("question_id", .number(questionID)), ("image_id", .number(Double(id))),
+                                      ("question", .string(question.question))]))
+      answerEntries.append(.object([
+        ("question_id", .number(questionID)), ("image_id", .number(Double(id))),
+        ("question_type", .string(question.type.rawValue)), ("answer_type", .string(question.type.answerType)),
+        ("multiple_choice_answer", .string(question.answer)),
+        ("answers", .array([.object([("answer", .string(question.answer)), ("answer_confidence", .string("yes")),
+                                     ("answer_id", .number(1))])])),
+      ]))
+    }
     scenes.append(scene)
     captions.append(texts)
+    questions.append(asked)
     progress(index + 1)
   }
   let info: JSONValue = .object([("description", .string("Glimpse generated scenes, split \(split.rawValue)")),
                                  ("seed", .string(String(seed))), ("image_size", .number(Double(size)))])
   try writeJSON(.object([("info", info), ("images", .array(imageEntries)), ("annotations", .array(annotationEntries))]),
                 to: out + "/captions.json")
+  try writeJSON(.object([("info", info), ("questions", .array(questionEntries))]), to: out + "/questions.json")
+  try writeJSON(.object([("info", info), ("annotations", .array(answerEntries))]), to: out + "/annotations.json")
   try writeJSON(.object([("info", info), ("split", .string(split.rawValue)), ("scenes", .array(sceneEntries))]),
                 to: out + "/scenes.json")
-  return GeneratedSplit(scenes: scenes, captions: captions)
+  return GeneratedSplit(scenes: scenes, captions: captions, questions: questions)
 }
 
 func writeJSON(_ value: JSONValue, to path: String) throws {

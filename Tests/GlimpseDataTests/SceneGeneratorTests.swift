@@ -17,7 +17,7 @@ final class SceneGeneratorTests: XCTestCase {
     try generateSplit(out: folder + "/a", split: .train, count: 40, seed: 7)
     try generateSplit(out: folder + "/b", split: .train, count: 40, seed: 7)
     let files = try FileManager.default.subpathsOfDirectory(atPath: folder + "/a").sorted()
-    XCTAssertEqual(files.count, 43, "40 images, the images folder, captions.json and scenes.json")
+    XCTAssertEqual(files.count, 45, "40 images, the images folder, captions, questions, annotations and scenes")
     for file in files where !file.hasSuffix("images") {
       XCTAssertEqual(try readFileBytes(folder + "/a/" + file), try readFileBytes(folder + "/b/" + file), file)
     }
@@ -64,10 +64,50 @@ final class SceneGeneratorTests: XCTestCase {
     XCTAssertNil(parseCaption("a large red circle next to a small blue square"), "not a relation of the grammar")
   }
 
+  /// Every answer is the one an independent reading of the question gives on the scene, which
+  /// also finds each question's referent unique (an ambiguous question reads back as nil);
+  /// the VQA files load with the VQA loader.
+  func testEveryAnswerIsRightAndNoQuestionIsAmbiguous() throws {
+    let written = try generateSplit(out: folder, split: .train, count: 300, seed: 12)
+    var asked = 0
+    for (scene, questions) in zip(written.scenes, written.questions) {
+      for question in questions {
+        XCTAssertEqual(answerQuestion(question.question, scene), question.answer, "\(question.question) on \(scene.objects.map(\.description))")
+        asked += 1
+      }
+    }
+    XCTAssertGreaterThan(asked, 300 * 5, "several questions per image")
+    let captions = try loadCOCOCaptions(path: folder + "/captions.json")
+    let images = Dictionary(uniqueKeysWithValues: captions.images.map { ($0.id, $0.path) })
+    let loaded = try loadVQA(questionsPath: folder + "/questions.json", annotationsPath: folder + "/annotations.json", images: images)
+    XCTAssertEqual(loaded.questions.count, asked)
+    XCTAssertEqual(Set(loaded.questions.map(\.questionType)), Set(QuestionType.allCases.map(\.rawValue)))
+  }
+
+  /// Within each type no answer is right more than 40% of the time, except where a type has
+  /// only two answers (exist: yes/no, size: small/large), which come out even.
+  func testAnswersAreBalancedWithinEachType() throws {
+    let written = try generateSplit(out: folder, split: .train, count: 600, seed: 13)
+    var counts = [QuestionType: [String: Int]]()
+    for question in written.questions.joined() { counts[question.type, default: [:]][question.answer, default: 0] += 1 }
+    for (type, answers) in counts {
+      let total = answers.values.reduce(0, +)
+      let majority = Double(answers.values.max()!) / Double(total)
+      if answers.count == 2 {
+        XCTAssertEqual(majority, 0.5, accuracy: 0.02, "\(type): \(answers)")
+      } else {
+        XCTAssertLessThanOrEqual(majority, 0.4, "\(type): \(answers)")
+      }
+    }
+  }
+
   func testTestNovelHoldsOutItsPairs() throws {
     let train = try generateSplit(out: folder + "/train", split: .train, count: 400, seed: 21)
     XCTAssertFalse(train.scenes.flatMap(\.objects).contains(where: isHeldOut), "a held-out pair in train")
     let novel = try generateSplit(out: folder + "/novel", split: .testNovel, count: 100, seed: 22)
     XCTAssertTrue(novel.scenes.allSatisfy { $0.objects.contains(where: isHeldOut) }, "a test-novel scene without a held-out pair")
+    let held = heldOutPairs.map { "\($0.1.rawValue) \($0.0.rawValue)" }
+    let trainText = train.questions.joined().map(\.question) + train.captions.joined()
+    XCTAssertFalse(trainText.contains { text in held.contains { text.contains($0) } }, "train text names a held-out pair")
   }
 }
