@@ -99,6 +99,14 @@ final class SceneGeneratorTests: XCTestCase {
         XCTAssertLessThanOrEqual(majority, 0.4, "\(type): \(answers)")
       }
     }
+    // `glimpse data stats` reads the same balance back from annotations.json.
+    let measured = try answerBalance(folder: folder)
+    XCTAssertEqual(Set(measured.map(\.type)), Set(counts.keys.map(\.rawValue)))
+    for row in measured {
+      let answers = counts[QuestionType(rawValue: row.type)!]!
+      XCTAssertEqual(row.questions, answers.values.reduce(0, +))
+      XCTAssertEqual(row.majorityShare, Double(answers.values.max()!) / Double(row.questions), accuracy: 1e-12)
+    }
   }
 
   func testTestNovelHoldsOutItsPairs() throws {
