@@ -23,6 +23,7 @@ let package = Package(
     .target(name: "GlimpseLayers", dependencies: ["GlimpseTensor"]),
     .target(name: "GlimpseModels", dependencies: ["GlimpseLayers", "GlimpseTensor"]),
     .target(name: "GlimpseData", dependencies: ["GlimpseIO", "GlimpseImage", "GlimpseTensor"]),
+    .target(name: "GlimpseTraining", dependencies: ["GlimpseData", "GlimpseModels", "GlimpseLayers", "GlimpseImage", "GlimpseIO", "GlimpseTensor"]),
     .target(name: "GlimpseBench", dependencies: ["GlimpseImage", "GlimpseIO", "GlimpseModels", "GlimpseLayers", "GlimpseTensor"]),
     .executableTarget(
       name: "GlimpseCLI",
@@ -37,6 +38,7 @@ let package = Package(
     .target(name: "GlimpseTestSupport", dependencies: ["GlimpseTensor"], path: "Tests/GlimpseTestSupport"),
     .testTarget(name: "GlimpseLayersTests", dependencies: ["GlimpseLayers", "GlimpseTestSupport"]),
     .target(name: "CAllocationCounter", path: "Tests/CAllocationCounter"),
+    .testTarget(name: "GlimpseTrainingTests", dependencies: ["GlimpseTraining", "GlimpseData", "GlimpseModels", "GlimpseTensor"]),
     .testTarget(name: "GlimpseDataTests", dependencies: ["GlimpseData", "GlimpseIO"], exclude: ["Fixtures"]),
     .testTarget(
       name: "GlimpseModelsTests", dependencies: ["GlimpseModels", "GlimpseTestSupport", "CAllocationCounter"],

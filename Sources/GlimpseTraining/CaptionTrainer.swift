@@ -1,0 +1,66 @@
+import GlimpseLayers
+import GlimpseModels
+import GlimpseTensor
+
+/// A training step's loss: the masked cross-entropy and the decoder's own penalty (the
+/// attention decoder's doubly stochastic one; 0 for the others).
+public struct CaptionLoss: Equatable, Sendable {
+  public var crossEntropy: Float
+  public var penalty: Float
+  public var total: Float { crossEntropy + penalty }
+}
+
+/// One captioning model (the encoder and a decoder) with its optimiser: a training step is
+/// forward, masked cross-entropy (plus the decoder's own penalty), backward through decoder
+/// and encoder, gradient clipping to norm 5, and an Adam update, as the spec's defaults say.
+public final class CaptionTrainer {
+  public let encoder: CNNEncoder
+  public let decoder: CaptionDecoder
+  public var parameters: [Parameter] { encoder.parameters + decoder.parameters }
+  public var optimizer: Adam
+  public let clipNorm: Float
+  var batchImages = Tensor(zeros: [0]), probs = Tensor(zeros: [0]), dlogits = Tensor(zeros: [0])
+  var dgrid = Tensor(zeros: [0]), dmean = Tensor(zeros: [0])
+
+  public init(encoder: CNNEncoder, decoder: CaptionDecoder, learningRate: Float = 1e-3, clipNorm: Float = 5) {
+    self.encoder = encoder
+    self.decoder = decoder
+    self.clipNorm = clipNorm
+    optimizer = Adam(parameters: (encoder.parameters + decoder.parameters).values, learningRate: learningRate)
+  }
+
+  /// Trains on the captions at `indices` (one batch); returns the loss before the update.
+  @discardableResult
+  public func step(_ batches: CaptionBatches, indices: [Int]) -> CaptionLoss {
+    let b = indices.count
+    let size = CNNEncoder.imageSize
+    let steps = GlimpseSmall.maxTokens - 1
+    if batchImages.count != b * 3 * size * size {
+      batchImages = Tensor(zeros: [b, 3, size, size])
+      dgrid = Tensor(zeros: [b, CNNEncoder.locations, CNNEncoder.features])
+      dmean = Tensor(zeros: [b, CNNEncoder.features])
+      probs = Tensor(zeros: [b, steps, decoder.vocabularySize])
+      dlogits = Tensor(zeros: [b, steps, decoder.vocabularySize])
+    }
+    var inputs = [Int32](), targets = [Int32]()
+    for (row, index) in indices.enumerated() {
+      batchImages.slice(row).assign(batches.images.slice(batches.imageOfCaption[index]))
+      let caption = batches.captions[index]
+      inputs += caption.dropLast()
+      targets += caption.dropFirst()
+    }
+    encoder.forward(images: batchImages)
+    let logits = decoder.forward(grid: encoder.grid, mean: encoder.mean, inputs: inputs, batch: b, steps: steps)
+    let loss = CaptionLoss(crossEntropy: maskedCrossEntropyForward(probs: probs, logits: logits, targets: targets, batch: b),
+                           penalty: decoder.auxiliaryLoss(targets: targets))
+    let parameters = self.parameters
+    parameters.zeroGradients()
+    dlogits.zero(); dgrid.zero(); dmean.zero()
+    maskedCrossEntropyBackward(dlogits: dlogits, probs: probs, targets: targets, batch: b)
+    decoder.backward(dlogits: dlogits, dgrid: dgrid, dmean: dmean)
+    encoder.backward(dgrid: dgrid, dmean: dmean)
+    clipGradientNorm(parameters.gradients, maxNorm: clipNorm)
+    optimizer.update(parameters: parameters.values, gradients: parameters.gradients)
+    return loss
+  }
+}
