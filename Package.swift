@@ -28,12 +28,12 @@ let package = Package(
     .executableTarget(
       name: "GlimpseCLI",
       dependencies: [
-        "GlimpseImage", "GlimpseIO", "GlimpseBench", "GlimpseTensor", "GlimpseData",
+        "GlimpseImage", "GlimpseIO", "GlimpseBench", "GlimpseTensor", "GlimpseData", "GlimpseTraining",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
     .testTarget(name: "GlimpseImageTests", dependencies: ["GlimpseImage"], exclude: ["Fixtures"]),
-    .testTarget(name: "GlimpseCLITests", dependencies: ["GlimpseCLI"]),
+    .testTarget(name: "GlimpseCLITests", dependencies: ["GlimpseCLI", "GlimpseTraining", "GlimpseData", "GlimpseTensor", "GlimpseIO"]),
     .testTarget(name: "GlimpseTensorTests", dependencies: ["GlimpseTensor"], exclude: ["Fixtures"]),
     .target(name: "GlimpseTestSupport", dependencies: ["GlimpseTensor"], path: "Tests/GlimpseTestSupport"),
     .testTarget(name: "GlimpseLayersTests", dependencies: ["GlimpseLayers", "GlimpseTestSupport"]),
