@@ -24,7 +24,7 @@ let package = Package(
     .target(name: "GlimpseModels", dependencies: ["GlimpseLayers", "GlimpseTensor"]),
     .target(name: "GlimpseData", dependencies: ["GlimpseIO", "GlimpseImage", "GlimpseTensor"]),
     .target(name: "GlimpseTraining", dependencies: ["GlimpseData", "GlimpseModels", "GlimpseLayers", "GlimpseImage", "GlimpseIO", "GlimpseTensor"]),
-    .target(name: "GlimpseBench", dependencies: ["GlimpseImage", "GlimpseIO", "GlimpseModels", "GlimpseLayers", "GlimpseTensor"]),
+    .target(name: "GlimpseBench", dependencies: ["GlimpseImage", "GlimpseIO", "GlimpseModels", "GlimpseLayers", "GlimpseTensor", "GlimpseData", "GlimpseTraining"]),
     .executableTarget(
       name: "GlimpseCLI",
       dependencies: [

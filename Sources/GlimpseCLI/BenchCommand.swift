@@ -4,6 +4,6 @@ struct BenchCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "bench",
     abstract: "Measure how fast Glimpse runs on this machine.",
-    subcommands: [BenchImageCommand.self, BenchKernelsCommand.self]
+    subcommands: [BenchImageCommand.self, BenchKernelsCommand.self, BenchLoaderCommand.self]
   )
 }
