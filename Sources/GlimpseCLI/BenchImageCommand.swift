@@ -11,19 +11,14 @@ struct BenchImageCommand: ParsableCommand {
   @Argument(help: "PNG or JPEG files.")
   var files: [String]
 
-  @Option(help: "Timed repeats per file.")
-  var repeats = 20
-
-  @Flag(help: "Print a JSON array of {name, unit, median, min, max}.")
-  var json = false
+  @OptionGroup var bench: BenchOptions
 
   func validate() throws {
     guard !files.isEmpty else { throw ValidationError("give at least one image file") }
-    guard repeats > 0 else { throw ValidationError("--repeats must be positive") }
   }
 
   func run() throws {
-    let results = try benchmarkDecode(paths: files, repeats: repeats)
-    print(json ? measurementsJSON(results) : measurementsTable(results))
+    let results = try benchmarkDecode(paths: files, repeats: bench.repeats ?? 20)
+    bench.report(results)
   }
 }

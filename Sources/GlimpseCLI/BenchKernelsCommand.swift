@@ -9,23 +9,18 @@ struct BenchKernelsCommand: ParsableCommand {
     discussion: "Each figure is the median of the timed repeats after two untimed warm-ups, with min and max."
   )
 
-  @Option(help: "Timed repeats per figure.")
-  var repeats = 10
-
   @Option(help: "Batch size.")
   var batch = 32
 
-  @Flag(help: "Print a JSON array of {name, unit, median, min, max}.")
-  var json = false
+  @OptionGroup var bench: BenchOptions
 
   func validate() throws {
-    guard repeats > 0 else { throw ValidationError("--repeats must be positive") }
     guard (1...1024).contains(batch) else { throw ValidationError("--batch must be between 1 and 1024") }
   }
 
   func run() throws {
     try loadBLAS()
-    let results = benchmarkKernels(repeats: repeats, batch: batch)
-    print(json ? measurementsJSON(results) : measurementsTable(results))
+    let results = benchmarkKernels(repeats: bench.repeats ?? 10, batch: batch)
+    bench.report(results)
   }
 }

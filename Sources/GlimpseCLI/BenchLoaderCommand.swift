@@ -11,18 +11,10 @@ struct BenchLoaderCommand: ParsableCommand {
   @Argument(help: "A dataset folder with captions.json (COCO layout).")
   var folder: String
 
-  @Option(help: "Timed repeats.")
-  var repeats = 3
-
-  @Flag(help: "Print a JSON array of {name, unit, median, min, max}.")
-  var json = false
-
-  func validate() throws {
-    guard repeats > 0 else { throw ValidationError("--repeats must be positive") }
-  }
+  @OptionGroup var bench: BenchOptions
 
   func run() throws {
-    let results = try benchmarkLoader(folder: folder, repeats: repeats)
-    print(json ? measurementsJSON(results) : measurementsTable(results))
+    let results = try benchmarkLoader(folder: folder, repeats: bench.repeats ?? 3)
+    bench.report(results)
   }
 }
