@@ -17,11 +17,13 @@ public struct AnswerVocabulary: Equatable, Sendable {
     self.indices = indices
   }
 
-  public static func build(from answers: [String], topK: Int) -> AnswerVocabulary {
+  /// Throws when there is no answer to build from (a dataset without questions).
+  public static func build(from answers: [String], topK: Int) throws(FileError) -> AnswerVocabulary {
     var counts = [String: Int]()
     for answer in answers { counts[answer, default: 0] += 1 }
-    let kept = counts.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.prefix(topK).map(\.key)
-    return try! AnswerVocabulary(answers: kept)
+    let kept = counts.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.prefix(max(topK, 0)).map(\.key)
+    guard !kept.isEmpty else { throw FileError("answers.json", "no answers to build the answer vocabulary from") }
+    return try AnswerVocabulary(answers: kept)
   }
 
   public var count: Int { answers.count }

@@ -28,7 +28,7 @@ public struct Vocabulary: Equatable, Sendable {
     let kept = counts.filter { $0.value >= minCount && !specials.contains($0.key) }
       .sorted { ($0.value, $1.key) > ($1.value, $0.key) }
       .map(\.key)
-    return try! Vocabulary(words: specials + kept)
+    return try! Vocabulary(words: specials + kept)  // cannot fail: specials first, the words distinct keys
   }
 
   public var count: Int { words.count }

@@ -42,7 +42,7 @@ final class VocabularyTests: XCTestCase {
 
 final class AnswerVocabularyTests: XCTestCase {
   func testTopKByFrequencyAndRoundTrip() throws {
-    let answers = AnswerVocabulary.build(from: ["red", "yes", "no", "yes", "red", "2", "yes"], topK: 3)
+    let answers = try AnswerVocabulary.build(from: ["red", "yes", "no", "yes", "red", "2", "yes"], topK: 3)
     XCTAssertEqual(answers.answers, ["yes", "red", "2"])
     XCTAssertEqual(answers.index("red"), 1)
     XCTAssertNil(answers.index("no"), "outside the top 3")
@@ -50,5 +50,8 @@ final class AnswerVocabularyTests: XCTestCase {
     defer { try? FileManager.default.removeItem(atPath: path) }
     try answers.write(path: path)
     XCTAssertEqual(try AnswerVocabulary.read(path: path), answers)
+    XCTAssertThrowsError(try AnswerVocabulary.build(from: [], topK: 10)) {
+      XCTAssertEqual($0 as? FileError, FileError("answers.json", "no answers to build the answer vocabulary from"))
+    }
   }
 }
