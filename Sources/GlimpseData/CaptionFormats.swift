@@ -4,7 +4,7 @@ import GlimpseIO
 /// [{id, image_id, caption}]. Image files are `imagesRoot/file_name` (by default the JSON's folder).
 public func loadCOCOCaptions(path: String, imagesRoot: String? = nil, options: LoadOptions = .init()) throws -> CaptionDataset {
   let root = imagesRoot ?? folder(of: path)
-  let json = try readJSON(path)
+  let json = try readJSONFile(path)
   var problems = EntryProblems(path: path, options: options)
   guard let images = json["images"]?.array else { throw FileError(path, "missing the 'images' list") }
   guard let annotations = json["annotations"]?.array else { throw FileError(path, "missing the 'annotations' list") }
@@ -44,7 +44,7 @@ public func loadCOCOCaptions(path: String, imagesRoot: String? = nil, options: L
 /// [{filename, filepath?, split, sentences: [{tokens}]}], keeping the images of `split`.
 public func loadKarpathySplit(path: String, split: String, imagesRoot: String? = nil, options: LoadOptions = .init()) throws -> CaptionDataset {
   let root = imagesRoot ?? folder(of: path)
-  let json = try readJSON(path)
+  let json = try readJSONFile(path)
   var problems = EntryProblems(path: path, options: options)
   guard let images = json["images"]?.array else { throw FileError(path, "missing the 'images' list") }
   var result = [CaptionedImage]()

@@ -64,15 +64,6 @@ func folder(of path: String) -> String {
   return String(path[..<slash])
 }
 
-/// Reads and parses a JSON file, naming it in any error.
-func readJSON(_ path: String) throws -> JSONValue {
-  do {
-    return try parseJSON(try readFileBytes(path))
-  } catch let error as JSONError {
-    throw FileError(path, "not valid JSON: \(error)")
-  }
-}
-
 /// Reads a text file as lines, naming it in any error.
 func readLines(_ path: String) throws -> [Substring] {
   let bytes = try readFileBytes(path)

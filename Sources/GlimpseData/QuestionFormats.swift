@@ -30,8 +30,8 @@ public struct QuestionDataset: Sendable {
 /// multiple_choice_answer, answers: [{answer}]}]}), with image files named by `images`
 /// (image id → path).
 public func loadVQA(questionsPath: String, annotationsPath: String, images: [Int: String], options: LoadOptions = .init()) throws -> QuestionDataset {
-  let questionsJSON = try readJSON(questionsPath)
-  let annotationsJSON = try readJSON(annotationsPath)
+  let questionsJSON = try readJSONFile(questionsPath)
+  let annotationsJSON = try readJSONFile(annotationsPath)
   guard let questions = questionsJSON["questions"]?.array else { throw FileError(questionsPath, "missing the 'questions' list") }
   guard let annotations = annotationsJSON["annotations"]?.array else { throw FileError(annotationsPath, "missing the 'annotations' list") }
   var questionProblems = EntryProblems(path: questionsPath, options: options)

@@ -13,7 +13,7 @@ public struct AnswerBalance: Equatable, Sendable {
 /// Reads DIR/annotations.json (VQA v2) and measures each question type's answer balance.
 public func answerBalance(folder: String) throws -> [AnswerBalance] {
   let path = folder + "/annotations.json"
-  guard let annotations = try readJSON(path)["annotations"]?.array else { throw FileError(path, "missing the 'annotations' list") }
+  guard let annotations = try readJSONFile(path)["annotations"]?.array else { throw FileError(path, "missing the 'annotations' list") }
   var counts = [String: [String: Int]]()
   var order = [String]()
   for (index, annotation) in annotations.enumerated() {

@@ -2,12 +2,6 @@ import GlimpseIO
 import GlimpseImage
 import GlimpseTensor
 
-#if canImport(Glibc)
-import Glibc
-#else
-import Darwin
-#endif
-
 public enum Split: String, CaseIterable, Sendable {
   case train, val, test
   case testNovel = "test-novel"
@@ -43,7 +37,7 @@ public func generateSplit(out: String, split: Split, count: Int, seed: UInt64, s
       throw FileError(out, "internal error: scene \(index) got captions that are not all true: \(texts)")
     }
     let id = index + 1
-    let fileName = "images/\(split.rawValue)_\(String(id).leftPadded(6)).png"
+    let fileName = "images/\(split.rawValue)_\(String(id).zeroPadded(6)).png"
     try writePNG(renderScene(scene, size: size), to: out + "/" + fileName)
     imageEntries.append(.object([("id", .number(Double(id))), ("file_name", .string(fileName)),
                                  ("width", .number(Double(size))), ("height", .number(Double(size)))]))
@@ -90,14 +84,4 @@ public func generateSplit(out: String, split: Split, count: Int, seed: UInt64, s
 
 func writeJSON(_ value: JSONValue, to path: String) throws {
   try writeFileAtomically(path, Array((value.text + "\n").utf8))
-}
-
-func makeFolder(_ path: String) throws {
-  if mkdir(path, 0o755) != 0 && errno != EEXIST { throw FileError(path, "cannot create the folder") }
-  var status = stat()
-  guard stat(path, &status) == 0, (status.st_mode & S_IFMT) == S_IFDIR else { throw FileError(path, "is not a folder") }
-}
-
-extension String {
-  func leftPadded(_ length: Int) -> String { String(repeating: "0", count: max(0, length - count)) + self }
 }

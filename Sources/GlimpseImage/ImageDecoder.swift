@@ -10,10 +10,10 @@ public func decodeImage(bytes: [UInt8], maxPixels: Int = defaultMaxPixels) throw
   case .png: return try decodePNG(bytes, maxPixels: maxPixels)
   case .jpeg: return try decodeJPEG(bytes, maxPixels: maxPixels)
   case nil where ImageFormat.looksLikeDamagedPNG(bytes):
-    let head = bytes.prefix(8).map { String($0, radix: 16).leftPadded(to: 2) }.joined(separator: " ")
+    let head = bytes.prefix(8).map { String($0, radix: 16).zeroPadded(2) }.joined(separator: " ")
     throw ImageError("damaged PNG signature (\(head), expected 89 50 4e 47 0d 0a 1a 0a)")
   case nil:
-    let head = bytes.prefix(4).map { String($0, radix: 16).leftPadded(to: 2) }.joined(separator: " ")
+    let head = bytes.prefix(4).map { String($0, radix: 16).zeroPadded(2) }.joined(separator: " ")
     throw ImageError("not a PNG or JPEG image (starts with bytes \(head))")
   }
 }
@@ -25,11 +25,5 @@ public func decodeImage(path: String, maxPixels: Int = defaultMaxPixels) throws 
     return try decodeImage(bytes: bytes, maxPixels: maxPixels)
   } catch let error as ImageError {
     throw FileError(path, error.reason)
-  }
-}
-
-extension String {
-  func leftPadded(to length: Int) -> String {
-    count >= length ? self : String(repeating: "0", count: length - count) + self
   }
 }

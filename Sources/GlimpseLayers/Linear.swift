@@ -27,7 +27,7 @@ public func linearBackward(dinp: Tensor?, dweight: Tensor, dbias: Tensor?, dout:
 }
 
 /// into[C] += Σ_r matrix[r, C].
-func addRowSums(_ matrix: UnsafePointer<Float>, rows: Int, columns: Int, into: UnsafeMutablePointer<Float>) {
+public func addRowSums(_ matrix: UnsafePointer<Float>, rows: Int, columns: Int, into: UnsafeMutablePointer<Float>) {
   for r in 0..<rows {
     let row = matrix + r * columns
     for c in 0..<columns { into[c] += row[c] }

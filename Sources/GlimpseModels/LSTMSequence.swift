@@ -83,17 +83,8 @@ final class LSTMSequence {
          b: embedded.pointer, ldb: e, beta: 1, c: weightIH.gradient.pointer, ldc: inputSize)
     gemm(transposeA: false, transposeB: false, m: rows, n: e, k: h4, a: dgates.pointer, lda: h4,
          b: weightIH.value.pointer, ldb: inputSize, beta: 1, c: dembedded.pointer, ldc: e)
-    addRows(dgates, rows: rows, into: biasIH.gradient)
-    addRows(dgates, rows: rows, into: biasHH.gradient)
+    addRowSums(dgates.pointer, rows: rows, columns: h4, into: biasIH.gradient.pointer)
+    addRowSums(dgates.pointer, rows: rows, columns: h4, into: biasHH.gradient.pointer)
     embeddingBackward(dtable: embed.gradient, dout: dembedded, ids: ids)
-  }
-}
-
-/// into[C] += Σ_r matrix[r, C].
-func addRows(_ matrix: Tensor, rows: Int, into: Tensor) {
-  let columns = into.count
-  for r in 0..<rows {
-    let row = matrix.pointer + r * columns
-    for c in 0..<columns { into.pointer[c] += row[c] }
   }
 }

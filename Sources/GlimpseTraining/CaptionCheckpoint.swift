@@ -58,7 +58,7 @@ public struct CaptionModel {
   /// Writes the folder (created if missing), each file atomically; `dtype` .f16 halves the
   /// weights for shipping.
   public func save(folder: String, dtype: SafeTensorsDType = .f32) throws {
-    if mkdir(folder, 0o755) != 0 && errno != EEXIST { throw FileError(folder, "cannot create the model folder") }
+    try makeFolder(folder)
     try writeSafeTensors(path: folder + "/model.safetensors", parameters.named,
                          metadata: [("format", "pt"), ("producer", "glimpse"), ("decoder", kind.rawValue)], dtype: dtype)
     try vocabulary.write(path: folder + "/vocab.json")
@@ -73,12 +73,7 @@ public struct CaptionModel {
       throw FileError(folder, "no such model folder")
     }
     let configPath = folder + "/config.json"
-    let config: JSONValue
-    do {
-      config = try parseJSON(try readFileBytes(configPath))
-    } catch let error as JSONError {
-      throw FileError(configPath, "not valid JSON: \(error)")
-    }
+    let config = try readJSONFile(configPath)
     guard config["model"]?.string == "caption" else {
       throw FileError(configPath, "not a captioning model (model is '\(config["model"]?.string ?? "missing")')")
     }

@@ -1,0 +1,26 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Creates the folder if it is missing; throws if the path exists and is not a folder.
+public func makeFolder(_ path: String) throws {
+  if mkdir(path, 0o755) != 0 && errno != EEXIST { throw FileError(path, "cannot create the folder: \(systemReason(errno))") }
+  var status = stat()
+  guard stat(path, &status) == 0, (status.st_mode & S_IFMT) == S_IFDIR else { throw FileError(path, "is not a folder") }
+}
+
+/// Reads and parses a JSON file; every failure is a FileError naming it.
+public func readJSONFile(_ path: String) throws -> JSONValue {
+  do {
+    return try parseJSON(try readFileBytes(path))
+  } catch let error as JSONError {
+    throw FileError(path, "not valid JSON: \(error)")
+  }
+}
+
+extension String {
+  /// The string with zeros in front, to `length` characters ("7" → "007").
+  public func zeroPadded(_ length: Int) -> String { String(repeating: "0", count: max(0, length - count)) + self }
+}
