@@ -23,7 +23,8 @@ let package = Package(
     .target(name: "GlimpseLayers", dependencies: ["GlimpseTensor"]),
     .target(name: "GlimpseModels", dependencies: ["GlimpseLayers", "GlimpseTensor"]),
     .target(name: "GlimpseData", dependencies: ["GlimpseIO", "GlimpseImage", "GlimpseTensor"]),
-    .target(name: "GlimpseTraining", dependencies: ["GlimpseData", "GlimpseModels", "GlimpseLayers", "GlimpseImage", "GlimpseIO", "GlimpseTensor"]),
+    .target(name: "GlimpseEvaluation", dependencies: ["GlimpseData"]),
+    .target(name: "GlimpseTraining", dependencies: ["GlimpseEvaluation", "GlimpseData", "GlimpseModels", "GlimpseLayers", "GlimpseImage", "GlimpseIO", "GlimpseTensor"]),
     .target(name: "GlimpseBench", dependencies: ["GlimpseImage", "GlimpseIO", "GlimpseModels", "GlimpseLayers", "GlimpseTensor", "GlimpseData", "GlimpseTraining"]),
     .executableTarget(
       name: "GlimpseCLI",
@@ -39,6 +40,7 @@ let package = Package(
     .testTarget(name: "GlimpseLayersTests", dependencies: ["GlimpseLayers", "GlimpseTestSupport"]),
     .target(name: "CAllocationCounter", path: "Tests/CAllocationCounter"),
     .testTarget(name: "GlimpseTrainingTests", dependencies: ["GlimpseTraining", "GlimpseData", "GlimpseModels", "GlimpseTensor"]),
+    .testTarget(name: "GlimpseEvaluationTests", dependencies: ["GlimpseEvaluation", "GlimpseData", "GlimpseIO"], exclude: ["Fixtures"]),
     .testTarget(name: "GlimpseDataTests", dependencies: ["GlimpseData", "GlimpseIO"], exclude: ["Fixtures"]),
     .testTarget(
       name: "GlimpseModelsTests", dependencies: ["GlimpseModels", "GlimpseTestSupport", "CAllocationCounter"],

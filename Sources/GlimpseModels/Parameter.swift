@@ -28,20 +28,24 @@ extension Array where Element == Parameter {
 
   /// Strict loading: every parameter must be in `contents` with its exact shape, and
   /// `contents` must hold nothing else. Nothing is changed unless everything fits.
-  public func load(_ contents: SafeTensorsContents) throws(CheckpointError) {
-    let byName = Dictionary(contents.tensors.map { ($0.name, $0.tensor) }, uniquingKeysWith: { a, _ in a })
-    for p in self {
-      guard let tensor = byName[p.name] else { throw CheckpointError("missing tensor '\(p.name)'") }
-      guard tensor.shape == p.value.shape else {
-        throw CheckpointError("tensor '\(p.name)' has shape \(tensor.shape), expected \(p.value.shape)")
-      }
-    }
-    let expected = Set(map(\.name))
-    if let extra = contents.tensors.first(where: { !expected.contains($0.name) }) {
-      throw CheckpointError("unexpected tensor '\(extra.name)'")
-    }
-    for p in self { p.value.assign(byName[p.name]!) }
-  }
+  public func load(_ contents: SafeTensorsContents) throws(CheckpointError) { try loadTensors(named, from: contents) }
 
   public var named: [(name: String, tensor: Tensor)] { map { ($0.name, $0.value) } }
+}
+
+/// Strict loading into named tensors: each must be in `contents` with its exact shape, and
+/// `contents` must hold nothing else. Nothing is changed unless everything fits.
+public func loadTensors(_ targets: [(name: String, tensor: Tensor)], from contents: SafeTensorsContents) throws(CheckpointError) {
+  let byName = Dictionary(contents.tensors.map { ($0.name, $0.tensor) }, uniquingKeysWith: { a, _ in a })
+  for target in targets {
+    guard let tensor = byName[target.name] else { throw CheckpointError("missing tensor '\(target.name)'") }
+    guard tensor.shape == target.tensor.shape else {
+      throw CheckpointError("tensor '\(target.name)' has shape \(tensor.shape), expected \(target.tensor.shape)")
+    }
+  }
+  let expected = Set(targets.map(\.name))
+  if let extra = contents.tensors.first(where: { !expected.contains($0.name) }) {
+    throw CheckpointError("unexpected tensor '\(extra.name)'")
+  }
+  for target in targets { target.tensor.assign(byName[target.name]!) }
 }

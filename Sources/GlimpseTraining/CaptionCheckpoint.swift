@@ -28,6 +28,8 @@ public struct CaptionModel {
   public let encoder: CNNEncoder
   public let decoder: CaptionDecoder
   public let vocabulary: Vocabulary
+  /// How the model was trained (data, seed, batch, epochs), kept in config.json.
+  public var training: JSONValue? = nil
 
   public init(kind: DecoderKind, vocabulary: Vocabulary, random: inout SeededGenerator) {
     self.kind = kind
@@ -52,7 +54,7 @@ public struct CaptionModel {
       ("embedding", .number(Double(GlimpseSmall.embedding))), ("hidden", .number(Double(GlimpseSmall.hidden))),
       ("attention", .number(Double(GlimpseSmall.attention))), ("vocabulary_size", .number(Double(vocabulary.count))),
       ("max_tokens", .number(Double(GlimpseSmall.maxTokens))),
-    ])
+    ] + (training.map { [("training", $0)] } ?? []))
   }
 
   /// Writes the folder (created if missing), each file atomically; `dtype` .f16 halves the

@@ -17,7 +17,8 @@ public final class CaptionTrainer {
   public let encoder: CNNEncoder
   public let decoder: CaptionDecoder
   public var parameters: [Parameter] { encoder.parameters + decoder.parameters }
-  public var optimizer: Adam
+  public private(set) lazy var optimizer = Adam(parameters: parameters.values, learningRate: learningRate)
+  public let learningRate: Float
   public let clipNorm: Float
   var batchImages = Tensor(zeros: [0]), probs = Tensor(zeros: [0]), dlogits = Tensor(zeros: [0])
   var dgrid = Tensor(zeros: [0]), dmean = Tensor(zeros: [0])
@@ -26,12 +27,22 @@ public final class CaptionTrainer {
     self.encoder = encoder
     self.decoder = decoder
     self.clipNorm = clipNorm
-    optimizer = Adam(parameters: (encoder.parameters + decoder.parameters).values, learningRate: learningRate)
+    self.learningRate = learningRate
   }
 
   /// Trains on the captions at `indices` (one batch); returns the loss before the update.
   @discardableResult
   public func step(_ batches: CaptionBatches, indices: [Int]) -> CaptionLoss {
+    let loss = computeGradients(batches, indices: indices)
+    let parameters = self.parameters
+    _ = clipGradientNorm(parameters.gradients, maxNorm: clipNorm)
+    optimizer.update(parameters: parameters.values, gradients: parameters.gradients)
+    return loss
+  }
+
+  /// Forward and backward over the captions at `indices`: the gradients of the loss, which is
+  /// returned, replace the parameters' gradients.
+  public func computeGradients(_ batches: CaptionBatches, indices: [Int]) -> CaptionLoss {
     let b = indices.count
     let size = CNNEncoder.imageSize
     let steps = GlimpseSmall.maxTokens - 1
@@ -44,7 +55,7 @@ public final class CaptionTrainer {
     }
     var inputs = [Int32](), targets = [Int32]()
     for (row, index) in indices.enumerated() {
-      batchImages.slice(row).assign(batches.images.slice(batches.imageOfCaption[index]))
+      batches.copyImage(batches.imageOfCaption[index], to: batchImages.slice(row))
       let caption = batches.captions[index]
       inputs += caption.dropLast()
       targets += caption.dropFirst()
@@ -59,8 +70,6 @@ public final class CaptionTrainer {
     maskedCrossEntropyBackward(dlogits: dlogits, probs: probs, targets: targets, batch: b)
     decoder.backward(dlogits: dlogits, dgrid: dgrid, dmean: dmean)
     encoder.backward(dgrid: dgrid, dmean: dmean)
-    clipGradientNorm(parameters.gradients, maxNorm: clipNorm)
-    optimizer.update(parameters: parameters.values, gradients: parameters.gradients)
     return loss
   }
 }

@@ -1,0 +1,9 @@
+import ArgumentParser
+
+struct EvalCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "eval",
+    abstract: "Score a trained model on a dataset.",
+    subcommands: [EvalCaptionCommand.self]
+  )
+}

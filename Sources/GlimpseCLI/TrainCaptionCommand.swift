@@ -1,0 +1,49 @@
+import ArgumentParser
+import GlimpseTraining
+
+extension DecoderKind: ExpressibleByArgument {}
+
+struct TrainCaptionCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "caption",
+    abstract: "Train a captioner (the cnn-small encoder and a decoder) end to end.",
+    discussion: """
+      --data is a folder with captions.json (as `glimpse data generate` writes) or a caption \
+      file: COCO .json, Karpathy dataset_*.json, .tsv (path<TAB>caption) or Flickr8k .token.txt. \
+      Each epoch visits every (image, caption) pair once in a seeded order, in whole batches. \
+      After each epoch the model captions the --val images and the best one (by semantic \
+      accuracy on generated scenes, then CIDEr-D) is kept in --out. Ctrl-C writes the training \
+      state and stops; --resume continues exactly as if never stopped.
+      """
+  )
+
+  @Option(help: "Training data: a folder with captions.json, or a caption file.")
+  var data: String
+
+  @Option(help: "Validation data, in the same forms as --data.")
+  var val: String?
+
+  @Option(help: "rnn, lstm or attention.")
+  var decoder: DecoderKind = .attention
+
+  @Option(help: "Validate on at most this many images of --val (0: all).")
+  var valLimit = 1000
+
+  @Option(help: "Keep words seen at least this many times in the training captions; rarer ones become <unk>.")
+  var minCount = 1
+
+  @OptionGroup var training: TrainingOptions
+
+  func validate() throws {
+    guard valLimit >= 0 else { throw ValidationError("--val-limit must be 0 or more") }
+    guard minCount >= 1 else { throw ValidationError("--min-count must be at least 1") }
+  }
+
+  func run() throws {
+    var options = CaptionTrainingOptions(data: data, validation: val, decoder: decoder, out: training.out)
+    (options.epochs, options.batch, options.learningRate, options.seed) = (training.epochs, training.batch, training.lr, training.seed)
+    (options.checkpointEvery, options.resume, options.minCount, options.validationLimit) = (training.checkpointEvery, training.resume, minCount, valLimit)
+    let loop = try makeCaptionTraining(options)
+    try runTraining(loop, options: training)
+  }
+}

@@ -1,0 +1,97 @@
+import GlimpseData
+import GlimpseEvaluation
+import GlimpseIO
+import GlimpseModels
+import GlimpseTensor
+
+public struct CaptionTrainingOptions: Sendable {
+  public var data: String
+  public var validation: String?
+  public var decoder: DecoderKind
+  public var out: String
+  public var epochs = 10
+  public var batch = 32
+  public var learningRate: Float = 1e-3
+  public var seed: UInt64 = 1
+  public var checkpointEvery = 500
+  public var minCount = 1
+  public var resume = false
+  /// Validate on at most this many images of the validation data (0: all).
+  public var validationLimit = 1000
+
+  public init(data: String, validation: String?, decoder: DecoderKind, out: String) {
+    (self.data, self.validation, self.decoder, self.out) = (data, validation, decoder, out)
+  }
+}
+
+/// Captioning as a training task: an example is one (image, caption) pair; validation captions
+/// the validation images greedily and scores them (semantic accuracy first, when the data are
+/// generated scenes, then CIDEr-D).
+public final class CaptionTrainingTask: TrainingTask {
+  public let model: CaptionModel
+  let trainer: CaptionTrainer
+  let batches: CaptionBatches
+  let validationData: (batches: CaptionBatches, dataset: CaptionDataset, scenes: [Int: Scene]?)?
+
+  init(model: CaptionModel, batches: CaptionBatches, validationData: (CaptionBatches, CaptionDataset, [Int: Scene]?)?) {
+    self.model = model
+    self.batches = batches
+    self.validationData = validationData
+    trainer = CaptionTrainer(encoder: model.encoder, decoder: model.decoder)
+  }
+
+  public var parameters: [Parameter] { model.parameters }
+  public var exampleCount: Int { batches.captions.count }
+
+  public func computeGradients(indices: [Int]) -> TrainingLoss {
+    let loss = trainer.computeGradients(batches, indices: indices)
+    return TrainingLoss(total: loss.total, parts: model.kind == .attention ? [("ce", loss.crossEntropy), ("att", loss.penalty)] : [])
+  }
+
+  public func validate() -> Validation? {
+    guard let (batches, dataset, scenes) = validationData else { return nil }
+    let captions = captionAll(batches, encoder: model.encoder, decoder: model.decoder, vocabulary: model.vocabulary)
+    let evaluation = CaptionEvaluation(captions: captions, dataset: dataset, scenes: scenes)
+    var summary = String(format: "BLEU-4 %.3f  CIDEr-D %.3f", evaluation.scores.bleu[3], evaluation.scores.ciderD)
+    var score = [evaluation.scores.ciderD]
+    if let semantics = evaluation.semantics {
+      summary += String(format: "  semantic accuracy %.1f%%", semantics.semanticAccuracy * 100)
+      score.insert(semantics.semanticAccuracy, at: 0)
+    }
+    return Validation(metrics: evaluation.json, score: score, summary: summary)
+  }
+
+  public func saveModel(folder: String) throws { try model.save(folder: folder) }
+}
+
+/// Loads the data, builds the vocabulary and the model (seeded), and sets up the training
+/// loop; with `resume`, the loop continues from the state in `out`.
+public func makeCaptionTraining(_ options: CaptionTrainingOptions) throws -> TrainingLoop {
+  try loadBLAS()
+  let source = try CaptionSource(path: options.data)
+  let vocabulary = Vocabulary.build(from: source.dataset.images.flatMap { $0.captions.map(tokenize) }, minCount: options.minCount)
+  let batches = try CaptionBatches(dataset: source.dataset, vocabulary: vocabulary)
+  var validationData: (CaptionBatches, CaptionDataset, [Int: Scene]?)? = nil
+  if let path = options.validation {
+    var validation = try CaptionSource(path: path, split: "val")
+    if options.validationLimit > 0 && validation.dataset.images.count > options.validationLimit {
+      validation.dataset.images = Array(validation.dataset.images.prefix(options.validationLimit))
+    }
+    validationData = (try CaptionBatches(dataset: validation.dataset, vocabulary: vocabulary), validation.dataset, validation.scenes)
+  }
+  var random = SeededGenerator(seed: options.seed)
+  var model = CaptionModel(kind: options.decoder, vocabulary: vocabulary, random: &random)
+  model.training = .object([
+    ("data", .string(options.data)), ("images", .number(Double(source.dataset.images.count))),
+    ("captions", .number(Double(batches.captions.count))), ("epochs", .number(Double(options.epochs))),
+    ("batch", .number(Double(options.batch))), ("learning_rate", .number(Double(options.learningRate))),
+    ("seed", .string(String(options.seed))), ("min_count", .number(Double(options.minCount))),
+  ])
+  let task = CaptionTrainingTask(model: model, batches: batches, validationData: validationData)
+  let settings = TrainingSettings(
+    out: options.out, epochs: options.epochs, batch: options.batch, learningRate: options.learningRate, seed: options.seed,
+    checkpointEvery: options.checkpointEvery, resume: options.resume,
+    identity: [("model", "caption-" + options.decoder.rawValue), ("data", options.data),
+               ("examples", String(batches.captions.count)), ("vocabulary", String(vocabulary.count))])
+  return try TrainingLoop(task: task, settings: settings)
+}

@@ -1,0 +1,292 @@
+import Dispatch
+import GlimpseIO
+import GlimpseImage
+import GlimpseLayers
+import GlimpseModels
+import GlimpseTensor
+
+/// What the training loop needs of a model and its data (captioning or VQA).
+public protocol TrainingTask: AnyObject {
+  var parameters: [Parameter] { get }
+  /// Examples in one epoch; an epoch visits them in a seeded random order, in whole batches.
+  var exampleCount: Int { get }
+  /// Forward and backward over the examples at `indices`: zeroes the gradients, then accumulates
+  /// them into `parameters`. Returns the loss before any update.
+  func computeGradients(indices: [Int]) -> TrainingLoss
+  /// Scores the model on the validation data, or nil when there is none.
+  func validate() -> Validation?
+  /// Writes the model folder (weights, config, vocabularies) for use by `glimpse`.
+  func saveModel(folder: String) throws
+}
+
+public struct TrainingLoss: Sendable {
+  public var total: Float
+  /// The parts that make up the total, named (e.g. cross-entropy and the attention penalty).
+  public var parts: [(name: String, value: Float)]
+  public init(total: Float, parts: [(name: String, value: Float)] = []) { (self.total, self.parts) = (total, parts) }
+}
+
+public struct Validation: Sendable {
+  public var metrics: JSONValue
+  /// Compared lexicographically, higher is better: the best epoch's model is the one kept.
+  public var score: [Double]
+  public var summary: String
+  public init(metrics: JSONValue, score: [Double], summary: String) { (self.metrics, self.score, self.summary) = (metrics, score, summary) }
+}
+
+public struct TrainingSettings: Sendable {
+  public var out: String
+  public var epochs: Int
+  public var batch: Int
+  public var learningRate: Float
+  public var clipNorm: Float = 5
+  public var seed: UInt64
+  public var checkpointEvery: Int
+  public var resume: Bool
+  /// What must not change between a run and its resumption (model kind, data, sizes).
+  public var identity: [(String, String)]
+
+  public init(out: String, epochs: Int, batch: Int, learningRate: Float, seed: UInt64, checkpointEvery: Int, resume: Bool,
+              identity: [(String, String)]) {
+    (self.out, self.epochs, self.batch, self.learningRate, self.seed) = (out, epochs, batch, learningRate, seed)
+    (self.checkpointEvery, self.resume, self.identity) = (checkpointEvery, resume, identity)
+  }
+}
+
+public struct TrainingStepReport: Sendable {
+  public var epoch: Int              // 1-based
+  public var epochs: Int
+  public var stepInEpoch: Int        // 1-based
+  public var stepsPerEpoch: Int
+  public var step: Int               // over the whole run
+  public var totalSteps: Int
+  public var loss: TrainingLoss      // mean over the last steps reported
+  public var examplesPerSecond: Double
+  public var secondsLeft: Double
+}
+
+public enum TrainingEvent: Sendable {
+  case started(examples: Int, stepsPerEpoch: Int, resumedAt: Int?)
+  case step(TrainingStepReport)
+  case validated(epoch: Int, Validation, best: Bool)
+  case checkpoint(path: String, step: Int)
+}
+
+public enum TrainingOutcome: Sendable, Equatable {
+  case finished
+  case interrupted(step: Int)
+}
+
+public struct TrainingError: Error, CustomStringConvertible, Sendable {
+  public var description: String
+}
+
+/// Runs a task's training: seeded shuffling per epoch, Adam with gradient clipping, progress
+/// reports, validation and the best model kept at each epoch's end, and the whole state
+/// (weights, Adam's moments and step, position in the epoch, loss history, validations) in one
+/// file, `OUT/training-state.safetensors`, written atomically every `checkpointEvery` steps, at
+/// each epoch's end and when stopped. Resuming from it repeats exactly what an uninterrupted
+/// run would have done: the order of an epoch depends only on the seed and the epoch.
+public final class TrainingLoop {
+  public static let stateFile = "training-state.safetensors"
+  let task: TrainingTask
+  let settings: TrainingSettings
+  var optimizer: Adam
+  var epoch = 0, stepInEpoch = 0
+  var losses = [Float]()
+  var validations = [JSONValue]()
+  var bestScore: [Double]? = nil
+  var bestEpoch: Int? = nil
+  var seconds = 0.0
+  public var stepsPerEpoch: Int { task.exampleCount / settings.batch }
+  var statePath: String { settings.out + "/" + TrainingLoop.stateFile }
+
+  public init(task: TrainingTask, settings: TrainingSettings) throws {
+    self.task = task
+    self.settings = settings
+    optimizer = Adam(parameters: task.parameters.values, learningRate: settings.learningRate)
+    guard task.exampleCount >= settings.batch else {
+      throw TrainingError(description: "only \(task.exampleCount) training examples, fewer than one batch of \(settings.batch)")
+    }
+    let exists = (try? readFileBytes(statePath)) != nil
+    if settings.resume {
+      guard exists else { throw FileError(statePath, "nothing to resume: no training state here") }
+      try restore()
+    } else if exists {
+      throw FileError(settings.out, "already holds a training run; pass --resume to continue it, or choose another --out")
+    }
+  }
+
+  public func run(events: (TrainingEvent) -> Void, shouldStop: () -> Bool = { false }) throws -> TrainingOutcome {
+    try makeFolder(settings.out)
+    let resumedAt = losses.isEmpty ? nil : losses.count
+    events(.started(examples: task.exampleCount, stepsPerEpoch: stepsPerEpoch, resumedAt: resumedAt))
+    let totalSteps = settings.epochs * stepsPerEpoch
+    var sessionSteps = 0, sessionSeconds = 0.0
+    var window = [TrainingLoss]()
+    let reportEvery = max(1, min(50, stepsPerEpoch / 4))
+    let parameters = task.parameters
+    while epoch < settings.epochs {
+      let order = epochOrder(epoch)
+      while stepInEpoch < stepsPerEpoch {
+        if shouldStop() {
+          try checkpoint(events)
+          return .interrupted(step: losses.count)
+        }
+        let started = monotonicSeconds()
+        let indices = Array(order[stepInEpoch * settings.batch..<(stepInEpoch + 1) * settings.batch])
+        let loss = task.computeGradients(indices: indices)
+        _ = clipGradientNorm(parameters.gradients, maxNorm: settings.clipNorm)
+        optimizer.update(parameters: parameters.values, gradients: parameters.gradients)
+        let elapsed = monotonicSeconds() - started
+        seconds += elapsed
+        sessionSeconds += elapsed
+        sessionSteps += 1
+        losses.append(loss.total)
+        window.append(loss)
+        stepInEpoch += 1
+        if stepInEpoch % reportEvery == 0 || stepInEpoch == stepsPerEpoch {
+          let perStep = sessionSeconds / Double(sessionSteps)
+          events(.step(TrainingStepReport(
+            epoch: epoch + 1, epochs: settings.epochs, stepInEpoch: stepInEpoch, stepsPerEpoch: stepsPerEpoch,
+            step: losses.count, totalSteps: totalSteps, loss: mean(window),
+            examplesPerSecond: Double(settings.batch) / perStep, secondsLeft: perStep * Double(totalSteps - losses.count))))
+          window.removeAll(keepingCapacity: true)
+        }
+        if losses.count % settings.checkpointEvery == 0 && stepInEpoch < stepsPerEpoch { try checkpoint(events) }
+      }
+      try finishEpoch(events)
+    }
+    try writeReports()
+    if bestEpoch == nil { try task.saveModel(folder: settings.out) }
+    return .finished
+  }
+
+  /// Validation, the best model, the reports and a checkpoint at the end of an epoch.
+  func finishEpoch(_ events: (TrainingEvent) -> Void) throws {
+    let epochLosses = losses.suffix(stepsPerEpoch)
+    var entry: [(String, JSONValue)] = [
+      ("epoch", .number(Double(epoch + 1))), ("step", .number(Double(losses.count))),
+      ("train_loss", .number(Double(epochLosses.reduce(0, +) / Float(epochLosses.count)))),
+      ("seconds", .number(seconds.rounded())),
+    ]
+    if let validation = task.validate() {
+      let best = bestScore.map { validation.score.lexicographicallyPrecedes($0) == false && validation.score != $0 } ?? true
+      if best {
+        bestScore = validation.score
+        bestEpoch = epoch + 1
+        try task.saveModel(folder: settings.out)
+      }
+      entry.append(("validation", validation.metrics))
+      events(.validated(epoch: epoch + 1, validation, best: best))
+    } else {
+      try task.saveModel(folder: settings.out)
+    }
+    validations.append(.object(entry))
+    epoch += 1
+    stepInEpoch = 0
+    try writeReports()
+    try checkpoint(events)
+  }
+
+  /// The order of epoch `e`'s examples: a Fisher–Yates shuffle seeded by the seed and `e` only.
+  func epochOrder(_ e: Int) -> [Int] {
+    var random = SeededGenerator(seed: settings.seed &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(e + 1))
+    var order = Array(0..<task.exampleCount)
+    for i in stride(from: order.count - 1, to: 0, by: -1) {
+      order.swapAt(i, Int(random.next() % UInt64(i + 1)))
+    }
+    return order
+  }
+
+  func mean(_ window: [TrainingLoss]) -> TrainingLoss {
+    let n = Float(max(window.count, 1))
+    var result = TrainingLoss(total: window.map(\.total).reduce(0, +) / n)
+    for (k, part) in (window.first?.parts ?? []).enumerated() {
+      result.parts.append((part.name, window.map { $0.parts[k].value }.reduce(0, +) / n))
+    }
+    return result
+  }
+
+  var stateJSON: JSONValue {
+    .object([
+      ("identity", .object(settings.identity.map { ($0.0, .string($0.1)) })),
+      ("seed", .string(String(settings.seed))), ("batch", .number(Double(settings.batch))),
+      ("learning_rate", .number(Double(settings.learningRate))),
+      ("epoch", .number(Double(epoch))), ("step_in_epoch", .number(Double(stepInEpoch))),
+      ("adam_step", .number(Double(optimizer.step))), ("seconds", .number(seconds)),
+      ("best_epoch", bestEpoch.map { .number(Double($0)) } ?? .null),
+      ("best_score", bestScore.map { .array($0.map(JSONValue.number)) } ?? .null),
+      ("epochs", .array(validations)),
+    ])
+  }
+
+  func checkpoint(_ events: (TrainingEvent) -> Void) throws {
+    var tensors = task.parameters.named
+    for (parameter, moments) in zip(task.parameters, optimizer.moments) {
+      tensors.append(("adam.m." + parameter.name, moments.m))
+      tensors.append(("adam.v." + parameter.name, moments.v))
+    }
+    if !losses.isEmpty { tensors.append(("history.loss", Tensor(shape: [losses.count], values: losses))) }
+    try writeSafeTensors(path: statePath, tensors, metadata: [("glimpse_training_state", stateJSON.text)])
+    events(.checkpoint(path: statePath, step: losses.count))
+  }
+
+  func restore() throws {
+    let contents = try readSafeTensors(path: statePath)
+    guard let text = contents.metadata.first(where: { $0.0 == "glimpse_training_state" })?.1,
+      let state = try? parseJSON(text)
+    else { throw FileError(statePath, "not a glimpse training state (no glimpse_training_state metadata)") }
+    let saved = state["identity"]?.object ?? []
+    for (key, value) in settings.identity where saved.first(where: { $0.0 == key })?.1.string != value {
+      let was = saved.first(where: { $0.0 == key })?.1.string ?? "missing"
+      throw FileError(statePath, "cannot resume: \(key) was '\(was)' in this run, now '\(value)'")
+    }
+    guard state["seed"]?.string == String(settings.seed), state["batch"]?.integer == settings.batch else {
+      throw FileError(statePath, "cannot resume: the run used --seed \(state["seed"]?.string ?? "?") --batch \(state["batch"]?.integer.map(String.init) ?? "?")")
+    }
+    let parameters = task.parameters
+    var expected = parameters.named
+    for (parameter, moments) in zip(parameters, optimizer.moments) {
+      expected.append(("adam.m." + parameter.name, moments.m))
+      expected.append(("adam.v." + parameter.name, moments.v))
+    }
+    let history = contents.tensor("history.loss")
+    let rest = SafeTensorsContents(tensors: contents.tensors.filter { $0.name != "history.loss" }, metadata: contents.metadata,
+                                   dtypes: contents.dtypes)
+    do {
+      try loadTensors(expected, from: rest)
+    } catch {
+      throw FileError(statePath, "does not fit this model: \(error.reason)")
+    }
+    losses = history?.values ?? []
+    epoch = state["epoch"]?.integer ?? 0
+    stepInEpoch = state["step_in_epoch"]?.integer ?? 0
+    optimizer.restore(step: state["adam_step"]?.integer ?? 0)
+    seconds = state["seconds"]?.number ?? 0
+    bestEpoch = state["best_epoch"]?.integer
+    bestScore = state["best_score"]?.array?.compactMap(\.number)
+    validations = state["epochs"]?.array ?? []
+    guard losses.count == epoch * stepsPerEpoch + stepInEpoch else {
+      throw FileError(statePath, "cannot resume: the state's \(losses.count) steps do not fit \(stepsPerEpoch) steps per epoch (different data or batch?)")
+    }
+  }
+
+  /// `metrics.json` (each epoch's training loss and validation, the best epoch) and
+  /// `loss.png` (the training loss over the steps).
+  func writeReports() throws {
+    let metrics: JSONValue = .object([
+      ("identity", .object(settings.identity.map { ($0.0, .string($0.1)) })),
+      ("steps", .number(Double(losses.count))), ("steps_per_epoch", .number(Double(stepsPerEpoch))),
+      ("batch", .number(Double(settings.batch))), ("seconds", .number(seconds.rounded())),
+      ("best_epoch", bestEpoch.map { .number(Double($0)) } ?? .null),
+      ("epochs", .array(validations)),
+    ])
+    try writeFileAtomically(settings.out + "/metrics.json", Array((metrics.text + "\n").utf8))
+    try writePNG(lossCurve(losses, stepsPerEpoch: stepsPerEpoch), to: settings.out + "/loss.png")
+  }
+}
+
+func monotonicSeconds() -> Double {
+  Double(DispatchTime.now().uptimeNanoseconds) / 1e9
+}

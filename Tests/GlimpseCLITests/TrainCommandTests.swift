@@ -1,0 +1,89 @@
+import Foundation
+import GlimpseTensor
+import XCTest
+
+/// `glimpse train caption` on the committed sample: the files it writes, validation, the
+/// refusal to overwrite a run, and resuming after SIGKILL to exactly the same weights.
+final class TrainCommandTests: XCTestCase {
+  var folder = ""
+  var sample: String { projectRoot + "/datasets/sample" }
+
+  override func setUpWithError() throws {
+    folder = NSTemporaryDirectory() + "glimpse-train-\(getpid())-\(UUID().uuidString)"
+    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+  }
+
+  override func tearDown() { try? FileManager.default.removeItem(atPath: folder) }
+
+  func trainArguments(_ out: String, _ extra: [String] = []) -> [String] {
+    ["train", "caption", "--data", sample, "--decoder", "rnn", "--out", out, "--epochs", "2", "--batch", "8",
+     "--seed", "7", "--checkpoint-every", "3", "--plain-progress"] + extra
+  }
+
+  func testTrainingWritesModelMetricsAndCurve() throws {
+    let out = folder + "/run"
+    let result = try runGlimpse(trainArguments(out, ["--val", sample, "--val-limit", "16"]))
+    XCTAssertEqual(result.status, 0, result.stderr)
+    XCTAssertTrue(result.stderr.contains("training on 320 examples, 40 steps per epoch"), result.stderr)
+    XCTAssertTrue(result.stderr.contains("epoch 2/2  step 40/40  loss "), result.stderr)
+    XCTAssertTrue(result.stderr.contains("examples/s  ETA "), result.stderr)
+    XCTAssertTrue(result.stderr.contains("epoch 1 validation: BLEU-4 "), result.stderr)
+    for file in ["model.safetensors", "config.json", "vocab.json", "metrics.json", "loss.png", "training-state.safetensors"] {
+      XCTAssertTrue(FileManager.default.fileExists(atPath: out + "/" + file), file)
+    }
+    let metrics = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/metrics.json"))) as? [String: Any]
+    XCTAssertEqual(metrics?["steps"] as? Int, 80)
+    let epochs = try XCTUnwrap(metrics?["epochs"] as? [[String: Any]])
+    XCTAssertEqual(epochs.count, 2)
+    XCTAssertEqual((epochs[1]["validation"] as? [String: Any])?["images"] as? Int, 16)
+    let curve = try runGlimpse(["image", "info", out + "/loss.png"])
+    XCTAssertTrue(curve.stdout.contains("width=640 height=400"), curve.stdout)
+    let caption = try runGlimpse(["caption", "--model", out, sample + "/images/test_000001.png"])
+    XCTAssertEqual(caption.status, 0, caption.stderr)
+
+    let again = try runGlimpse(trainArguments(out))
+    XCTAssertEqual(again.status, 1)
+    XCTAssertEqual(again.stderrLines, ["glimpse: error: \(out): already holds a training run; pass --resume to continue it, or choose another --out"])
+    let other = try runGlimpse(trainArguments(out, ["--resume"]).map { $0 == "7" ? "8" : $0 })
+    XCTAssertEqual(other.status, 1)
+    XCTAssertEqual(other.stderrLines, ["glimpse: error: \(out)/training-state.safetensors: cannot resume: the run used --seed 7 --batch 8"])
+  }
+
+  /// Kills a run with SIGKILL once it has written a checkpoint, resumes it, and compares the
+  /// final weights (byte for byte) and every tensor of the training state (weights, Adam's
+  /// moments, the loss history) with an uninterrupted run's. Only the wall time differs.
+  func testResumeAfterSIGKILLEqualsUninterruptedRun() throws {
+    let whole = folder + "/whole", killed = folder + "/killed"
+    let reference = try runGlimpse(trainArguments(whole))
+    XCTAssertEqual(reference.status, 0, reference.stderr)
+
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: glimpseBinary)
+    process.arguments = trainArguments(killed)
+    process.standardError = FileHandle.nullDevice
+    process.standardOutput = FileHandle.nullDevice
+    try process.run()
+    let state = killed + "/training-state.safetensors"
+    let deadline = Date().addingTimeInterval(120)
+    while !FileManager.default.fileExists(atPath: state) && process.isRunning && Date() < deadline { usleep(5_000) }
+    kill(process.processIdentifier, SIGKILL)
+    process.waitUntilExit()
+    XCTAssertEqual(process.terminationReason, .uncaughtSignal, "the run finished before it could be killed")
+    let partial = try readSafeTensors(path: state)
+    let stepsDone = try XCTUnwrap(partial.tensor("history.loss")).count
+    XCTAssertLessThan(stepsDone, 80, "killed mid-run")
+
+    let resumed = try runGlimpse(trainArguments(killed, ["--resume"]))
+    XCTAssertEqual(resumed.status, 0, resumed.stderr)
+    XCTAssertTrue(resumed.stderr.contains("resuming after step \(stepsDone)"), resumed.stderr)
+    let a = try Data(contentsOf: URL(fileURLWithPath: whole + "/model.safetensors"))
+    let b = try Data(contentsOf: URL(fileURLWithPath: killed + "/model.safetensors"))
+    XCTAssertTrue(a == b, "model.safetensors differs after resuming")
+    let stateA = try readSafeTensors(path: whole + "/training-state.safetensors")
+    let stateB = try readSafeTensors(path: state)
+    XCTAssertEqual(stateA.tensors.map(\.name), stateB.tensors.map(\.name))
+    for ((name, x), (_, y)) in zip(stateA.tensors, stateB.tensors) {
+      XCTAssertTrue(x.values == y.values, "\(name) differs after resuming")
+    }
+  }
+}

@@ -1,0 +1,45 @@
+import Foundation
+import GlimpseData
+import GlimpseEvaluation
+import GlimpseIO
+import XCTest
+
+final class CaptionMetricsTests: XCTestCase {
+  /// pycocoevalcap's own scores of five captions (scripts/make_metric_fixtures.py).
+  func testScoresMatchPycocoevalcap() throws {
+    let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/coco_metrics.json").path
+    let fixture = try readJSONFile(path)
+    let images = try XCTUnwrap(fixture["images"]?.array)
+    let candidates = images.map { tokenize($0["candidate"]!.string!) }
+    let references = images.map { $0["references"]!.array!.map { tokenize($0.string!) } }
+    let scores = scoreCaptions(candidates: candidates, references: references)
+    let bleu = try XCTUnwrap(fixture["bleu"]?.array?.compactMap(\.number))
+    for n in 0..<4 { XCTAssertEqual(scores.bleu[n], bleu[n], accuracy: 1e-9, "BLEU-\(n + 1)") }
+    XCTAssertEqual(scores.rougeL, try XCTUnwrap(fixture["rouge_l"]?.number), accuracy: 1e-9)
+    XCTAssertEqual(scores.ciderD, try XCTUnwrap(fixture["cider_d"]?.number), accuracy: 1e-9)
+  }
+
+  func testPerfectCaptionsScoreOne() {
+    let references = [[["a", "red", "circle"], ["a", "red", "circle"]], [["two", "blue", "squares", "here"]]]
+    let scores = scoreCaptions(candidates: [["a", "red", "circle"], ["two", "blue", "squares", "here"]], references: references)
+    XCTAssertEqual(scores.bleu[0], 1, accuracy: 1e-9)
+    XCTAssertEqual(scores.bleu[3], 1, accuracy: 1e-6)
+    XCTAssertEqual(scores.rougeL, 1, accuracy: 1e-9)
+  }
+
+  func testSemanticScores() {
+    let scene = Scene(objects: [SceneObject(shape: .circle, color: .red, size: .large, x: 0.2, y: 0.5),
+                                SceneObject(shape: .square, color: .blue, size: .small, x: 0.8, y: 0.5)],
+                      top: [1, 1, 1], bottom: [1, 1, 1], noiseSeed: 0)
+    let captions = ["a large red circle left of a small blue square",   // true
+                    "a large red circle right of a small blue square",  // a false relation
+                    "a large green circle and a small blue square",     // a wrong colour: 5 of 6 attributes
+                    "red red red"]                                      // not grammatical
+    let scores = scoreSemantics(captions: captions, scenes: Array(repeating: scene, count: 4))
+    XCTAssertEqual(scores.grammaticality, 0.75)
+    XCTAssertEqual(scores.semanticAccuracy, 0.25)
+    XCTAssertEqual(scores.attributePrecision, 17.0 / 18.0, accuracy: 1e-12)
+    XCTAssertEqual(scores.attributeRecall, 17.0 / 24.0, accuracy: 1e-12)
+    XCTAssertEqual(scores.diversity, 1)
+  }
+}
