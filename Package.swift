@@ -34,7 +34,7 @@ let package = Package(
       ]
     ),
     .testTarget(name: "GlimpseImageTests", dependencies: ["GlimpseImage"], exclude: ["Fixtures"]),
-    .testTarget(name: "GlimpseCLITests", dependencies: ["GlimpseCLI", "GlimpseTraining", "GlimpseData", "GlimpseTensor", "GlimpseIO"]),
+    .testTarget(name: "GlimpseCLITests", dependencies: ["GlimpseCLI", "GlimpseTraining", "GlimpseImage", "GlimpseData", "GlimpseTensor", "GlimpseIO"]),
     .testTarget(name: "GlimpseTensorTests", dependencies: ["GlimpseTensor"], exclude: ["Fixtures"]),
     .target(name: "GlimpseTestSupport", dependencies: ["GlimpseTensor"], path: "Tests/GlimpseTestSupport"),
     .testTarget(name: "GlimpseLayersTests", dependencies: ["GlimpseLayers", "GlimpseTestSupport"]),

@@ -10,6 +10,7 @@ import GlimpseTensor
 public final class CNNEncoder: @unchecked Sendable {
   public static let imageSize = 64
   public static let locations = 64
+  public static let gridSide = 8
   public static let features = 512
   static let channels = [3, 32, 64, 128, 256, 512]
   static let kernels = [3, 3, 3, 3, 1]

@@ -49,8 +49,10 @@ func logSoftmax(_ logits: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Floa
 // words (and is still returned).
 
 /// Greedy decoding of N images at once (rows of grid [N, L, D] and mean [N, D]): the most
-/// likely token at every step.
-public func greedyDecode(_ decoder: CaptionDecoder, grid: Tensor, mean: Tensor, maxTokens: Int = GlimpseSmall.maxTokens - 2) -> [DecodedCaption] {
+/// likely token at every step. `observe` is called after each step with its index, while the
+/// decoder's per-step state (such as its attention) is that step's.
+public func greedyDecode(_ decoder: CaptionDecoder, grid: Tensor, mean: Tensor, maxTokens: Int = GlimpseSmall.maxTokens - 2,
+                         observe: (Int) -> Void = { _ in }) -> [DecodedCaption] {
   let n = mean.size(0), v = decoder.vocabularySize
   decoder.beginDecoding(grid: grid, mean: mean)
   var results = [DecodedCaption](repeating: DecodedCaption(tokens: [], logProbabilities: [], finished: false), count: n)
@@ -59,6 +61,7 @@ public func greedyDecode(_ decoder: CaptionDecoder, grid: Tensor, mean: Tensor, 
   var logProbabilities = [Float](repeating: 0, count: v)
   for step in 0...maxTokens where done.contains(false) {
     let logits = decoder.decodeStep(tokens: tokens)
+    observe(step)
     for row in 0..<n where !done[row] {
       logSoftmax(logits.pointer + row * v, &logProbabilities, count: v)
       var best = Int(SpecialToken.end)

@@ -1,6 +1,7 @@
 import Foundation
 import GlimpseData
 import GlimpseIO
+import GlimpseImage
 import GlimpseTensor
 import GlimpseTraining
 import XCTest
@@ -53,5 +54,31 @@ final class CaptionCommandTests: XCTestCase {
     let shared = try sharedFolder()
     let bad = shared + "/conformance/bad/truncated_half.jpg"
     try expectOneLineError(["caption", "--model", model, bad], "\(bad): invalid JPEG: Premature end of JPEG file")
+  }
+
+  /// `glimpse attend` writes a figure per word and the summary; our own decoder reads them back
+  /// at the sizes the layout gives (a 64×64 image shown at 256, summary tiles of 128).
+  func testAttendWritesFigures() throws {
+    let out = folder + "/figures"
+    let result = try runGlimpse(["attend", image, "--out", out, "--model", model])
+    XCTAssertEqual(result.status, 0, result.stderr)
+    let words = result.stdout.split(separator: "\n")[0].split(separator: " ").map(String.init)
+    XCTAssertFalse(words.isEmpty)
+    let files = try FileManager.default.contentsOfDirectory(atPath: out).sorted()
+    XCTAssertEqual(files.count, words.count + 1)
+    for (k, word) in words.enumerated() {
+      let name = String(k + 1).zeroPadded(2) + "_" + String(word.map { $0.isLetter ? $0 : "_" }) + ".png"  // <unk> as _unk_
+      XCTAssertTrue(files.contains(name), "\(name) in \(files)")
+      let figure = try decodeImage(path: out + "/" + name).image
+      XCTAssertEqual([figure.width, figure.height, figure.channels], [256, 256, 3])
+    }
+    let summary = try decodeImage(path: out + "/summary.png").image
+    XCTAssertEqual([summary.width, summary.height], [8 + (words.count + 1) * 136, 160])
+
+    let rnn = folder + "/rnn"
+    var random = SeededGenerator(seed: 2)
+    try CaptionModel(kind: .rnn, vocabulary: try Vocabulary.read(path: model + "/vocab.json"), random: &random).save(folder: rnn)
+    try expectOneLineError(["attend", image, "--out", out, "--model", rnn],
+                           "\(rnn): the rnn decoder has no attention; glimpse attend needs an attention model")
   }
 }

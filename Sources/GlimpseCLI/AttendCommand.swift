@@ -1,0 +1,42 @@
+import ArgumentParser
+import GlimpseTraining
+
+struct AttendCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "attend",
+    abstract: "Show where an attention captioner looked for each word.",
+    discussion: """
+      Captions the image greedily and writes, into --out, one PNG per word (NN_WORD.png: the \
+      8×8 attention map upsampled smoothly and blended over the image as a heatmap, red where \
+      the model looked most) and summary.png (the image, then each word's map with the word \
+      under it). Needs an attention model; the default is the shipped caption-attention.
+      """
+  )
+
+  @Argument(help: "A PNG or JPEG file.")
+  var image: String
+
+  @Option(help: "The folder to write the figures into (created if missing).")
+  var out: String
+
+  @Option(help: "A model folder with an attention decoder.")
+  var model: String?
+
+  @Option(help: "The longer side of the per-word figures, in pixels.")
+  var size = 256
+
+  @OptionGroup var decode: DecodeOptions
+
+  func validate() throws {
+    guard (32...2048).contains(size) else { throw ValidationError("--size must be between 32 and 2048") }
+  }
+
+  func run() throws {
+    let folder = try model ?? findShippedModel("caption-attention", executable: CommandLine.arguments[0])
+    let loaded = try CaptionModel.load(folder: folder)
+    let attended = try attendImage(path: image, model: loaded, modelFolder: folder, maxPixels: decode.maxPixels)
+    let files = try writeAttentionFigures(attended, folder: out, displaySize: size)
+    print(attended.words.joined(separator: " "))
+    print("wrote \(files.count) figures to \(out)")
+  }
+}
