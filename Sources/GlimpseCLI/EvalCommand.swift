@@ -4,6 +4,6 @@ struct EvalCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "eval",
     abstract: "Score a trained model on a dataset.",
-    subcommands: [EvalCaptionCommand.self]
+    subcommands: [EvalCaptionCommand.self, EvalVQACommand.self]
   )
 }

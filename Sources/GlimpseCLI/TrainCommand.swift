@@ -4,6 +4,6 @@ struct TrainCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "train",
     abstract: "Train a captioning or VQA model on the CPU.",
-    subcommands: [TrainCaptionCommand.self]
+    subcommands: [TrainCaptionCommand.self, TrainVQACommand.self]
   )
 }

@@ -5,27 +5,23 @@ import GlimpseImage
 import GlimpseModels
 import GlimpseTensor
 
-/// A caption dataset held in memory for training: every image decoded and resized once to the
+/// Images held in memory for training and evaluation: each decoded and resized once to the
 /// model's input (both cores decoding) and kept as 8-bit levels, a quarter of the floats' size
-/// (20,000 images take 246 MB), every caption tokenised into `<start>` words `<end>` padded with
-/// `<pad>` to the spec's 16 tokens. Captions longer than that are cut (keeping `<end>`).
-public struct CaptionBatches: Sendable {
+/// (20,000 images take 246 MB). The first image that fails to decode is the error.
+public struct ImageCache: Sendable {
   let pixels: ImageLevels              // [N, 3, 64, 64], level k standing for k / 255
-  public let captions: [[Int32]]       // each 16 tokens
-  public let imageOfCaption: [Int]     // which image each caption describes
-  public var imageCount: Int { pixels.levels.count / CaptionBatches.imageValues }
+  public var count: Int { pixels.levels.count / ImageCache.imageValues }
   static let imageValues = 3 * CNNEncoder.imageSize * CNNEncoder.imageSize
 
-  public init(dataset: CaptionDataset, vocabulary: Vocabulary, maxTokens: Int = GlimpseSmall.maxTokens) throws {
-    let size = CNNEncoder.imageSize
-    let count = dataset.images.count
-    let perImage = CaptionBatches.imageValues
+  public init(paths: [String]) throws {
+    let size = CNNEncoder.imageSize, count = paths.count
+    let perImage = ImageCache.imageValues
     let levels = ImageLevels(count: count * perImage)
     let failures = FailureList(count: count)
     DispatchQueue.concurrentPerform(iterations: 2) { worker in
       for index in stride(from: worker, to: count, by: 2) {
         do {
-          let values = try decodeImage(path: dataset.images[index].path).image.modelInput(size: size)
+          let values = try decodeImage(path: paths[index]).image.modelInput(size: size)
           let out = levels.levels.baseAddress! + index * perImage
           for k in 0..<perImage { out[k] = UInt8((min(max(values[k], 0), 1) * 255).rounded()) }
         } catch {
@@ -34,6 +30,28 @@ public struct CaptionBatches: Sendable {
       }
     }
     if let failure = failures.first { throw failure }
+    pixels = levels
+  }
+
+  /// Writes image `index` into `out` [3, 64, 64] as floats in [0, 1].
+  public func copyImage(_ index: Int, to out: Tensor) {
+    let perImage = ImageCache.imageValues
+    let (target, source) = (out.pointer, pixels.levels.baseAddress! + index * perImage)
+    for k in 0..<perImage { target[k] = Float(source[k]) / 255 }
+  }
+}
+
+/// A caption dataset held in memory for training: the images in an `ImageCache`, every caption
+/// tokenised into `<start>` words `<end>` padded with `<pad>` to the spec's 16 tokens. Captions
+/// longer than that are cut (keeping `<end>`).
+public struct CaptionBatches: Sendable {
+  public let images: ImageCache
+  public let captions: [[Int32]]       // each 16 tokens
+  public let imageOfCaption: [Int]     // which image each caption describes
+  public var imageCount: Int { images.count }
+
+  public init(dataset: CaptionDataset, vocabulary: Vocabulary, maxTokens: Int = GlimpseSmall.maxTokens) throws {
+    images = try ImageCache(paths: dataset.images.map(\.path))
     var captions = [[Int32]](), imageOfCaption = [Int]()
     for (index, image) in dataset.images.enumerated() {
       for caption in image.captions {
@@ -43,19 +61,11 @@ public struct CaptionBatches: Sendable {
         imageOfCaption.append(index)
       }
     }
-    self.pixels = levels
     self.captions = captions
     self.imageOfCaption = imageOfCaption
   }
-}
 
-extension CaptionBatches {
-  /// Writes image `index` into `out` [3, 64, 64] as floats in [0, 1].
-  public func copyImage(_ index: Int, to out: Tensor) {
-    let perImage = CaptionBatches.imageValues
-    let (target, source) = (out.pointer, pixels.levels.baseAddress! + index * perImage)
-    for k in 0..<perImage { target[k] = Float(source[k]) / 255 }
-  }
+  public func copyImage(_ index: Int, to out: Tensor) { images.copyImage(index, to: out) }
 }
 
 /// 8-bit image levels, written by both decoding workers (each to its own images).

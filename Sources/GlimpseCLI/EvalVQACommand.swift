@@ -1,0 +1,42 @@
+import ArgumentParser
+import GlimpseTraining
+
+struct EvalVQACommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "vqa",
+    abstract: "Answer a dataset's questions and score the answers.",
+    discussion: """
+      Prints the accuracy overall, per question type and per answer type. Answers are \
+      normalised as the official VQA evaluation does (case, punctuation, articles, number \
+      words as digits); a prediction scores min(#annotators who gave it / 3, 1) when a question \
+      has several answers, exact match when it has one.
+      """
+  )
+
+  @Option(help: "The model folder.")
+  var model: String
+
+  @Option(help: "A folder with questions.json, annotations.json and captions.json.")
+  var data: String
+
+  @Option(help: "Write the results file [{question_id, answer}] here.")
+  var out: String?
+
+  @Flag(help: "Print the scores as one JSON object.")
+  var json = false
+
+  func run() throws {
+    let scores = try evaluateAnswerer(model: try AnsweringModel.load(folder: model), data: data, predictionsPath: out)
+    if json {
+      print(scores.json.text)
+      return
+    }
+    var rows = [("questions", "\(scores.questions)"), ("accuracy", percent(scores.accuracy))]
+    rows += scores.perType.map { ("  \($0.0)", percent($0.1)) }
+    rows += scores.perAnswerType.map { ("  answer type \($0.0)", percent($0.1)) }
+    let width = rows.map(\.0.count).max()!
+    for (name, value) in rows { print(name + String(repeating: " ", count: width - name.count + 2) + value) }
+  }
+
+  func percent(_ value: Double) -> String { decimal(Float(value * 100), 2) + "%" }
+}

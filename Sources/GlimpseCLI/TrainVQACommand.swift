@@ -1,0 +1,47 @@
+import ArgumentParser
+import GlimpseTraining
+
+extension VQAKind: ExpressibleByArgument {}
+
+struct TrainVQACommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "vqa",
+    abstract: "Train a VQA model (the cnn-small encoder, a question LSTM and an answer classifier) end to end.",
+    discussion: """
+      --data is a folder with questions.json and annotations.json (VQA v2 layout) and \
+      captions.json naming the image files, as `glimpse data generate` writes. Each epoch visits \
+      every question once in a seeded order. After each epoch the model answers the --val \
+      questions and the most accurate one is kept in --out. Ctrl-C writes the training state \
+      and stops; --resume continues exactly as if never stopped.
+      """
+  )
+
+  @Option(help: "Training data: a folder with questions.json, annotations.json and captions.json.")
+  var data: String
+
+  @Option(help: "Validation data, a folder of the same form.")
+  var val: String?
+
+  @Option(help: "concat (no attention) or san (two stacked-attention hops).")
+  var model: VQAKind = .san
+
+  @Option(help: "Validate on at most this many questions of --val (0: all).")
+  var valLimit = 5000
+
+  @Option(help: "Answer with the this many most frequent training answers.")
+  var topAnswers = 1000
+
+  @OptionGroup var training: TrainingOptions
+
+  func validate() throws {
+    guard valLimit >= 0 else { throw ValidationError("--val-limit must be 0 or more") }
+    guard topAnswers >= 2 else { throw ValidationError("--top-answers must be at least 2") }
+  }
+
+  func run() throws {
+    var options = VQATrainingOptions(data: data, validation: val, kind: model, out: training.out)
+    (options.epochs, options.batch, options.learningRate, options.seed) = (training.epochs, training.batch, training.lr, training.seed)
+    (options.checkpointEvery, options.resume, options.topAnswers, options.validationLimit) = (training.checkpointEvery, training.resume, topAnswers, valLimit)
+    try runTraining(try makeVQATraining(options), options: training)
+  }
+}

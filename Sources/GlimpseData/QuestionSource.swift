@@ -1,0 +1,37 @@
+import GlimpseIO
+
+#if canImport(Glibc)
+import Glibc
+#else
+import Darwin
+#endif
+
+/// Where `glimpse` finds questions: a folder holding the VQA v2 pair `questions.json` and
+/// `annotations.json` (as `glimpse data generate` writes), with the image files named by the
+/// `images` list of `captions.json` beside them (COCO layout: id and file_name).
+public struct QuestionSource: Sendable {
+  public var dataset: QuestionDataset
+  public var path: String
+
+  public init(path: String, options: LoadOptions = .init()) throws {
+    self.path = path
+    var status = stat()
+    guard stat(path, &status) == 0 else { throw FileError(path, "no such folder") }
+    guard (status.st_mode & S_IFMT) == S_IFDIR else {
+      throw FileError(path, "expected a folder with questions.json, annotations.json and captions.json (for the image files)")
+    }
+    let imagesPath = path + "/captions.json"
+    let imagesJSON = try readJSONFile(imagesPath)
+    guard let entries = imagesJSON["images"]?.array else { throw FileError(imagesPath, "missing the 'images' list") }
+    var images = [Int: String]()
+    for (index, entry) in entries.enumerated() {
+      guard let id = entry["id"]?.integer, let name = entry["file_name"]?.string else {
+        throw FileError(imagesPath, "images[\(index)]: needs an integer 'id' and a string 'file_name'")
+      }
+      images[id] = path + "/" + name
+    }
+    dataset = try loadVQA(questionsPath: path + "/questions.json", annotationsPath: path + "/annotations.json", images: images,
+                          options: options)
+    guard !dataset.questions.isEmpty else { throw FileError(path, "no questions") }
+  }
+}

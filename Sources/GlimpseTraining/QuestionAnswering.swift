@@ -1,0 +1,68 @@
+import GlimpseData
+import GlimpseIO
+import GlimpseImage
+import GlimpseModels
+import GlimpseTensor
+
+/// One question's answer: the best answers with their probabilities, the question's words
+/// that the model does not know (read as `<unk>`), and, for `san`, each hop's attention over
+/// the 8×8 grid.
+public struct AnsweredQuestion: Sendable {
+  public var question: String
+  public var top: [(answer: String, probability: Float)]
+  public var unknownWords: [String]
+  public var hopMaps: [[Float]]
+  public var answer: String { top[0].answer }
+}
+
+public struct QuestionError: Error, CustomStringConvertible, Sendable {
+  public var description: String
+}
+
+/// An image encoded once, ready for any number of questions about it.
+public struct ImageQuestions {
+  let model: AnsweringModel
+  public let image: Image
+
+  public init(path: String, model: AnsweringModel, maxPixels: Int = defaultMaxPixels) throws {
+    try loadBLAS()
+    self.model = model
+    image = try decodeImage(path: path, maxPixels: maxPixels).image
+    let size = CNNEncoder.imageSize
+    model.encoder.forward(images: Tensor(shape: [1, 3, size, size], values: image.modelInput(size: size)))
+  }
+
+  /// Answers one question; an empty question, or one with no known word, is an error.
+  public func ask(_ question: String, top: Int = 1) throws -> AnsweredQuestion {
+    let (ids, unknown) = encodeQuestion(question, vocabulary: model.vocabulary)
+    guard !ids.isEmpty else { throw QuestionError(description: "the question is empty") }
+    guard ids.contains(where: { $0 != SpecialToken.unknown }) else {
+      throw QuestionError(description: "none of the question's words (\(unknown.joined(separator: " "))) is in the model's vocabulary")
+    }
+    let logits = model.head.forward(grid: model.encoder.grid, mean: model.encoder.mean, questions: ids, batch: 1, steps: ids.count)
+    let p = softmax(logits.values)
+    let ranked = p.indices.sorted { p[$0] > p[$1] || (p[$0] == p[$1] && $0 < $1) }.prefix(max(1, top))
+    let hops = (model.head as? VQASAN)?.hopWeights.map { $0.slice(0).values } ?? []
+    return AnsweredQuestion(question: question, top: ranked.map { (model.answers.answers[$0], p[$0]) }, unknownWords: unknown, hopMaps: hops)
+  }
+}
+
+/// The hop figure `glimpse ask --attention` writes: the image, then each hop's attention
+/// blended over it, labelled.
+public func writeHopFigure(_ answered: AnsweredQuestion, image: Image, path: String, tileSize: Int = 192) throws {
+  let scale = Double(tileSize) / Double(max(image.width, image.height))
+  let (width, height) = (max(1, Int((Double(image.width) * scale).rounded())), max(1, Int((Double(image.height) * scale).rounded())))
+  let shown = image.rgba().resized(width: width, height: height).rgbFloats
+  let grid = CNNEncoder.gridSide
+  let gap = 8, labelHeight = 24
+  var canvas = Canvas(width: gap + (answered.hopMaps.count + 1) * (width + gap), height: gap + height + labelHeight)
+  canvas.paste(shown, width: width, height: height, x: gap, y: gap)
+  canvas.text(answered.answer, x: gap, y: gap + height + 6, scale: 2)
+  for (k, map) in answered.hopMaps.enumerated() {
+    let blended = blendHeatmap(rgb: shown, width: width, height: height, map: upsampleMap(map, rows: grid, columns: grid, width: width, height: height))
+    let x = gap + (k + 1) * (width + gap)
+    canvas.paste(blended, width: width, height: height, x: x, y: gap)
+    canvas.text("hop \(k + 1)", x: x, y: gap + height + 6, scale: 2)
+  }
+  try writePNG(canvas.image, to: path)
+}

@@ -1,0 +1,98 @@
+import GlimpseData
+import GlimpseIO
+import GlimpseModels
+import GlimpseTensor
+
+#if canImport(Glibc)
+import Glibc
+#else
+import Darwin
+#endif
+
+public enum VQAKind: String, CaseIterable, Sendable {
+  case concat, san
+
+  public func make(questionVocabularySize: Int, answerCount: Int) -> VQAModel {
+    switch self {
+    case .concat: return VQAConcat(questionVocabularySize: questionVocabularySize, answerCount: answerCount)
+    case .san: return VQASAN(questionVocabularySize: questionVocabularySize, answerCount: answerCount)
+    }
+  }
+}
+
+/// A VQA model as a folder: `model.safetensors` (the spec's names), `config.json`, `vocab.json`
+/// (the question words) and `answers.json` (the closed answer set).
+public struct AnsweringModel {
+  public let kind: VQAKind
+  public let encoder: CNNEncoder
+  public let head: VQAModel
+  public let vocabulary: Vocabulary
+  public let answers: AnswerVocabulary
+  public var training: JSONValue? = nil
+
+  public init(kind: VQAKind, vocabulary: Vocabulary, answers: AnswerVocabulary, random: inout SeededGenerator) {
+    (self.kind, self.vocabulary, self.answers) = (kind, vocabulary, answers)
+    encoder = CNNEncoder()
+    encoder.initialize(random: &random)
+    head = kind.make(questionVocabularySize: vocabulary.count, answerCount: answers.count)
+    head.initialize(random: &random)
+  }
+
+  init(kind: VQAKind, vocabulary: Vocabulary, answers: AnswerVocabulary) {
+    (self.kind, self.vocabulary, self.answers) = (kind, vocabulary, answers)
+    encoder = CNNEncoder()
+    head = kind.make(questionVocabularySize: vocabulary.count, answerCount: answers.count)
+  }
+
+  public var parameters: [Parameter] { encoder.parameters + head.parameters }
+
+  var config: JSONValue {
+    .object([
+      ("model", .string("vqa")), ("head", .string(kind.rawValue)), ("encoder", .string("cnn-small")),
+      ("image_size", .number(Double(CNNEncoder.imageSize))),
+      ("normalisation", .object([("mean", .number(0.5)), ("std", .number(0.25))])),
+      ("embedding", .number(Double(GlimpseSmall.embedding))), ("hidden", .number(Double(GlimpseSmall.hidden))),
+      ("attention", .number(Double(GlimpseSmall.attention))), ("hops", .number(Double(kind == .san ? VQASAN.hops : 0))),
+      ("vocabulary_size", .number(Double(vocabulary.count))), ("answers", .number(Double(answers.count))),
+    ] + (training.map { [("training", $0)] } ?? []))
+  }
+
+  public func save(folder: String, dtype: SafeTensorsDType = .f32) throws {
+    try makeFolder(folder)
+    try writeSafeTensors(path: folder + "/model.safetensors", parameters.named,
+                         metadata: [("format", "pt"), ("producer", "glimpse"), ("model", "vqa-" + kind.rawValue)], dtype: dtype)
+    try vocabulary.write(path: folder + "/vocab.json")
+    try answers.write(path: folder + "/answers.json")
+    try writeFileAtomically(folder + "/config.json", Array((config.text + "\n").utf8))
+  }
+
+  /// Reads a model folder strictly, as `CaptionModel.load` does; a captioning model is refused.
+  public static func load(folder: String) throws -> AnsweringModel {
+    var status = stat()
+    guard stat(folder, &status) == 0, (status.st_mode & S_IFMT) == S_IFDIR else {
+      throw FileError(folder, "no such model folder")
+    }
+    let configPath = folder + "/config.json"
+    let config = try readJSONFile(configPath)
+    guard config["model"]?.string == "vqa" else {
+      throw FileError(configPath, "not a VQA model (model is '\(config["model"]?.string ?? "missing")'); glimpse ask needs a model from glimpse train vqa")
+    }
+    guard let name = config["head"]?.string, let kind = VQAKind(rawValue: name) else {
+      throw FileError(configPath, "head must be concat or san")
+    }
+    let vocabulary = try Vocabulary.read(path: folder + "/vocab.json")
+    let answers = try AnswerVocabulary.read(path: folder + "/answers.json")
+    guard config["vocabulary_size"]?.integer == vocabulary.count, config["answers"]?.integer == answers.count else {
+      throw FileError(configPath, "vocabulary_size and answers do not match vocab.json (\(vocabulary.count)) and answers.json (\(answers.count))")
+    }
+    let weightsPath = folder + "/model.safetensors"
+    let contents = try readSafeTensors(path: weightsPath)
+    let model = AnsweringModel(kind: kind, vocabulary: vocabulary, answers: answers)
+    do {
+      try model.parameters.load(contents)
+    } catch {
+      throw FileError(weightsPath, "does not fit the vqa-\(kind.rawValue) model of config.json: \(error.reason)")
+    }
+    return model
+  }
+}

@@ -1,0 +1,203 @@
+import GlimpseData
+import GlimpseEvaluation
+import GlimpseIO
+import GlimpseLayers
+import GlimpseModels
+import GlimpseTensor
+
+/// A question as the model reads it: its words' ids (unknown words → `<unk>`), no `<start>` or
+/// `<end>`, and the words that were not in the vocabulary.
+public func encodeQuestion(_ text: String, vocabulary: Vocabulary) -> (ids: [Int32], unknown: [String]) {
+  let words = tokenize(text)
+  return (words.map { vocabulary.id($0) ?? SpecialToken.unknown }, words.filter { vocabulary.id($0) == nil })
+}
+
+/// Questions held in memory for training and evaluation: each distinct image once in an
+/// `ImageCache`, each question's ids padded with `<pad>` to the longest, and its answer's index
+/// in the answer set (-1 when the answer is outside it: such questions add no loss).
+public struct QuestionBatches: Sendable {
+  public let images: ImageCache
+  public let questions: [[Int32]]
+  public let steps: Int
+  public let imageOfQuestion: [Int]
+  public let targets: [Int32]
+
+  public init(dataset: QuestionDataset, vocabulary: Vocabulary, answers: AnswerVocabulary) throws {
+    var paths = [String](), imageIndex = [String: Int]()
+    var imageOfQuestion = [Int](), encoded = [[Int32]]()
+    for question in dataset.questions {
+      if imageIndex[question.imagePath] == nil {
+        imageIndex[question.imagePath] = paths.count
+        paths.append(question.imagePath)
+      }
+      imageOfQuestion.append(imageIndex[question.imagePath]!)
+      encoded.append(encodeQuestion(question.question, vocabulary: vocabulary).ids)
+    }
+    if let empty = dataset.questions.indices.first(where: { encoded[$0].isEmpty }) {
+      throw FileError("question \(dataset.questions[empty].id)", "the question has no words")
+    }
+    let steps = encoded.map(\.count).max() ?? 1
+    images = try ImageCache(paths: paths)
+    questions = encoded.map { $0 + [Int32](repeating: SpecialToken.pad, count: steps - $0.count) }
+    self.steps = steps
+    self.imageOfQuestion = imageOfQuestion
+    targets = dataset.questions.map { answers.index($0.answer) ?? -1 }
+  }
+}
+
+/// Forward and backward of a VQA model (encoder and head) over a batch of questions.
+public final class VQATrainer {
+  let model: AnsweringModel
+  var batchImages = Tensor(zeros: [0]), probs = Tensor(zeros: [0]), dlogits = Tensor(zeros: [0])
+  var dgrid = Tensor(zeros: [0]), dmean = Tensor(zeros: [0])
+
+  public init(model: AnsweringModel) { self.model = model }
+
+  /// Replaces the parameters' gradients with those of the mean cross-entropy over the batch.
+  public func computeGradients(_ batches: QuestionBatches, indices: [Int]) -> Float {
+    let b = indices.count, size = CNNEncoder.imageSize, a = model.answers.count
+    if batchImages.count != b * 3 * size * size {
+      batchImages = Tensor(zeros: [b, 3, size, size])
+      dgrid = Tensor(zeros: [b, CNNEncoder.locations, CNNEncoder.features])
+      dmean = Tensor(zeros: [b, CNNEncoder.features])
+      (probs, dlogits) = (Tensor(zeros: [b, a]), Tensor(zeros: [b, a]))
+    }
+    var questions = [Int32](), targets = [Int32]()
+    for (row, index) in indices.enumerated() {
+      batches.images.copyImage(batches.imageOfQuestion[index], to: batchImages.slice(row))
+      questions += batches.questions[index]
+      targets.append(batches.targets[index])
+    }
+    model.encoder.forward(images: batchImages)
+    let logits = model.head.forward(grid: model.encoder.grid, mean: model.encoder.mean, questions: questions, batch: b, steps: batches.steps)
+    let loss = maskedCrossEntropyForward(probs: probs, logits: logits, targets: targets, batch: b, padID: -1)
+    let parameters = model.parameters
+    parameters.zeroGradients()
+    dlogits.zero(); dgrid.zero(); dmean.zero()
+    maskedCrossEntropyBackward(dlogits: dlogits, probs: probs, targets: targets, batch: b, padID: -1)
+    model.head.backward(dlogits: dlogits, dgrid: dgrid, dmean: dmean)
+    model.encoder.backward(dgrid: dgrid, dmean: dmean)
+    return loss
+  }
+}
+
+/// The answer probabilities of every question in `batches`, 32 at a time: [questions][answers].
+public func answerAll(_ batches: QuestionBatches, model: AnsweringModel) -> [[Float]] {
+  let size = CNNEncoder.imageSize, count = batches.questions.count, a = model.answers.count
+  let chunk = 32
+  let images = Tensor(zeros: [chunk, 3, size, size])
+  var result = [[Float]]()
+  result.reserveCapacity(count)
+  for start in stride(from: 0, to: count, by: chunk) {
+    let n = min(chunk, count - start)
+    var questions = [Int32]()
+    for row in 0..<n {
+      batches.images.copyImage(batches.imageOfQuestion[start + row], to: images.slice(row))
+      questions += batches.questions[start + row]
+    }
+    model.encoder.forward(images: n == chunk ? images : images.slice(0..<n))
+    let logits = model.head.forward(grid: model.encoder.grid, mean: model.encoder.mean, questions: questions, batch: n, steps: batches.steps)
+    for row in 0..<n { result.append(softmax(Array(UnsafeBufferPointer(start: logits.pointer + row * a, count: a)))) }
+  }
+  return result
+}
+
+func softmax(_ logits: [Float]) -> [Float] {
+  let largest = logits.max() ?? 0
+  let exps = logits.map { Double(fastExp($0 - largest)) }
+  let sum = exps.reduce(0, +)
+  return exps.map { Float($0 / sum) }
+}
+
+/// A VQA model's accuracy on a dataset, overall and per question and answer type.
+public func scoreAnswers(_ probabilities: [[Float]], dataset: QuestionDataset, answers: AnswerVocabulary) -> (VQAScores, [String]) {
+  let predictions = probabilities.map { p in answers.answers[p.indices.max { p[$0] < p[$1] }!] }
+  let scores = VQAScores(predictions: predictions, answers: dataset.questions.map(\.answers),
+                         types: dataset.questions.map(\.questionType), answerTypes: dataset.questions.map(\.answerType))
+  return (scores, predictions)
+}
+
+extension VQAScores {
+  /// `{"accuracy":…, "per_type":{…}, "per_answer_type":{…}, "questions":…}`.
+  public var json: JSONValue {
+    .object([("accuracy", .number(accuracy)), ("per_type", .object(perType.map { ($0.0, .number($0.1)) })),
+             ("per_answer_type", .object(perAnswerType.map { ($0.0, .number($0.1)) })), ("questions", .number(Double(questions)))])
+  }
+}
+
+public struct VQATrainingOptions: Sendable {
+  public var data: String
+  public var validation: String?
+  public var kind: VQAKind
+  public var out: String
+  public var epochs = 10
+  public var batch = 32
+  public var learningRate: Float = 1e-3
+  public var seed: UInt64 = 1
+  public var checkpointEvery = 500
+  public var topAnswers = 1000
+  public var resume = false
+  public var validationLimit = 5000
+
+  public init(data: String, validation: String?, kind: VQAKind, out: String) {
+    (self.data, self.validation, self.kind, self.out) = (data, validation, kind, out)
+  }
+}
+
+/// VQA as a training task: an example is one question; validation is the VQA accuracy.
+public final class VQATrainingTask: TrainingTask {
+  public let model: AnsweringModel
+  let trainer: VQATrainer
+  let batches: QuestionBatches
+  let validationData: (batches: QuestionBatches, dataset: QuestionDataset)?
+
+  init(model: AnsweringModel, batches: QuestionBatches, validationData: (QuestionBatches, QuestionDataset)?) {
+    (self.model, self.batches, self.validationData) = (model, batches, validationData)
+    trainer = VQATrainer(model: model)
+  }
+
+  public var parameters: [Parameter] { model.parameters }
+  public var exampleCount: Int { batches.questions.count }
+  public func computeGradients(indices: [Int]) -> TrainingLoss { TrainingLoss(total: trainer.computeGradients(batches, indices: indices)) }
+
+  public func validate() -> Validation? {
+    guard let (batches, dataset) = validationData else { return nil }
+    let (scores, _) = scoreAnswers(answerAll(batches, model: model), dataset: dataset, answers: model.answers)
+    let types = scores.perType.map { "\($0.0) \(String(format: "%.1f", $0.1 * 100))" }.joined(separator: ", ")
+    return Validation(metrics: scores.json, score: [scores.accuracy],
+                      summary: String(format: "accuracy %.2f%%", scores.accuracy * 100) + " (\(types))")
+  }
+
+  public func saveModel(folder: String) throws { try model.save(folder: folder) }
+}
+
+public func makeVQATraining(_ options: VQATrainingOptions) throws -> TrainingLoop {
+  try loadBLAS()
+  let source = try QuestionSource(path: options.data)
+  let questions = source.dataset.questions
+  let vocabulary = Vocabulary.build(from: questions.map { tokenize($0.question) })
+  let answers = try AnswerVocabulary.build(from: questions.map(\.answer), topK: options.topAnswers)
+  let batches = try QuestionBatches(dataset: source.dataset, vocabulary: vocabulary, answers: answers)
+  var validationData: (QuestionBatches, QuestionDataset)? = nil
+  if let path = options.validation {
+    var validation = try QuestionSource(path: path).dataset
+    if options.validationLimit > 0 && validation.questions.count > options.validationLimit {
+      validation.questions = Array(validation.questions.prefix(options.validationLimit))
+    }
+    validationData = (try QuestionBatches(dataset: validation, vocabulary: vocabulary, answers: answers), validation)
+  }
+  var random = SeededGenerator(seed: options.seed)
+  var model = AnsweringModel(kind: options.kind, vocabulary: vocabulary, answers: answers, random: &random)
+  model.training = .object([
+    ("data", .string(options.data)), ("questions", .number(Double(questions.count))), ("epochs", .number(Double(options.epochs))),
+    ("batch", .number(Double(options.batch))), ("learning_rate", .number(Double(options.learningRate))),
+    ("seed", .string(String(options.seed))), ("top_answers", .number(Double(options.topAnswers))),
+  ])
+  let task = VQATrainingTask(model: model, batches: batches, validationData: validationData)
+  let settings = TrainingSettings(
+    out: options.out, epochs: options.epochs, batch: options.batch, learningRate: options.learningRate, seed: options.seed,
+    checkpointEvery: options.checkpointEvery, resume: options.resume,
+    identity: [("model", "vqa-" + options.kind.rawValue), ("data", options.data), ("examples", String(questions.count)),
+               ("vocabulary", String(vocabulary.count)), ("answers", String(answers.count))])
+  return try TrainingLoop(task: task, settings: settings)
+}
