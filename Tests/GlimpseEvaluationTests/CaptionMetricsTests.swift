@@ -43,3 +43,35 @@ final class CaptionMetricsTests: XCTestCase {
     XCTAssertEqual(scores.diversity, 1)
   }
 }
+
+/// The official VQA evaluation's answer normalisation and accuracy.
+final class VQAAccuracyTests: XCTestCase {
+  func testNormalisation() {
+    XCTAssertEqual(normalizeAnswer("Two"), "2")
+    XCTAssertEqual(normalizeAnswer("  The Red Circle. "), "red circle")
+    XCTAssertEqual(normalizeAnswer("yes!"), "yes")
+    XCTAssertEqual(normalizeAnswer("1,000"), "1000")
+    XCTAssertEqual(normalizeAnswer("3.5"), "3.5")
+    XCTAssertEqual(normalizeAnswer("dont"), "don't")
+    XCTAssertEqual(normalizeAnswer("left-side"), "left side")
+  }
+
+  func testAccuracyFormula() {
+    XCTAssertEqual(vqaAccuracy(prediction: "two", answers: ["2"]), 1)
+    XCTAssertEqual(vqaAccuracy(prediction: "3", answers: ["2"]), 0)
+    let ten = ["2", "2", "3", "2", "two", "3", "4", "3", "2", "2"]
+    XCTAssertEqual(vqaAccuracy(prediction: "2", answers: ten), 1)
+    XCTAssertEqual(vqaAccuracy(prediction: "3", answers: ten), 1)
+    XCTAssertEqual(vqaAccuracy(prediction: "4", answers: ten), 1.0 / 3.0, accuracy: 1e-12)
+    XCTAssertEqual(vqaAccuracy(prediction: "5", answers: ten), 0)
+  }
+
+  func testPerTypeScores() {
+    let scores = VQAScores(predictions: ["red", "2", "yes", "no"], answers: [["red"], ["3"], ["yes"], ["yes"]],
+                           types: ["color", "count", "exist", "exist"], answerTypes: ["other", "number", "yes/no", "yes/no"])
+    XCTAssertEqual(scores.accuracy, 0.5)
+    XCTAssertEqual(scores.perType.map(\.0), ["color", "count", "exist"])
+    XCTAssertEqual(scores.perType.map(\.1), [1, 0, 0.5])
+    XCTAssertEqual(scores.questions, 4)
+  }
+}
