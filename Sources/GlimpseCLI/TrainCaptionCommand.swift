@@ -32,6 +32,9 @@ struct TrainCaptionCommand: ParsableCommand {
   @Option(help: "Keep words seen at least this many times in the training captions; rarer ones become <unk>.")
   var minCount = 1
 
+  @Flag(help: "Leave out bad entries of --data (missing keys, missing or undecodable images) with a warning and a count, instead of stopping at the first.")
+  var skipBad = false
+
   @OptionGroup var training: TrainingOptions
 
   func validate() throws {
@@ -43,7 +46,9 @@ struct TrainCaptionCommand: ParsableCommand {
     var options = CaptionTrainingOptions(data: data, validation: val, decoder: decoder, out: training.out)
     (options.epochs, options.batch, options.learningRate, options.seed) = (training.epochs, training.batch, training.lr, training.seed)
     (options.checkpointEvery, options.resume, options.minCount, options.validationLimit) = (training.checkpointEvery, training.resume, minCount, valLimit)
-    let loop = try makeCaptionTraining(options)
-    try runTraining(loop, options: training)
+    options.skipBad = skipBad
+    let setup = try makeCaptionTraining(options)
+    reportSkipped(setup.skipped, data: data)
+    try runTraining(setup.loop, options: training)
   }
 }

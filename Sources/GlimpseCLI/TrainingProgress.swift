@@ -52,6 +52,13 @@ func runTraining(_ loop: TrainingLoop, options: TrainingOptions) throws {
   }
 }
 
+/// With --skip-bad: one warning with the count, then each entry left out.
+func reportSkipped(_ skipped: [String], data: String) {
+  guard !skipped.isEmpty else { return }
+  printWarning("\(data): left out \(skipped.count) bad \(skipped.count == 1 ? "entry" : "entries") (--skip-bad):")
+  for message in skipped { printWarning("  " + message) }
+}
+
 func decimal(_ value: Float, _ places: Int) -> String {
   guard value.isFinite else { return "\(value)" }
   var scale: Float = 1

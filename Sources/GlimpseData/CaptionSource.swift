@@ -16,14 +16,18 @@ public struct CaptionSource: Sendable {
   /// The generated scenes of the images, when the data came with `scenes.json`.
   public var scenes: [Int: Scene]?
   public var path: String
+  /// The file that lists the images (captions.json inside a folder).
+  public var file: String
 
   public init(path: String, split: String = "train", options: LoadOptions = .init()) throws {
     self.path = path
+    file = path
     var status = stat()
     guard stat(path, &status) == 0 else { throw FileError(path, "no such file or folder") }
     let name = path.split(separator: "/").last.map(String.init) ?? path
     if (status.st_mode & S_IFMT) == S_IFDIR {
       let captions = path + "/captions.json"
+      file = captions
       guard stat(captions, &status) == 0 else { throw FileError(path, "the folder has no captions.json") }
       dataset = try loadCOCOCaptions(path: captions, options: options)
       let scenesPath = path + "/scenes.json"

@@ -7,13 +7,17 @@ import GlimpseTensor
 
 /// Images held in memory for training and evaluation: each decoded and resized once to the
 /// model's input (both cores decoding) and kept as 8-bit levels, a quarter of the floats' size
-/// (20,000 images take 246 MB). The first image that fails to decode is the error.
+/// (20,000 images take 246 MB). The first image that fails to decode is the error, naming the
+/// entry that listed it; with `skipBad`, failures are kept in `failed` instead.
 public struct ImageCache: Sendable {
   let pixels: ImageLevels              // [N, 3, 64, 64], level k standing for k / 255
   public var count: Int { pixels.levels.count / ImageCache.imageValues }
+  /// The images that could not be decoded (with `skipBad`): index and message.
+  public private(set) var failed: [(index: Int, message: String)] = []
   static let imageValues = 3 * CNNEncoder.imageSize * CNNEncoder.imageSize
 
-  public init(paths: [String]) throws {
+  /// `entries[i]` says where image i was listed, for error messages (e.g. "captions.json: image id 7").
+  public init(paths: [String], entries: [String]? = nil, skipBad: Bool = false) throws {
     let size = CNNEncoder.imageSize, count = paths.count
     let perImage = ImageCache.imageValues
     let levels = ImageLevels(count: count * perImage)
@@ -29,8 +33,12 @@ public struct ImageCache: Sendable {
         }
       }
     }
-    if let failure = failures.first { throw failure }
     pixels = levels
+    for (index, error) in failures.all {
+      let message = (entries.map { $0[index] + ": " } ?? "") + "\(error)"
+      guard skipBad else { throw ImageCacheError(description: message) }
+      failed.append((index, message))
+    }
   }
 
   /// Writes image `index` into `out` [3, 64, 64] as floats in [0, 1].
@@ -50,10 +58,15 @@ public struct CaptionBatches: Sendable {
   public let imageOfCaption: [Int]     // which image each caption describes
   public var imageCount: Int { images.count }
 
-  public init(dataset: CaptionDataset, vocabulary: Vocabulary, maxTokens: Int = GlimpseSmall.maxTokens) throws {
-    images = try ImageCache(paths: dataset.images.map(\.path))
+  /// With `skipBad`, the captions of images that cannot be decoded are left out (and the
+  /// images listed in `images.failed`).
+  public init(dataset: CaptionDataset, vocabulary: Vocabulary, maxTokens: Int = GlimpseSmall.maxTokens, source: String? = nil,
+              skipBad: Bool = false) throws {
+    let entries = dataset.images.map { (source.map { $0 + ": " } ?? "") + "image id \($0.id)" }
+    images = try ImageCache(paths: dataset.images.map(\.path), entries: entries, skipBad: skipBad)
+    let bad = Set(images.failed.map(\.index))
     var captions = [[Int32]](), imageOfCaption = [Int]()
-    for (index, image) in dataset.images.enumerated() {
+    for (index, image) in dataset.images.enumerated() where !bad.contains(index) {
       for caption in image.captions {
         var ids = vocabulary.encode(tokenize(caption))
         if ids.count > maxTokens { ids = Array(ids.prefix(maxTokens - 1)) + [SpecialToken.end] }
@@ -82,5 +95,9 @@ final class FailureList: @unchecked Sendable {
 
   init(count: Int) { errors = [Error?](repeating: nil, count: count) }
   func record(_ index: Int, _ error: Error) { lock.sync { errors[index] = error } }
-  var first: Error? { lock.sync { errors.compactMap { $0 }.first } }
+  var all: [(Int, Error)] { lock.sync { errors.enumerated().compactMap { i, e in e.map { (i, $0) } } } }
+}
+
+public struct ImageCacheError: Error, CustomStringConvertible, Sendable {
+  public var description: String
 }

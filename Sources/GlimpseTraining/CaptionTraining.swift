@@ -18,6 +18,9 @@ public struct CaptionTrainingOptions: Sendable {
   public var resume = false
   /// Validate on at most this many images of the validation data (0: all).
   public var validationLimit = 1000
+  /// Leave out bad entries of the training data (and images that cannot be decoded) instead
+  /// of stopping at the first; `TrainingSetup.skipped` lists them.
+  public var skipBad = false
 
   public init(data: String, validation: String?, decoder: DecoderKind, out: String) {
     (self.data, self.validation, self.decoder, self.out) = (data, validation, decoder, out)
@@ -64,20 +67,27 @@ public final class CaptionTrainingTask: TrainingTask {
   public func saveModel(folder: String) throws { try model.save(folder: folder) }
 }
 
+/// A training loop ready to run, and the bad entries of the training data it left out.
+public struct TrainingSetup {
+  public var loop: TrainingLoop
+  public var skipped: [String]
+}
+
 /// Loads the data, builds the vocabulary and the model (seeded), and sets up the training
 /// loop; with `resume`, the loop continues from the state in `out`.
-public func makeCaptionTraining(_ options: CaptionTrainingOptions) throws -> TrainingLoop {
+public func makeCaptionTraining(_ options: CaptionTrainingOptions) throws -> TrainingSetup {
   try loadBLAS()
-  let source = try CaptionSource(path: options.data)
+  let source = try CaptionSource(path: options.data, options: LoadOptions(skipBad: options.skipBad))
   let vocabulary = Vocabulary.build(from: source.dataset.images.flatMap { $0.captions.map(tokenize) }, minCount: options.minCount)
-  let batches = try CaptionBatches(dataset: source.dataset, vocabulary: vocabulary)
+  let batches = try CaptionBatches(dataset: source.dataset, vocabulary: vocabulary, source: source.file, skipBad: options.skipBad)
   var validationData: (CaptionBatches, CaptionDataset, [Int: Scene]?)? = nil
   if let path = options.validation {
     var validation = try CaptionSource(path: path, split: "val")
     if options.validationLimit > 0 && validation.dataset.images.count > options.validationLimit {
       validation.dataset.images = Array(validation.dataset.images.prefix(options.validationLimit))
     }
-    validationData = (try CaptionBatches(dataset: validation.dataset, vocabulary: vocabulary), validation.dataset, validation.scenes)
+    validationData = (try CaptionBatches(dataset: validation.dataset, vocabulary: vocabulary, source: validation.file),
+                      validation.dataset, validation.scenes)
   }
   var random = SeededGenerator(seed: options.seed)
   var model = CaptionModel(kind: options.decoder, vocabulary: vocabulary, random: &random)
@@ -93,5 +103,6 @@ public func makeCaptionTraining(_ options: CaptionTrainingOptions) throws -> Tra
     checkpointEvery: options.checkpointEvery, resume: options.resume,
     identity: [("model", "caption-" + options.decoder.rawValue), ("data", options.data),
                ("examples", String(batches.captions.count)), ("vocabulary", String(vocabulary.count))])
-  return try TrainingLoop(task: task, settings: settings)
+  return TrainingSetup(loop: try TrainingLoop(task: task, settings: settings),
+                       skipped: source.dataset.skipped + batches.images.failed.map(\.message))
 }

@@ -87,3 +87,42 @@ final class TrainCommandTests: XCTestCase {
     }
   }
 }
+
+/// Bad training data: the first bad entry stops training with an error naming the file and the
+/// entry; with --skip-bad each is left out, reported in a warning with the count (the caption
+/// of an image left out is reported too: nothing is dropped silently).
+final class TrainBadDataTests: XCTestCase {
+  func testBadEntriesStopOrAreSkippedWithACount() throws {
+    let folder = NSTemporaryDirectory() + "glimpse-bad-data-\(getpid())-\(UUID().uuidString)"
+    try FileManager.default.createDirectory(atPath: folder + "/images", withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    let sample = projectRoot + "/datasets/sample/images/"
+    for k in 1...4 { try FileManager.default.copyItem(atPath: sample + "test_00000\(k).png", toPath: folder + "/images/\(k).png") }
+    try Data("not an image".utf8).write(to: URL(fileURLWithPath: folder + "/images/text.png"))
+    let images = (1...4).map { "{\"id\":\($0),\"file_name\":\"images/\($0).png\",\"width\":64,\"height\":64}" }
+      + ["{\"id\":5,\"file_name\":\"images/missing.png\",\"width\":64,\"height\":64}",
+         "{\"id\":6,\"file_name\":\"images/text.png\",\"width\":64,\"height\":64}"]
+    let captions = (1...6).map { "{\"id\":\($0),\"image_id\":\($0),\"caption\":\"a small red circle\"}" }
+      + ["{\"id\":7,\"image_id\":99,\"caption\":\"a large blue square\"}"]
+    let path = folder + "/captions.json"
+    try Data("{\"images\":[\(images.joined(separator: ","))],\"annotations\":[\(captions.joined(separator: ","))]}".utf8)
+      .write(to: URL(fileURLWithPath: path))
+    let arguments = ["train", "caption", "--data", folder, "--decoder", "rnn", "--out", folder + "/run", "--epochs", "1", "--batch", "2",
+                     "--plain-progress"]
+    let strict = try runGlimpse(arguments)
+    XCTAssertEqual(strict.status, 1)
+    XCTAssertEqual(strict.stderrLines, ["glimpse: error: \(path): images[4]: image file '\(folder)/images/missing.png' does not exist"])
+
+    let skipping = try runGlimpse(arguments + ["--skip-bad"])
+    XCTAssertEqual(skipping.status, 0, skipping.stderr)
+    let warnings = skipping.stderrLines.filter { $0.hasPrefix("glimpse: warning:") }
+    XCTAssertEqual(warnings, [
+      "glimpse: warning: \(folder): left out 4 bad entries (--skip-bad):",
+      "glimpse: warning:   \(path): images[4]: image file '\(folder)/images/missing.png' does not exist",
+      "glimpse: warning:   \(path): annotations[4]: caption for image_id 5, which is not in 'images'",
+      "glimpse: warning:   \(path): annotations[6]: caption for image_id 99, which is not in 'images'",
+      "glimpse: warning:   \(path): image id 6: \(folder)/images/text.png: not a PNG or JPEG image (starts with bytes 6e 6f 74 20)",
+    ])
+    XCTAssertTrue(skipping.stderr.contains("training on 4 examples, 2 steps per epoch"), skipping.stderr)
+  }
+}
