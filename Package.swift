@@ -41,7 +41,7 @@ let package = Package(
     .target(name: "CAllocationCounter", path: "Tests/CAllocationCounter"),
     .testTarget(name: "GlimpseTrainingTests", dependencies: ["GlimpseTraining", "GlimpseData", "GlimpseModels", "GlimpseTensor"]),
     .testTarget(name: "GlimpseEvaluationTests", dependencies: ["GlimpseEvaluation", "GlimpseData", "GlimpseIO"], exclude: ["Fixtures"]),
-    .testTarget(name: "GlimpseDataTests", dependencies: ["GlimpseData", "GlimpseIO"], exclude: ["Fixtures"]),
+    .testTarget(name: "GlimpseDataTests", dependencies: ["GlimpseData", "GlimpseIO", "GlimpseImage"], exclude: ["Fixtures"]),
     .testTarget(
       name: "GlimpseModelsTests", dependencies: ["GlimpseModels", "GlimpseTestSupport", "CAllocationCounter"],
       exclude: ["Fixtures"]),

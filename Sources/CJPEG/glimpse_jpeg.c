@@ -151,3 +151,50 @@ int glimpse_jpeg_decode(const uint8_t *data, size_t size, uint64_t max_pixels,
   free(context.cmyk_row);
   return GLIMPSE_JPEG_OK;
 }
+
+int glimpse_jpeg_encode(const uint8_t *pixels, uint32_t width, uint32_t height, int channels, int quality,
+                        uint8_t **output, size_t *size, char *message) {
+  struct jpeg_compress_struct cinfo;
+  jpeg_context context;
+  unsigned char *buffer = NULL;
+  unsigned long length = 0;
+  memset(&cinfo, 0, sizeof cinfo);
+  memset(&context, 0, sizeof context);
+  message[0] = '\0';
+  context.message = message;
+  *output = NULL;
+  *size = 0;
+  if ((channels != 1 && channels != 3) || width == 0 || height == 0 || width > 65500 || height > 65500) {
+    strcpy(message, "JPEG needs 1 or 3 channels and sides of 1 to 65500 pixels");
+    return GLIMPSE_JPEG_ERROR;
+  }
+  cinfo.err = jpeg_std_error(&context.base);
+  context.base.error_exit = on_error_exit;
+  context.base.emit_message = on_emit_message;
+  context.base.output_message = on_output_message;
+  if (setjmp(context.jump)) {
+    jpeg_destroy_compress(&cinfo);
+    free(buffer);
+    return GLIMPSE_JPEG_ERROR;
+  }
+  jpeg_create_compress(&cinfo);
+  jpeg_mem_dest(&cinfo, &buffer, &length);
+  cinfo.image_width = width;
+  cinfo.image_height = height;
+  cinfo.input_components = channels;
+  cinfo.in_color_space = channels == 1 ? JCS_GRAYSCALE : JCS_RGB;
+  jpeg_set_defaults(&cinfo);
+  jpeg_set_quality(&cinfo, quality, TRUE);
+  jpeg_start_compress(&cinfo, TRUE);
+  while (cinfo.next_scanline < cinfo.image_height) {
+    JSAMPROW row = (JSAMPROW)(pixels + (size_t)cinfo.next_scanline * width * channels);
+    jpeg_write_scanlines(&cinfo, &row, 1);
+  }
+  jpeg_finish_compress(&cinfo);
+  jpeg_destroy_compress(&cinfo);
+  *output = buffer;
+  *size = length;
+  return GLIMPSE_JPEG_OK;
+}
+
+void glimpse_jpeg_free(uint8_t *output) { free(output); }

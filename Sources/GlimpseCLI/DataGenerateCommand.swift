@@ -1,7 +1,9 @@
 import ArgumentParser
+import Dispatch
 import GlimpseData
 
 extension Split: ExpressibleByArgument {}
+extension SceneImageFormat: ExpressibleByArgument {}
 
 struct DataGenerateCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
@@ -32,13 +34,18 @@ struct DataGenerateCommand: ParsableCommand {
   @Option(help: "Image width and height in pixels.")
   var size = 64
 
+  @Option(help: "Image files as png (lossless) or jpeg (quality 95).")
+  var format: SceneImageFormat = .png
+
   func validate() throws {
     guard count > 0 else { throw ValidationError("--count must be positive") }
     guard (16...1024).contains(size) else { throw ValidationError("--size must be between 16 and 1024") }
   }
 
   func run() throws {
-    try generateSplit(out: out, split: split, count: count, seed: seed, size: size)
-    print("wrote \(count) \(split.rawValue) scenes to \(out)")
+    let started = DispatchTime.now().uptimeNanoseconds
+    try generateSplit(out: out, split: split, count: count, seed: seed, size: size, format: format)
+    let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+    print("wrote \(count) \(split.rawValue) scenes to \(out) in \(decimal(Float(seconds), 2)) s (\(Int(Double(count) / max(seconds, 1e-9))) scenes/s)")
   }
 }

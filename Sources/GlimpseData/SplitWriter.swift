@@ -1,6 +1,13 @@
+import Dispatch
 import GlimpseIO
 import GlimpseImage
 import GlimpseTensor
+
+/// How generated images are stored.
+public enum SceneImageFormat: String, CaseIterable, Sendable {
+  case png, jpeg
+  var fileExtension: String { self == .png ? "png" : "jpg" }
+}
 
 public enum Split: String, CaseIterable, Sendable {
   case train, val, test
@@ -14,12 +21,13 @@ public struct GeneratedSplit: Sendable {
   public var questions: [[SceneQuestion]]
 }
 
-/// Writes one split of generated scenes: `DIR/images/SPLIT_NNNNNN.png`, `DIR/captions.json`
-/// (COCO captions), `DIR/questions.json` and `DIR/annotations.json` (VQA v2) and
-/// `DIR/scenes.json` (each image's objects). The same seed and options give
-/// byte-identical files. Each file is written atomically.
+/// Writes one split of generated scenes: `DIR/images/SPLIT_NNNNNN.png` (or `.jpg`),
+/// `DIR/captions.json` (COCO captions), `DIR/questions.json` and `DIR/annotations.json` (VQA v2)
+/// and `DIR/scenes.json` (each image's objects). The same seed and options give byte-identical
+/// files. Scenes, captions and questions are drawn in order from the seeded streams; the images
+/// are then rendered and encoded on both cores. Each file is written atomically.
 @discardableResult
-public func generateSplit(out: String, split: Split, count: Int, seed: UInt64, size: Int = 64,
+public func generateSplit(out: String, split: Split, count: Int, seed: UInt64, size: Int = 64, format: SceneImageFormat = .png,
                           progress: (Int) -> Void = { _ in }) throws -> GeneratedSplit {
   try makeFolder(out)
   try makeFolder(out + "/images")
@@ -29,7 +37,7 @@ public func generateSplit(out: String, split: Split, count: Int, seed: UInt64, s
   var balancer = QuestionBalancer()
   var scenes = [Scene](), captions = [[String]](), questions = [[SceneQuestion]]()
   var imageEntries = [JSONValue](), annotationEntries = [JSONValue](), sceneEntries = [JSONValue]()
-  var questionEntries = [JSONValue](), answerEntries = [JSONValue]()
+  var questionEntries = [JSONValue](), answerEntries = [JSONValue](), fileNames = [String]()
   for index in 0..<count {
     let scene = generator.next()
     let texts = sceneCaptions(scene, random: &captionRandom)
@@ -37,8 +45,8 @@ public func generateSplit(out: String, split: Split, count: Int, seed: UInt64, s
       throw FileError(out, "internal error: scene \(index) got captions that are not all true: \(texts)")
     }
     let id = index + 1
-    let fileName = "images/\(split.rawValue)_\(String(id).zeroPadded(6)).png"
-    try writePNG(renderScene(scene, size: size), to: out + "/" + fileName)
+    let fileName = "images/\(split.rawValue)_\(String(id).zeroPadded(6)).\(format.fileExtension)"
+    fileNames.append(fileName)
     imageEntries.append(.object([("id", .number(Double(id))), ("file_name", .string(fileName)),
                                  ("width", .number(Double(size))), ("height", .number(Double(size)))]))
     for text in texts {
@@ -69,8 +77,8 @@ public func generateSplit(out: String, split: Split, count: Int, seed: UInt64, s
     scenes.append(scene)
     captions.append(texts)
     questions.append(asked)
-    progress(index + 1)
   }
+  try writeSceneImages(scenes, fileNames: fileNames, folder: out, size: size, format: format, progress: progress)
   let info: JSONValue = .object([("description", .string("Glimpse generated scenes, split \(split.rawValue)")),
                                  ("seed", .string(String(seed))), ("image_size", .number(Double(size)))])
   try writeJSON(.object([("info", info), ("images", .array(imageEntries)), ("annotations", .array(annotationEntries))]),
@@ -84,4 +92,38 @@ public func generateSplit(out: String, split: Split, count: Int, seed: UInt64, s
 
 func writeJSON(_ value: JSONValue, to path: String) throws {
   try writeFileAtomically(path, Array((value.text + "\n").utf8))
+}
+
+/// Renders and writes the images on two workers, each taking every other scene; `progress`
+/// hears the count written, from the first worker.
+func writeSceneImages(_ scenes: [Scene], fileNames: [String], folder: String, size: Int, format: SceneImageFormat,
+                      progress: (Int) -> Void) throws {
+  let failures = FailureList(count: scenes.count)
+  let workers = 2
+  DispatchQueue.concurrentPerform(iterations: workers) { worker in
+    for index in stride(from: worker, to: scenes.count, by: workers) {
+      do {
+        let image = renderScene(scenes[index], size: size)
+        let path = folder + "/" + fileNames[index]
+        switch format {
+        case .png: try writePNG(image, to: path)
+        case .jpeg: try writeJPEG(image, to: path)
+        }
+      } catch {
+        failures.record(index, error)
+      }
+    }
+  }
+  progress(scenes.count)
+  if let (_, error) = failures.all.first { throw error }
+}
+
+/// Errors from parallel workers, kept per item so the first one reported is always the same.
+public final class FailureList: @unchecked Sendable {
+  private var errors: [Error?]
+  private let lock = DispatchQueue(label: "glimpse.failures")
+
+  public init(count: Int) { errors = [Error?](repeating: nil, count: count) }
+  public func record(_ index: Int, _ error: Error) { lock.sync { errors[index] = error } }
+  public var all: [(Int, Error)] { lock.sync { errors.enumerated().compactMap { i, e in e.map { (i, $0) } } } }
 }

@@ -88,16 +88,6 @@ final class ImageLevels: @unchecked Sendable {
   deinit { levels.deallocate() }
 }
 
-/// Errors from the decoding workers, kept per image so the first one reported is always the same.
-final class FailureList: @unchecked Sendable {
-  private var errors: [Error?]
-  private let lock = DispatchQueue(label: "glimpse.failures")
-
-  init(count: Int) { errors = [Error?](repeating: nil, count: count) }
-  func record(_ index: Int, _ error: Error) { lock.sync { errors[index] = error } }
-  var all: [(Int, Error)] { lock.sync { errors.enumerated().compactMap { i, e in e.map { (i, $0) } } } }
-}
-
 public struct ImageCacheError: Error, CustomStringConvertible, Sendable {
   public var description: String
 }

@@ -1,6 +1,7 @@
 import Foundation
 import GlimpseData
 import GlimpseIO
+import GlimpseImage
 import XCTest
 
 final class SceneGeneratorTests: XCTestCase {
@@ -23,6 +24,25 @@ final class SceneGeneratorTests: XCTestCase {
     }
     try generateSplit(out: folder + "/c", split: .train, count: 40, seed: 8)
     XCTAssertNotEqual(try readFileBytes(folder + "/a/captions.json"), try readFileBytes(folder + "/c/captions.json"))
+  }
+
+  /// --format jpeg: the same determinism, .jpg files that decode to the rendered scene within
+  /// JPEG's loss, and the COCO file naming them.
+  func testJPEGSplitsAreDeterministicAndClose() throws {
+    let written = try generateSplit(out: folder + "/a", split: .val, count: 12, seed: 3, format: .jpeg)
+    try generateSplit(out: folder + "/b", split: .val, count: 12, seed: 3, format: .jpeg)
+    let png = try generateSplit(out: folder + "/p", split: .val, count: 12, seed: 3)
+    XCTAssertEqual(written.scenes, png.scenes)
+    let data = try loadCOCOCaptions(path: folder + "/a/captions.json")
+    for (image, scene) in zip(data.images, written.scenes) {
+      XCTAssertTrue(image.path.hasSuffix(".jpg"), image.path)
+      let name = String(image.path.split(separator: "/").last!)
+      XCTAssertEqual(try readFileBytes(image.path), try readFileBytes(folder + "/b/images/" + name))
+      let decoded = try decodeImage(path: image.path).image
+      let rendered = renderScene(scene, size: 64)
+      let error = zip(decoded.pixels, rendered.pixels).map { abs(Double($0) - Double($1)) }.reduce(0, +) / Double(rendered.pixels.count)
+      XCTAssertLessThan(error, 8, "mean absolute error of quality-95 JPEG with 4:2:0 chroma over the noisy background, in levels")
+    }
   }
 
   /// Every caption written, read back through the COCO loader, parses under the grammar and is

@@ -47,4 +47,12 @@ typedef struct {
 int glimpse_jpeg_decode(const uint8_t *data, size_t size, uint64_t max_pixels,
                         glimpse_jpeg_info *info, uint8_t *pixels, size_t capacity);
 
+/* Encodes 8-bit gray (channels 1) or RGB (channels 3) pixels, rows top to bottom, as a
+   baseline JPEG of the given quality (1-100), 4:2:0 for RGB. On GLIMPSE_JPEG_OK *output holds
+   *size bytes, to be released with glimpse_jpeg_free; otherwise message says why. */
+int glimpse_jpeg_encode(const uint8_t *pixels, uint32_t width, uint32_t height, int channels, int quality,
+                        uint8_t **output, size_t *size, char *message);
+
+void glimpse_jpeg_free(uint8_t *output);
+
 #endif
