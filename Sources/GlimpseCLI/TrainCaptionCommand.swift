@@ -35,6 +35,9 @@ struct TrainCaptionCommand: ParsableCommand {
   @Flag(help: "Leave out bad entries of --data (missing keys, missing or undecodable images) with a warning and a count, instead of stopping at the first.")
   var skipBad = false
 
+  @Flag(help: "Decode the training images batch by batch, the next one in the background, instead of holding them all in memory (chosen anyway above 2 GiB of images).")
+  var stream = false
+
   @OptionGroup var training: TrainingOptions
 
   func validate() throws {
@@ -46,7 +49,7 @@ struct TrainCaptionCommand: ParsableCommand {
     var options = CaptionTrainingOptions(data: data, validation: val, decoder: decoder, out: training.out)
     (options.epochs, options.batch, options.learningRate, options.seed) = (training.epochs, training.batch, training.lr, training.seed)
     (options.checkpointEvery, options.resume, options.minCount, options.validationLimit) = (training.checkpointEvery, training.resume, minCount, valLimit)
-    options.skipBad = skipBad
+    (options.skipBad, options.stream) = (skipBad, stream)
     let setup = try makeCaptionTraining(options)
     reportSkipped(setup.skipped, data: data)
     try runTraining(setup.loop, options: training)

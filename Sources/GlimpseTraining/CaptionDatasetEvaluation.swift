@@ -11,7 +11,7 @@ public func evaluateCaptioner(model: CaptionModel, data: String, beams: Int = 1,
   try loadBLAS()
   let source = try CaptionSource(path: data, split: "test")
   let batches = try CaptionBatches(dataset: source.dataset, vocabulary: model.vocabulary)
-  let captions = captionAll(batches, encoder: model.encoder, decoder: model.decoder, vocabulary: model.vocabulary, beams: beams) {
+  let captions = try captionAll(batches, encoder: model.encoder, decoder: model.decoder, vocabulary: model.vocabulary, beams: beams) {
     progress($0, batches.imageCount)
   }
   let evaluation = CaptionEvaluation(captions: captions, dataset: source.dataset, scenes: source.scenes)

@@ -7,7 +7,7 @@ import GlimpseTensor
 /// Captions every image of `batches` with greedy decoding, 32 images at a time, or beam search
 /// one image at a time when `beams` > 1.
 public func captionAll(_ batches: CaptionBatches, encoder: CNNEncoder, decoder: CaptionDecoder, vocabulary: Vocabulary,
-                       beams: Int = 1, progress: (Int) -> Void = { _ in }) -> [String] {
+                       beams: Int = 1, progress: (Int) -> Void = { _ in }) throws -> [String] {
   let size = CNNEncoder.imageSize, count = batches.imageCount
   let chunk = beams == 1 ? 32 : 1
   let images = Tensor(zeros: [chunk, 3, size, size])
@@ -15,7 +15,7 @@ public func captionAll(_ batches: CaptionBatches, encoder: CNNEncoder, decoder: 
   captions.reserveCapacity(count)
   for start in stride(from: 0, to: count, by: chunk) {
     let n = min(chunk, count - start)
-    for row in 0..<n { batches.copyImage(start + row, to: images.slice(row)) }
+    try batches.images.copyImages(Array(start..<start + n), to: images)
     encoder.forward(images: n == chunk ? images : images.slice(0..<n))
     let decoded = beams == 1
       ? greedyDecode(decoder, grid: encoder.grid, mean: encoder.mean)

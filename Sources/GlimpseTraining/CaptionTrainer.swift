@@ -32,8 +32,8 @@ public final class CaptionTrainer {
 
   /// Trains on the captions at `indices` (one batch); returns the loss before the update.
   @discardableResult
-  public func step(_ batches: CaptionBatches, indices: [Int]) -> CaptionLoss {
-    let loss = computeGradients(batches, indices: indices)
+  public func step(_ batches: CaptionBatches, indices: [Int]) throws -> CaptionLoss {
+    let loss = try computeGradients(batches, indices: indices)
     let parameters = self.parameters
     _ = clipGradientNorm(parameters.gradients, maxNorm: clipNorm)
     optimizer.update(parameters: parameters.values, gradients: parameters.gradients)
@@ -42,7 +42,7 @@ public final class CaptionTrainer {
 
   /// Forward and backward over the captions at `indices`: the gradients of the loss, which is
   /// returned, replace the parameters' gradients.
-  public func computeGradients(_ batches: CaptionBatches, indices: [Int]) -> CaptionLoss {
+  public func computeGradients(_ batches: CaptionBatches, indices: [Int]) throws -> CaptionLoss {
     let b = indices.count
     let size = CNNEncoder.imageSize
     let steps = GlimpseSmall.maxTokens - 1
@@ -54,8 +54,8 @@ public final class CaptionTrainer {
       dlogits = Tensor(zeros: [b, steps, decoder.vocabularySize])
     }
     var inputs = [Int32](), targets = [Int32]()
-    for (row, index) in indices.enumerated() {
-      batches.copyImage(batches.imageOfCaption[index], to: batchImages.slice(row))
+    try batches.images.copyImages(indices.map { batches.imageOfCaption[$0] }, to: batchImages)
+    for index in indices {
       let caption = batches.captions[index]
       inputs += caption.dropLast()
       targets += caption.dropFirst()

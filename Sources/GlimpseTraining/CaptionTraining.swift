@@ -21,6 +21,10 @@ public struct CaptionTrainingOptions: Sendable {
   /// Leave out bad entries of the training data (and images that cannot be decoded) instead
   /// of stopping at the first; `TrainingSetup.skipped` lists them.
   public var skipBad = false
+  /// Decode the training images batch by batch (the next in the background) instead of
+  /// holding them all; chosen anyway when they would take more than `cacheLimitBytes`.
+  public var stream = false
+  public var cacheLimitBytes = 2 << 30
 
   public init(data: String, validation: String?, decoder: DecoderKind, out: String) {
     (self.data, self.validation, self.decoder, self.out) = (data, validation, decoder, out)
@@ -46,14 +50,16 @@ public final class CaptionTrainingTask: TrainingTask {
   public var parameters: [Parameter] { model.parameters }
   public var exampleCount: Int { batches.captions.count }
 
-  public func computeGradients(indices: [Int]) -> TrainingLoss {
-    let loss = trainer.computeGradients(batches, indices: indices)
+  public func computeGradients(indices: [Int]) throws -> TrainingLoss {
+    let loss = try trainer.computeGradients(batches, indices: indices)
     return TrainingLoss(total: loss.total, parts: model.kind == .attention ? [("ce", loss.crossEntropy), ("att", loss.penalty)] : [])
   }
 
-  public func validate() -> Validation? {
+  public func prefetch(indices: [Int]) { batches.images.prefetch(indices.map { batches.imageOfCaption[$0] }) }
+
+  public func validate() throws -> Validation? {
     guard let (batches, dataset, scenes) = validationData else { return nil }
-    let captions = captionAll(batches, encoder: model.encoder, decoder: model.decoder, vocabulary: model.vocabulary)
+    let captions = try captionAll(batches, encoder: model.encoder, decoder: model.decoder, vocabulary: model.vocabulary)
     let evaluation = CaptionEvaluation(captions: captions, dataset: dataset, scenes: scenes)
     var summary = String(format: "BLEU-4 %.3f  CIDEr-D %.3f", evaluation.scores.bleu[3], evaluation.scores.ciderD)
     var score = [evaluation.scores.ciderD]
@@ -79,7 +85,9 @@ public func makeCaptionTraining(_ options: CaptionTrainingOptions) throws -> Tra
   try loadBLAS()
   let source = try CaptionSource(path: options.data, options: LoadOptions(skipBad: options.skipBad))
   let vocabulary = Vocabulary.build(from: source.dataset.images.flatMap { $0.captions.map(tokenize) }, minCount: options.minCount)
-  let batches = try CaptionBatches(dataset: source.dataset, vocabulary: vocabulary, source: source.file, skipBad: options.skipBad)
+  let streaming = options.stream || source.dataset.images.count * ImageCache.imageValues > options.cacheLimitBytes
+  let batches = try CaptionBatches(dataset: source.dataset, vocabulary: vocabulary, source: source.file, skipBad: options.skipBad,
+                                   streaming: streaming)
   var validationData: (CaptionBatches, CaptionDataset, [Int: Scene]?)? = nil
   if let path = options.validation {
     var validation = try CaptionSource(path: path, split: "val")
@@ -104,5 +112,5 @@ public func makeCaptionTraining(_ options: CaptionTrainingOptions) throws -> Tra
     identity: [("model", "caption-" + options.decoder.rawValue), ("data", options.data),
                ("examples", String(batches.captions.count)), ("vocabulary", String(vocabulary.count))])
   return TrainingSetup(loop: try TrainingLoop(task: task, settings: settings),
-                       skipped: source.dataset.skipped + batches.images.failed.map(\.message))
+                       skipped: source.dataset.skipped + batches.failedImages.map(\.message))
 }

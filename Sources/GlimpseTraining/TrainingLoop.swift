@@ -12,9 +12,11 @@ public protocol TrainingTask: AnyObject {
   var exampleCount: Int { get }
   /// Forward and backward over the examples at `indices`: zeroes the gradients, then accumulates
   /// them into `parameters`. Returns the loss before any update.
-  func computeGradients(indices: [Int]) -> TrainingLoss
+  func computeGradients(indices: [Int]) throws -> TrainingLoss
+  /// Starts preparing the examples at `indices` (the next batch) while the current one trains.
+  func prefetch(indices: [Int])
   /// Scores the model on the validation data, or nil when there is none.
-  func validate() -> Validation?
+  func validate() throws -> Validation?
   /// Writes the model folder (weights, config, vocabularies) for use by `glimpse`.
   func saveModel(folder: String) throws
 }
@@ -135,7 +137,10 @@ public final class TrainingLoop {
         }
         let started = monotonicSeconds()
         let indices = Array(order[stepInEpoch * settings.batch..<(stepInEpoch + 1) * settings.batch])
-        let loss = task.computeGradients(indices: indices)
+        if stepInEpoch + 1 < stepsPerEpoch {
+          task.prefetch(indices: Array(order[(stepInEpoch + 1) * settings.batch..<(stepInEpoch + 2) * settings.batch]))
+        }
+        let loss = try task.computeGradients(indices: indices)
         _ = clipGradientNorm(parameters.gradients, maxNorm: settings.clipNorm)
         optimizer.update(parameters: parameters.values, gradients: parameters.gradients)
         let elapsed = monotonicSeconds() - started
@@ -170,7 +175,7 @@ public final class TrainingLoop {
       ("train_loss", .number(Double(epochLosses.reduce(0, +) / Float(epochLosses.count)))),
       ("seconds", .number(seconds.rounded())),
     ]
-    if let validation = task.validate() {
+    if let validation = try task.validate() {
       let best = bestScore.map { validation.score.lexicographicallyPrecedes($0) == false && validation.score != $0 } ?? true
       if best {
         bestScore = validation.score

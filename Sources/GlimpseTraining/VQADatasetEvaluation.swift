@@ -9,7 +9,7 @@ public func evaluateAnswerer(model: AnsweringModel, data: String, predictionsPat
   try loadBLAS()
   let dataset = try QuestionSource(path: data).dataset
   let batches = try QuestionBatches(dataset: dataset, vocabulary: model.vocabulary, answers: model.answers)
-  let (scores, predictions) = scoreAnswers(answerAll(batches, model: model), dataset: dataset, answers: model.answers)
+  let (scores, predictions) = scoreAnswers(try answerAll(batches, model: model), dataset: dataset, answers: model.answers)
   if let predictionsPath {
     let results: JSONValue = .array(zip(dataset.questions, predictions).map { question, answer in
       .object([("question_id", .number(Double(question.id))), ("answer", .string(answer))])

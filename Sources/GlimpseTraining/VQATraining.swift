@@ -54,7 +54,7 @@ public final class VQATrainer {
   public init(model: AnsweringModel) { self.model = model }
 
   /// Replaces the parameters' gradients with those of the mean cross-entropy over the batch.
-  public func computeGradients(_ batches: QuestionBatches, indices: [Int]) -> Float {
+  public func computeGradients(_ batches: QuestionBatches, indices: [Int]) throws -> Float {
     let b = indices.count, size = CNNEncoder.imageSize, a = model.answers.count
     if batchImages.count != b * 3 * size * size {
       batchImages = Tensor(zeros: [b, 3, size, size])
@@ -63,8 +63,8 @@ public final class VQATrainer {
       (probs, dlogits) = (Tensor(zeros: [b, a]), Tensor(zeros: [b, a]))
     }
     var questions = [Int32](), targets = [Int32]()
-    for (row, index) in indices.enumerated() {
-      batches.images.copyImage(batches.imageOfQuestion[index], to: batchImages.slice(row))
+    try batches.images.copyImages(indices.map { batches.imageOfQuestion[$0] }, to: batchImages)
+    for index in indices {
       questions += batches.questions[index]
       targets.append(batches.targets[index])
     }
@@ -82,7 +82,7 @@ public final class VQATrainer {
 }
 
 /// The answer probabilities of every question in `batches`, 32 at a time: [questions][answers].
-public func answerAll(_ batches: QuestionBatches, model: AnsweringModel) -> [[Float]] {
+public func answerAll(_ batches: QuestionBatches, model: AnsweringModel) throws -> [[Float]] {
   let size = CNNEncoder.imageSize, count = batches.questions.count, a = model.answers.count
   let chunk = 32
   let images = Tensor(zeros: [chunk, 3, size, size])
@@ -91,10 +91,8 @@ public func answerAll(_ batches: QuestionBatches, model: AnsweringModel) -> [[Fl
   for start in stride(from: 0, to: count, by: chunk) {
     let n = min(chunk, count - start)
     var questions = [Int32]()
-    for row in 0..<n {
-      batches.images.copyImage(batches.imageOfQuestion[start + row], to: images.slice(row))
-      questions += batches.questions[start + row]
-    }
+    try batches.images.copyImages((start..<start + n).map { batches.imageOfQuestion[$0] }, to: images)
+    for row in 0..<n { questions += batches.questions[start + row] }
     model.encoder.forward(images: n == chunk ? images : images.slice(0..<n))
     let logits = model.head.forward(grid: model.encoder.grid, mean: model.encoder.mean, questions: questions, batch: n, steps: batches.steps)
     for row in 0..<n { result.append(softmax(Array(UnsafeBufferPointer(start: logits.pointer + row * a, count: a)))) }
@@ -158,11 +156,15 @@ public final class VQATrainingTask: TrainingTask {
 
   public var parameters: [Parameter] { model.parameters }
   public var exampleCount: Int { batches.questions.count }
-  public func computeGradients(indices: [Int]) -> TrainingLoss { TrainingLoss(total: trainer.computeGradients(batches, indices: indices)) }
+  public func computeGradients(indices: [Int]) throws -> TrainingLoss {
+    TrainingLoss(total: try trainer.computeGradients(batches, indices: indices))
+  }
 
-  public func validate() -> Validation? {
+  public func prefetch(indices: [Int]) { batches.images.prefetch(indices.map { batches.imageOfQuestion[$0] }) }
+
+  public func validate() throws -> Validation? {
     guard let (batches, dataset) = validationData else { return nil }
-    let (scores, _) = scoreAnswers(answerAll(batches, model: model), dataset: dataset, answers: model.answers)
+    let (scores, _) = scoreAnswers(try answerAll(batches, model: model), dataset: dataset, answers: model.answers)
     let types = scores.perType.map { "\($0.0) \(String(format: "%.1f", $0.1 * 100))" }.joined(separator: ", ")
     return Validation(metrics: scores.json, score: [scores.accuracy],
                       summary: String(format: "accuracy %.2f%%", scores.accuracy * 100) + " (\(types))")

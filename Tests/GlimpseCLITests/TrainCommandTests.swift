@@ -49,6 +49,20 @@ final class TrainCommandTests: XCTestCase {
     XCTAssertEqual(other.stderrLines, ["glimpse: error: \(out)/training-state.safetensors: cannot resume: the run used --seed 7 --batch 8"])
   }
 
+  /// Streaming the images (decoded batch by batch, the next one prefetched) trains exactly as
+  /// holding them all in memory does.
+  func testStreamingTrainsAsTheCacheDoes() throws {
+    let cached = folder + "/cached", streamed = folder + "/streamed"
+    let arguments = { (out: String) in
+      ["train", "caption", "--data", self.sample, "--decoder", "rnn", "--out", out, "--epochs", "1", "--batch", "16", "--seed", "3"]
+    }
+    XCTAssertEqual(try runGlimpse(arguments(cached)).status, 0)
+    let result = try runGlimpse(arguments(streamed) + ["--stream"])
+    XCTAssertEqual(result.status, 0, result.stderr)
+    XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: cached + "/model.safetensors")),
+                   try Data(contentsOf: URL(fileURLWithPath: streamed + "/model.safetensors")))
+  }
+
   /// Kills a run with SIGKILL once it has written a checkpoint, resumes it, and compares the
   /// final weights (byte for byte) and every tensor of the training state (weights, Adam's
   /// moments, the loss history) with an uninterrupted run's. Only the wall time differs.

@@ -25,9 +25,9 @@ final class OverfitTests: XCTestCase {
     let decoder = make(vocabulary.count)
     decoder.initialize(random: &random)
     let trainer = CaptionTrainer(encoder: encoder, decoder: decoder)
-    let first = trainer.step(batches, indices: Array(0..<8))
+    let first = try trainer.step(batches, indices: Array(0..<8))
     var loss = first
-    for _ in 0..<steps { loss = trainer.step(batches, indices: Array(0..<8)) }
+    for _ in 0..<steps { loss = try trainer.step(batches, indices: Array(0..<8)) }
     print("overfit \(name): cross-entropy \(first.crossEntropy) → \(loss.crossEntropy), penalty \(first.penalty) → \(loss.penalty), \(steps + 1) steps on 8 captions")
     // Cross-entropy only: the attention penalty has a floor above 0 (α cannot sum to 1 at every
     // location over a dozen words).

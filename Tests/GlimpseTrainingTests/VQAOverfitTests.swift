@@ -23,16 +23,16 @@ final class VQAOverfitTests: XCTestCase {
     let trainer = VQATrainer(model: model)
     var adam = Adam(parameters: model.parameters.values)
     let all = Array(0..<16)
-    let first = trainer.computeGradients(batches, indices: all)
+    let first = try trainer.computeGradients(batches, indices: all)
     var loss = first
     for _ in 0..<steps {
       _ = clipGradientNorm(model.parameters.gradients, maxNorm: 5)
       adam.update(parameters: model.parameters.values, gradients: model.parameters.gradients)
-      loss = trainer.computeGradients(batches, indices: all)
+      loss = try trainer.computeGradients(batches, indices: all)
     }
     print("overfit vqa-\(kind.rawValue): loss \(first) → \(loss) in \(steps) steps on 16 questions")
     XCTAssertLessThan(loss, 0.05, "vqa-\(kind.rawValue) did not learn its 16 questions")
-    let (scores, _) = scoreAnswers(answerAll(batches, model: model), dataset: data, answers: answers)
+    let (scores, _) = scoreAnswers(try answerAll(batches, model: model), dataset: data, answers: answers)
     XCTAssertEqual(scores.accuracy, 1)
   }
 
