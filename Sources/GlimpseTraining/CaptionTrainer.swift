@@ -43,16 +43,8 @@ public final class CaptionTrainer {
   /// Forward and backward over the captions at `indices`: the gradients of the loss, which is
   /// returned, replace the parameters' gradients.
   public func computeGradients(_ batches: CaptionBatches, indices: [Int]) throws -> CaptionLoss {
-    let b = indices.count
     let size = CNNEncoder.imageSize
-    let steps = GlimpseSmall.maxTokens - 1
-    if batchImages.count != b * 3 * size * size {
-      batchImages = Tensor(zeros: [b, 3, size, size])
-      dgrid = Tensor(zeros: [b, CNNEncoder.locations, CNNEncoder.features])
-      dmean = Tensor(zeros: [b, CNNEncoder.features])
-      probs = Tensor(zeros: [b, steps, decoder.vocabularySize])
-      dlogits = Tensor(zeros: [b, steps, decoder.vocabularySize])
-    }
+    if batchImages.count != indices.count * 3 * size * size { batchImages = Tensor(zeros: [indices.count, 3, size, size]) }
     var inputs = [Int32](), targets = [Int32]()
     try batches.images.copyImages(indices.map { batches.imageOfCaption[$0] }, to: batchImages)
     for index in indices {
@@ -60,7 +52,20 @@ public final class CaptionTrainer {
       inputs += caption.dropLast()
       targets += caption.dropFirst()
     }
-    encoder.forward(images: batchImages)
+    return computeGradients(images: batchImages, inputs: inputs, targets: targets)
+  }
+
+  /// The same for a batch given directly: images [B, 3, 64, 64], input and target tokens [B, 15].
+  public func computeGradients(images: Tensor, inputs: [Int32], targets: [Int32]) -> CaptionLoss {
+    let b = images.size(0)
+    let steps = GlimpseSmall.maxTokens - 1
+    if dgrid.count != b * CNNEncoder.locations * CNNEncoder.features {
+      dgrid = Tensor(zeros: [b, CNNEncoder.locations, CNNEncoder.features])
+      dmean = Tensor(zeros: [b, CNNEncoder.features])
+      probs = Tensor(zeros: [b, steps, decoder.vocabularySize])
+      dlogits = Tensor(zeros: [b, steps, decoder.vocabularySize])
+    }
+    encoder.forward(images: images)
     let logits = decoder.forward(grid: encoder.grid, mean: encoder.mean, inputs: inputs, batch: b, steps: steps)
     let loss = CaptionLoss(crossEntropy: maskedCrossEntropyForward(probs: probs, logits: logits, targets: targets, batch: b),
                            penalty: decoder.auxiliaryLoss(targets: targets))

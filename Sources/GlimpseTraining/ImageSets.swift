@@ -33,7 +33,7 @@ public struct ImageCache: ImageSet {
 
   /// `entries[i]` says where image i was listed, for error messages (e.g. "captions.json: image id 7").
   public init(paths: [String], entries: [String]? = nil, skipBad: Bool = false) throws {
-    let size = CNNEncoder.imageSize, count = paths.count
+    let count = paths.count
     let perImage = ImageCache.imageValues
     let levels = ImageLevels(count: count * perImage)
     let failures = FailureList(count: count)

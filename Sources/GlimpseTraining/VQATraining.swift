@@ -55,21 +55,27 @@ public final class VQATrainer {
 
   /// Replaces the parameters' gradients with those of the mean cross-entropy over the batch.
   public func computeGradients(_ batches: QuestionBatches, indices: [Int]) throws -> Float {
-    let b = indices.count, size = CNNEncoder.imageSize, a = model.answers.count
-    if batchImages.count != b * 3 * size * size {
-      batchImages = Tensor(zeros: [b, 3, size, size])
-      dgrid = Tensor(zeros: [b, CNNEncoder.locations, CNNEncoder.features])
-      dmean = Tensor(zeros: [b, CNNEncoder.features])
-      (probs, dlogits) = (Tensor(zeros: [b, a]), Tensor(zeros: [b, a]))
-    }
+    let size = CNNEncoder.imageSize
+    if batchImages.count != indices.count * 3 * size * size { batchImages = Tensor(zeros: [indices.count, 3, size, size]) }
     var questions = [Int32](), targets = [Int32]()
     try batches.images.copyImages(indices.map { batches.imageOfQuestion[$0] }, to: batchImages)
     for index in indices {
       questions += batches.questions[index]
       targets.append(batches.targets[index])
     }
-    model.encoder.forward(images: batchImages)
-    let logits = model.head.forward(grid: model.encoder.grid, mean: model.encoder.mean, questions: questions, batch: b, steps: batches.steps)
+    return computeGradients(images: batchImages, questions: questions, steps: batches.steps, targets: targets)
+  }
+
+  /// The same for a batch given directly: images [B, 3, 64, 64], questions [B, steps], answers [B].
+  public func computeGradients(images: Tensor, questions: [Int32], steps: Int, targets: [Int32]) -> Float {
+    let b = images.size(0), a = model.answers.count
+    if dgrid.count != b * CNNEncoder.locations * CNNEncoder.features {
+      dgrid = Tensor(zeros: [b, CNNEncoder.locations, CNNEncoder.features])
+      dmean = Tensor(zeros: [b, CNNEncoder.features])
+      (probs, dlogits) = (Tensor(zeros: [b, a]), Tensor(zeros: [b, a]))
+    }
+    model.encoder.forward(images: images)
+    let logits = model.head.forward(grid: model.encoder.grid, mean: model.encoder.mean, questions: questions, batch: b, steps: steps)
     let loss = maskedCrossEntropyForward(probs: probs, logits: logits, targets: targets, batch: b, padID: -1)
     let parameters = model.parameters
     parameters.zeroGradients()

@@ -1,0 +1,151 @@
+#!/usr/bin/env python3
+"""The figures of `glimpse bench` for the same networks written plainly in PyTorch
+(scripts/glimpse_reference.py: nn.Conv2d, nn.LSTMCell loops as typical captioning code), eager,
+with torch.set_num_threads equal to glimpse's thread count; with --compile, also through
+torch.compile where it works. Synthetic inputs as glimpse's: V = 64 words, 32 answers,
+16-token captions, 8-word questions, batch 32. By hand only (pip install torch).
+
+    python3 scripts/bench_pytorch.py --json [--compile] [--threads 2]
+"""
+import argparse, json, resource, statistics, sys, time
+
+import torch
+import torch.nn.functional as F
+
+sys.path.insert(0, __file__.rsplit("/", 1)[0])
+import glimpse_reference as ref
+
+V, ANSWERS, WORDS, T, B = 64, 32, 8, 16, 32
+
+
+def measure(name, unit, fn, repeats, warmup=2, per=lambda s: s):
+    for _ in range(warmup):
+        fn()
+    samples = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        samples.append(per(time.perf_counter() - start))
+    return {"name": name, "unit": unit, "median": statistics.median(samples), "min": min(samples), "max": max(samples)}
+
+
+def caption_model(kind):
+    decoder = {"rnn": ref.RNNDecoder, "lstm": ref.LSTMDecoder, "attention": ref.AttentionDecoder}[kind](V)
+    return ref.CaptionModel(decoder)
+
+
+def vqa_model(kind):
+    return {"concat": ref.VQAConcat, "san": ref.VQASAN}[kind](V, ANSWERS)
+
+
+def train_step(model, forward_loss, optimizer):
+    def step():
+        optimizer.zero_grad(set_to_none=True)
+        loss = forward_loss()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 5)
+        optimizer.step()
+    return step
+
+
+def suite(repeats, compiled):
+    torch.manual_seed(1)
+    results = []
+    images = torch.rand(B, 3, 64, 64)
+    tokens = torch.randint(4, V, (B, T))
+    tokens[:, 0], tokens[:, -1] = 1, 2
+    questions = torch.randint(4, V, (B, WORDS))
+    answers = torch.randint(0, ANSWERS, (B,))
+    suffix = ".compile" if compiled else ""
+    for kind in ["rnn", "lstm", "attention", "concat", "san"]:
+        if kind in ("concat", "san"):
+            model = vqa_model(kind)
+            run = torch.compile(model) if compiled else model
+            loss = lambda: ref.vqa_loss(run(images, questions), answers)
+            name = "vqa-" + kind
+        else:
+            model = caption_model(kind)
+            run = torch.compile(model) if compiled else model
+            loss = lambda: ref.caption_loss(model, run(images, tokens[:, :-1]), tokens[:, 1:])
+            name = kind
+        optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+        results.append(measure(f"train.{name}{suffix}", "images/s", train_step(model, loss, optimizer), repeats, per=lambda s: B / s))
+    results.append({"name": "train.peak-rss" + suffix, "unit": "MiB", "median": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                    "min": 0, "max": 0})
+    results[-1]["min"] = results[-1]["max"] = results[-1]["median"]
+
+    one = torch.rand(1, 3, 64, 64)
+    for kind in ["rnn", "lstm", "attention"]:
+        model = caption_model(kind).eval()
+        decoder = model.decoder
+
+        def greedy(batch_images, model=model, decoder=decoder, kind=kind):
+            with torch.no_grad():
+                grid, v = model.encoder(batch_images)
+                n = batch_images.shape[0]
+                token = torch.ones(n, dtype=torch.long)
+                if kind == "rnn":
+                    h, image = torch.zeros(n, ref.H), decoder.wih(v)
+                else:
+                    h, c = decoder.initial_state(v)
+                    keys = decoder.att_enc(grid) if kind == "attention" else None
+                for _ in range(T):
+                    x = decoder.embed(token)
+                    if kind == "rnn":
+                        h = torch.tanh(decoder.wxh(x) + decoder.whh(h) + image)
+                    elif kind == "lstm":
+                        h, c = decoder.lstm(x, (h, c))
+                    else:
+                        z, _ = decoder.attend(grid, keys, h)
+                        h, c = decoder.lstm(torch.cat([x, z], 1), (h, c))
+                    token = decoder.out(h).argmax(1)
+        if compiled:
+            continue  # greedy loops are data-dependent Python; torch.compile is measured on training only
+        results.append(measure(f"caption.{kind}.b1", "ms", lambda: greedy(one), 4 * repeats, warmup=3, per=lambda s: 1000 * s))
+        if kind == "attention":
+            results.append(measure("caption.attention.b32", "images/s", lambda: greedy(images), repeats, per=lambda s: B / s))
+    if not compiled:
+        for kind in ["concat", "san"]:
+            model = vqa_model(kind).eval()
+            question = questions[:1]
+
+            def answer(model=model, question=question):
+                with torch.no_grad():
+                    model(one, question)
+            results.append(measure(f"vqa.{kind}.b1", "ms", answer, 4 * repeats, warmup=3, per=lambda s: 1000 * s))
+        encoder = ref.Encoder().eval()
+
+        def encode():
+            with torch.no_grad():
+                encoder(images)
+        channels, kernels, sides = [3, 32, 64, 128, 256, 512], [3, 3, 3, 3, 1], [64, 32, 16, 8, 8]
+        flop = 2 * B * sum(channels[i] * channels[i + 1] * kernels[i] ** 2 * sides[i] ** 2 for i in range(5))
+        results.append(measure("encoder.forward.b32", "GFLOP/s", encode, 2 * repeats, per=lambda s: flop / s / 1e9))
+        a, b = torch.rand(1024, 1024), torch.rand(1024, 1024)
+        results.append(measure("sgemm.ceiling", "GFLOP/s", lambda: a @ b, 2 * repeats, per=lambda s: 2 * 1024 ** 3 / s / 1e9))
+    return results
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--compile", action="store_true", help="also measure training through torch.compile")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--repeats", type=int, default=5)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    results = suite(args.repeats, False)
+    if args.compile:
+        try:
+            results += suite(args.repeats, True)
+        except Exception as error:  # torch.compile needs a C compiler and may not work everywhere
+            print(f"torch.compile failed: {error}", file=sys.stderr)
+    if args.json:
+        print(json.dumps(results))
+    else:
+        for r in results:
+            print(f"{r['name']:32} {r['median']:10.2f} {r['unit']:9} (min {r['min']:.2f}, max {r['max']:.2f})")
+
+
+if __name__ == "__main__":
+    main()
