@@ -5,8 +5,8 @@ import GlimpseTensor
 /// The spec's `cnn-small`: images [B, 3, 64, 64] in [0, 1], normalised with mean 0.5 and std
 /// 0.25, through conv1–conv5, to the grid [B, 64, 512] and its mean v [B, 512]. Activation
 /// buffers are allocated once per batch size and reused.
-/// Sendable only as far as `forward` needs: its workers read the weights and write disjoint
-/// image ranges of the activation buffers.
+/// Sendable only as far as `forward` and `backward` need: their workers read the weights and
+/// write disjoint image ranges of the activation buffers and their own gradient buffers.
 public final class CNNEncoder: @unchecked Sendable {
   public static let imageSize = 64
   public static let locations = 64
@@ -27,7 +27,9 @@ public final class CNNEncoder: @unchecked Sendable {
   var dConvOut: [Tensor] = []
   var dPooled: [Tensor] = []
   var columns = Tensor(zeros: [0]), dcolumns = Tensor(zeros: [0])
-  var workerColumns: [Tensor] = []  // one im2col workspace per forward worker
+  var workerColumns: [Tensor] = []  // one im2col workspace per worker
+  var workerDColumns: [Tensor] = []
+  var workerGradients: [[Tensor]] = []  // per worker, gradients shaped as `parameters`
   public private(set) var grid = Tensor(zeros: [0])   // [B, 64, 512]
   public private(set) var mean = Tensor(zeros: [0])   // [B, 512]
 
@@ -75,6 +77,8 @@ public final class CNNEncoder: @unchecked Sendable {
     columns = Tensor(zeros: [workspace])
     dcolumns = Tensor(zeros: [workspace])
     workerColumns = (0..<Self.workers).map { _ in Tensor(zeros: [workspace]) }
+    workerDColumns = (0..<Self.workers).map { _ in Tensor(zeros: [workspace]) }
+    if workerGradients.isEmpty { workerGradients = (0..<Self.workers).map { _ in parameters.map { Tensor(zeros: $0.value.shape) } } }
     input = Tensor(zeros: [batch, 3, Self.imageSize, Self.imageSize])
     grid = Tensor(zeros: [batch, Self.locations, Self.features])
     mean = Tensor(zeros: [batch, Self.features])
@@ -119,24 +123,53 @@ public final class CNNEncoder: @unchecked Sendable {
     }
   }
 
-  /// Accumulates the parameters' gradients from dgrid [B, 64, 512] and/or dmean [B, 512].
+  /// Accumulates the parameters' gradients from dgrid [B, 64, 512] and/or dmean [B, 512]. As
+  /// in `forward`, the batch is split across the workers with single-threaded GEMMs; each
+  /// accumulates its images' weight gradients in its own buffers, added to the parameters'
+  /// gradients in worker order at the end (so the result is the same on every run).
   public func backward(dgrid: Tensor?, dmean: Tensor?) {
     for t in dConvOut + dPooled { t.zero() }
     gridBackward(dfeatureMap: dConvOut[4], dgrid: dgrid, dmean: dmean, batch: batch, channels: Self.features, locations: Self.locations)
+    let workers = min(Self.workers, batch)
+    guard workers > 1 else {
+      backward(images: 0..<batch, gradients: parameters.map(\.gradient), columns: columns, dcolumns: dcolumns)
+      return
+    }
+    let threads = blasThreads
+    blasThreads = 1
+    DispatchQueue.concurrentPerform(iterations: workers) { worker in
+      let range = (batch * worker / workers)..<(batch * (worker + 1) / workers)
+      for t in workerGradients[worker] { t.zero() }
+      backward(images: range, gradients: workerGradients[worker], columns: workerColumns[worker], dcolumns: workerDColumns[worker])
+    }
+    blasThreads = threads
+    for (index, parameter) in parameters.enumerated() {
+      let target = parameter.gradient.pointer
+      for worker in 0..<workers {
+        let source = workerGradients[worker][index].pointer
+        for i in 0..<parameter.gradient.count { target[i] += source[i] }
+      }
+    }
+  }
+
+  /// Backward through the five layers for the images in `range`, accumulating the weight and
+  /// bias gradients into `gradients` (weight, bias per layer, as `parameters`).
+  func backward(images range: Range<Int>, gradients: [Tensor], columns: Tensor, dcolumns: Tensor) {
     for layer in stride(from: 4, through: 0, by: -1) {
-      let s = shapes[layer]
-      let dout = dConvOut[layer]
+      var s = shapes[layer]
+      s.batch = range.count
+      let dout = dConvOut[layer].slice(range)
       // ReLU in place: the gradient passes where the output was positive.
-      let (g, y) = (dout.pointer, convOut[layer].pointer)
+      let (g, y) = (dout.pointer, convOut[layer].slice(range).pointer)
       for i in 0..<dout.count where y[i] <= 0 { g[i] = 0 }
-      let inp = layer == 0 ? input : (layer <= 3 ? pooled[layer - 1] : convOut[layer - 1])
-      let dinp: Tensor? = layer == 0 ? nil : (layer <= 3 ? dPooled[layer - 1] : dConvOut[layer - 1])
-      conv2dBackward(dinp: dinp, dweight: weights[layer].gradient, dbias: biases[layer].gradient, dout: dout,
+      let inp = (layer == 0 ? input : (layer <= 3 ? pooled[layer - 1] : convOut[layer - 1])).slice(range)
+      let dinp: Tensor? = layer == 0 ? nil : (layer <= 3 ? dPooled[layer - 1] : dConvOut[layer - 1]).slice(range)
+      conv2dBackward(dinp: dinp, dweight: gradients[2 * layer], dbias: gradients[2 * layer + 1], dout: dout,
                      inp: inp, weight: weights[layer].value, shape: s, columns: columns, dcolumns: dcolumns)
       if layer >= 1 && layer <= 3 {
         let p = shapes[layer - 1]
-        maxPool2Backward(dinp: dConvOut[layer - 1], dout: dPooled[layer - 1], inp: convOut[layer - 1],
-                         planes: batch * p.outChannels, height: p.outHeight, width: p.outWidth)
+        maxPool2Backward(dinp: dConvOut[layer - 1].slice(range), dout: dPooled[layer - 1].slice(range),
+                         inp: convOut[layer - 1].slice(range), planes: range.count * p.outChannels, height: p.outHeight, width: p.outWidth)
       }
     }
   }
