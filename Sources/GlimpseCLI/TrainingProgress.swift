@@ -59,17 +59,7 @@ func reportSkipped(_ skipped: [String], data: String) {
   for message in skipped { printWarning("  " + message) }
 }
 
-func decimal(_ value: Float, _ places: Int) -> String {
-  guard value.isFinite else { return "\(value)" }
-  var scale: Float = 1
-  for _ in 0..<places { scale *= 10 }
-  let rounded = (value * scale).rounded() / scale
-  var text = "\(rounded)"
-  if let dot = text.firstIndex(of: "."), text.distance(from: dot, to: text.endIndex) - 1 < places {
-    text += String(repeating: "0", count: places - text.distance(from: dot, to: text.endIndex) + 1)
-  }
-  return text
-}
+func decimal(_ value: Float, _ places: Int) -> String { fixedPoint(Double(value), places) }
 
 func duration(_ seconds: Double) -> String {
   guard seconds.isFinite, seconds >= 0 else { return "?" }

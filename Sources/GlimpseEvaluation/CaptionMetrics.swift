@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#else
+import Darwin
+#endif
 import GlimpseData
 
 /// BLEU-1…4, ROUGE-L and CIDEr-D over a corpus, computed as the COCO caption evaluation code

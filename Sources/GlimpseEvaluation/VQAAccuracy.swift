@@ -1,15 +1,13 @@
-import Foundation
-
 /// Answers normalised and scored as the official VQA evaluation does: lower case, punctuation
 /// removed (a period only where it is not a decimal point, commas between digits dropped),
 /// number words written as digits, the articles a, an and the dropped, common contractions
 /// restored; then a prediction scores min(#annotators who gave it / 3, 1) when a question has
 /// several answers, and exact match when it has one.
 public func normalizeAnswer(_ answer: String) -> String {
-  var text = answer.lowercased().replacingOccurrences(of: "\n", with: " ").replacingOccurrences(of: "\t", with: " ")
-  text = text.trimmingCharacters(in: .whitespaces)
+  var characters = Array(answer.lowercased().map { $0 == "\n" || $0 == "\t" ? " " : $0 })
+  while characters.first == " " { characters.removeFirst() }
+  while characters.last == " " { characters.removeLast() }
   var out = ""
-  let characters = Array(text)
   for (i, c) in characters.enumerated() {
     let previousDigit = i > 0 && characters[i - 1].isNumber, nextDigit = i + 1 < characters.count && characters[i + 1].isNumber
     if c == "," && previousDigit && nextDigit { continue }

@@ -24,3 +24,16 @@ extension String {
   /// The string with zeros in front, to `length` characters ("7" → "007").
   public func zeroPadded(_ length: Int) -> String { String(repeating: "0", count: max(0, length - count)) + self }
 }
+
+/// `value` with exactly `places` digits after the point, rounded ("%.Nf" without Foundation,
+/// which the glimpse binary does not link).
+public func fixedPoint(_ value: Double, _ places: Int) -> String {
+  guard value.isFinite else { return "\(value)" }
+  var scale = 1.0
+  for _ in 0..<places { scale *= 10 }
+  let scaled = (abs(value) * scale).rounded()
+  guard scaled < 9e15 else { return "\(value)" }
+  let whole = Int(scaled)
+  let integer = String(whole / Int(scale)), fraction = String(whole % Int(scale)).zeroPadded(places)
+  return (value < 0 && whole != 0 ? "-" : "") + integer + (places > 0 ? "." + fraction : "")
+}

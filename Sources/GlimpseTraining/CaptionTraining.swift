@@ -61,10 +61,10 @@ public final class CaptionTrainingTask: TrainingTask {
     guard let (batches, dataset, scenes) = validationData else { return nil }
     let captions = try captionAll(batches, encoder: model.encoder, decoder: model.decoder, vocabulary: model.vocabulary)
     let evaluation = CaptionEvaluation(captions: captions, dataset: dataset, scenes: scenes)
-    var summary = String(format: "BLEU-4 %.3f  CIDEr-D %.3f", evaluation.scores.bleu[3], evaluation.scores.ciderD)
+    var summary = "BLEU-4 \(fixedPoint(evaluation.scores.bleu[3], 3))  CIDEr-D \(fixedPoint(evaluation.scores.ciderD, 3))"
     var score = [evaluation.scores.ciderD]
     if let semantics = evaluation.semantics {
-      summary += String(format: "  semantic accuracy %.1f%%", semantics.semanticAccuracy * 100)
+      summary += "  semantic accuracy \(fixedPoint(semantics.semanticAccuracy * 100, 1))%"
       score.insert(semantics.semanticAccuracy, at: 0)
     }
     return Validation(metrics: evaluation.json, score: score, summary: summary)

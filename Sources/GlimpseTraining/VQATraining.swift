@@ -171,9 +171,9 @@ public final class VQATrainingTask: TrainingTask {
   public func validate() throws -> Validation? {
     guard let (batches, dataset) = validationData else { return nil }
     let (scores, _) = scoreAnswers(try answerAll(batches, model: model), dataset: dataset, answers: model.answers)
-    let types = scores.perType.map { "\($0.0) \(String(format: "%.1f", $0.1 * 100))" }.joined(separator: ", ")
+    let types = scores.perType.map { "\($0.0) \(fixedPoint($0.1 * 100, 1))" }.joined(separator: ", ")
     return Validation(metrics: scores.json, score: [scores.accuracy],
-                      summary: String(format: "accuracy %.2f%%", scores.accuracy * 100) + " (\(types))")
+                      summary: "accuracy \(fixedPoint(scores.accuracy * 100, 2))%" + " (\(types))")
   }
 
   public func saveModel(folder: String) throws { try model.save(folder: folder) }

@@ -26,3 +26,16 @@ final class JSONTests: XCTestCase {
     }
   }
 }
+
+final class FixedPointTests: XCTestCase {
+  func testRoundsToTheGivenPlaces() {
+    XCTAssertEqual(fixedPoint(3.14159, 3), "3.142")
+    XCTAssertEqual(fixedPoint(63.75, 1), "63.8")
+    XCTAssertEqual(fixedPoint(2, 2), "2.00")
+    XCTAssertEqual(fixedPoint(0.05, 1), "0.1")
+    XCTAssertEqual(fixedPoint(-1.25, 1), "-1.3")
+    XCTAssertEqual(fixedPoint(-0.01, 1), "0.0")
+    XCTAssertEqual(fixedPoint(12.5, 0), "13")
+    XCTAssertEqual(fixedPoint(0.007, 2), "0.01")
+  }
+}
