@@ -31,6 +31,9 @@ struct TrainVQACommand: ParsableCommand {
   @Option(help: "Answer with the this many most frequent training answers.")
   var topAnswers = 1000
 
+  @Flag(help: "Leave out bad entries of --data (missing keys, missing or undecodable images, with their questions) with a warning and a count, instead of stopping at the first.")
+  var skipBad = false
+
   @OptionGroup var training: TrainingOptions
 
   func validate() throws {
@@ -42,6 +45,9 @@ struct TrainVQACommand: ParsableCommand {
     var options = VQATrainingOptions(data: data, validation: val, kind: model, out: training.out)
     (options.epochs, options.batch, options.learningRate, options.seed) = (training.epochs, training.batch, training.lr, training.seed)
     (options.checkpointEvery, options.resume, options.topAnswers, options.validationLimit) = (training.checkpointEvery, training.resume, topAnswers, valLimit)
-    try runTraining(try makeVQATraining(options), options: training)
+    options.skipBad = skipBad
+    let setup = try makeVQATraining(options)
+    reportSkipped(setup.skipped, data: data)
+    try runTraining(setup.loop, options: training)
   }
 }

@@ -21,14 +21,20 @@ public struct QuestionBatches: Sendable {
   public let steps: Int
   public let imageOfQuestion: [Int]
   public let targets: [Int32]
+  /// With `skipBad`: each image that could not be decoded, with how many questions went with it.
+  public let skipped: [String]
 
-  public init(dataset: QuestionDataset, vocabulary: Vocabulary, answers: AnswerVocabulary) throws {
-    var paths = [String](), imageIndex = [String: Int]()
+  /// `source` names the file that lists the images, for error messages. With `skipBad`, the
+  /// questions about images that cannot be decoded are left out and reported in `skipped`.
+  public init(dataset: QuestionDataset, vocabulary: Vocabulary, answers: AnswerVocabulary, source: String? = nil,
+              skipBad: Bool = false) throws {
+    var paths = [String](), imageIndex = [String: Int](), imageIDs = [Int]()
     var imageOfQuestion = [Int](), encoded = [[Int32]]()
     for question in dataset.questions {
       if imageIndex[question.imagePath] == nil {
         imageIndex[question.imagePath] = paths.count
         paths.append(question.imagePath)
+        imageIDs.append(question.imageID)
       }
       imageOfQuestion.append(imageIndex[question.imagePath]!)
       encoded.append(encodeQuestion(question.question, vocabulary: vocabulary).ids)
@@ -37,11 +43,18 @@ public struct QuestionBatches: Sendable {
       throw FileError("question \(dataset.questions[empty].id)", "the question has no words")
     }
     let steps = encoded.map(\.count).max() ?? 1
-    images = try ImageCache(paths: paths)
-    questions = encoded.map { $0 + [Int32](repeating: SpecialToken.pad, count: steps - $0.count) }
+    let cache = try ImageCache(paths: paths, entries: imageIDs.map { (source.map { $0 + ": " } ?? "") + "image id \($0)" },
+                               skipBad: skipBad)
+    let bad = Set(cache.failed.map(\.index))
+    let kept = dataset.questions.indices.filter { !bad.contains(imageOfQuestion[$0]) }
+    images = cache
+    questions = kept.map { encoded[$0] + [Int32](repeating: SpecialToken.pad, count: steps - encoded[$0].count) }
     self.steps = steps
-    self.imageOfQuestion = imageOfQuestion
-    targets = dataset.questions.map { answers.index($0.answer) ?? -1 }
+    self.imageOfQuestion = kept.map { imageOfQuestion[$0] }
+    targets = kept.map { answers.index(dataset.questions[$0].answer) ?? -1 }
+    skipped = cache.failed.map { failure in
+      "\(failure.message) (its \(imageOfQuestion.filter { $0 == failure.index }.count) questions left out)"
+    }
   }
 }
 
@@ -142,6 +155,8 @@ public struct VQATrainingOptions: Sendable {
   public var topAnswers = 1000
   public var resume = false
   public var validationLimit = 5000
+  /// Leave out bad entries of the training data and questions about undecodable images.
+  public var skipBad = false
 
   public init(data: String, validation: String?, kind: VQAKind, out: String) {
     (self.data, self.validation, self.kind, self.out) = (data, validation, kind, out)
@@ -179,13 +194,14 @@ public final class VQATrainingTask: TrainingTask {
   public func saveModel(folder: String) throws { try model.save(folder: folder) }
 }
 
-public func makeVQATraining(_ options: VQATrainingOptions) throws -> TrainingLoop {
+public func makeVQATraining(_ options: VQATrainingOptions) throws -> TrainingSetup {
   try loadBLAS()
-  let source = try QuestionSource(path: options.data)
+  let source = try QuestionSource(path: options.data, options: LoadOptions(skipBad: options.skipBad))
   let questions = source.dataset.questions
   let vocabulary = Vocabulary.build(from: questions.map { tokenize($0.question) })
   let answers = try AnswerVocabulary.build(from: questions.map(\.answer), topK: options.topAnswers)
-  let batches = try QuestionBatches(dataset: source.dataset, vocabulary: vocabulary, answers: answers)
+  let batches = try QuestionBatches(dataset: source.dataset, vocabulary: vocabulary, answers: answers,
+                                    source: options.data + "/captions.json", skipBad: options.skipBad)
   var validationData: (QuestionBatches, QuestionDataset)? = nil
   if let path = options.validation {
     var validation = try QuestionSource(path: path).dataset
@@ -207,5 +223,5 @@ public func makeVQATraining(_ options: VQATrainingOptions) throws -> TrainingLoo
     checkpointEvery: options.checkpointEvery, resume: options.resume,
     identity: [("model", "vqa-" + options.kind.rawValue), ("data", options.data), ("examples", String(questions.count)),
                ("vocabulary", String(vocabulary.count)), ("answers", String(answers.count))])
-  return try TrainingLoop(task: task, settings: settings)
+  return TrainingSetup(loop: try TrainingLoop(task: task, settings: settings), skipped: source.dataset.skipped + batches.skipped)
 }

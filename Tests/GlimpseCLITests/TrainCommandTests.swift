@@ -140,3 +140,28 @@ final class TrainBadDataTests: XCTestCase {
     XCTAssertTrue(skipping.stderr.contains("training on 4 examples, 2 steps per epoch"), skipping.stderr)
   }
 }
+
+/// The same for `glimpse train vqa`: an image that cannot be decoded stops training, naming the
+/// entry; with --skip-bad it is left out with its questions, counted in the warning.
+final class TrainVQABadDataTests: XCTestCase {
+  func testUndecodableImageStopsOrIsSkipped() throws {
+    let folder = NSTemporaryDirectory() + "glimpse-vqa-bad-\(getpid())-\(UUID().uuidString)"
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    try FileManager.default.copyItem(atPath: projectRoot + "/datasets/sample", toPath: folder)
+    let broken = folder + "/images/test_000002.png"
+    try FileManager.default.removeItem(atPath: broken)
+    try Data("not an image".utf8).write(to: URL(fileURLWithPath: broken))
+    let arguments = ["train", "vqa", "--data", folder, "--model", "concat", "--out", folder + "/run", "--epochs", "1", "--batch", "64",
+                     "--plain-progress"]
+    let strict = try runGlimpse(arguments)
+    XCTAssertEqual(strict.status, 1)
+    XCTAssertEqual(strict.stderrLines, ["glimpse: error: \(folder)/captions.json: image id 2: \(broken): not a PNG or JPEG image (starts with bytes 6e 6f 74 20)"])
+    let skipping = try runGlimpse(arguments + ["--skip-bad"])
+    XCTAssertEqual(skipping.status, 0, skipping.stderr)
+    XCTAssertEqual(skipping.stderrLines.filter { $0.hasPrefix("glimpse: warning:") }, [
+      "glimpse: warning: \(folder): left out 1 bad entry (--skip-bad):",
+      "glimpse: warning:   \(folder)/captions.json: image id 2: \(broken): not a PNG or JPEG image (starts with bytes 6e 6f 74 20) (its 7 questions left out)",
+    ])
+    XCTAssertTrue(skipping.stderr.contains("training on 397 examples"), skipping.stderr)
+  }
+}
