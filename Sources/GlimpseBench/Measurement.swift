@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import GlimpseIO
 
 /// One benchmark figure: the median of timed repeats after a warm-up, with the spread.
 public struct Measurement: Sendable, Equatable {
@@ -22,13 +18,6 @@ public struct Measurement: Sendable, Equatable {
     min = sorted.first!
     max = sorted.last!
   }
-}
-
-/// Seconds from a monotonic clock.
-public func monotonicSeconds() -> Double {
-  var now = timespec()
-  clock_gettime(CLOCK_MONOTONIC, &now)
-  return Double(now.tv_sec) + Double(now.tv_nsec) * 1e-9
 }
 
 /// Runs `body` `warmup` times untimed, then `repeats` times, returning each run's seconds.

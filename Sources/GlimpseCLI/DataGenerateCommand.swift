@@ -1,5 +1,5 @@
 import ArgumentParser
-import Dispatch
+import GlimpseIO
 import GlimpseData
 
 extension Split: ExpressibleByArgument {}
@@ -43,9 +43,9 @@ struct DataGenerateCommand: ParsableCommand {
   }
 
   func run() throws {
-    let started = DispatchTime.now().uptimeNanoseconds
+    let started = monotonicSeconds()
     try generateSplit(out: out, split: split, count: count, seed: seed, size: size, format: format)
-    let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+    let seconds = monotonicSeconds() - started
     print("wrote \(count) \(split.rawValue) scenes to \(out) in \(decimal(Float(seconds), 2)) s (\(Int(Double(count) / max(seconds, 1e-9))) scenes/s)")
   }
 }

@@ -1,4 +1,3 @@
-import Dispatch
 import GlimpseIO
 import GlimpseImage
 import GlimpseLayers
@@ -290,8 +289,4 @@ public final class TrainingLoop {
     try writeFileAtomically(settings.out + "/metrics.json", Array((metrics.text + "\n").utf8))
     try writePNG(lossCurve(losses, stepsPerEpoch: stepsPerEpoch), to: settings.out + "/loss.png")
   }
-}
-
-func monotonicSeconds() -> Double {
-  Double(DispatchTime.now().uptimeNanoseconds) / 1e9
 }
