@@ -12,7 +12,11 @@ typedef void (*sgemm_function)(enum CBLAS_ORDER, enum CBLAS_TRANSPOSE, enum CBLA
                                blasint);
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
+typedef void (*sgemv_function)(enum CBLAS_ORDER, enum CBLAS_TRANSPOSE, blasint, blasint, float, const float *,
+                               blasint, const float *, blasint, float, float *, blasint);
+
 static sgemm_function sgemm;
+static sgemv_function sgemv;
 static void (*set_threads)(int);
 static int (*get_threads)(void);
 static char load_error[GLIMPSE_BLAS_MESSAGE_LENGTH];
@@ -38,11 +42,12 @@ static void load(void) {
     return;
   }
   sgemm = (sgemm_function)dlsym(library, "cblas_sgemm");
+  sgemv = (sgemv_function)dlsym(library, "cblas_sgemv");
   set_threads = (void (*)(int))dlsym(library, "openblas_set_num_threads");
   get_threads = (int (*)(void))dlsym(library, "openblas_get_num_threads");
-  if (!sgemm || !set_threads || !get_threads) {
+  if (!sgemm || !sgemv || !set_threads || !get_threads) {
     sgemm = NULL;
-    snprintf(load_error, sizeof load_error, "libopenblas.so.0 lacks cblas_sgemm or its thread functions");
+    snprintf(load_error, sizeof load_error, "libopenblas.so.0 lacks cblas_sgemm, cblas_sgemv or its thread functions");
   }
 }
 
@@ -57,6 +62,11 @@ void glimpse_sgemm(enum CBLAS_ORDER order, enum CBLAS_TRANSPOSE transpose_a, enu
                    int m, int n, int k, float alpha, const float *a, int lda, const float *b, int ldb,
                    float beta, float *c, int ldc) {
   sgemm(order, transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+
+void glimpse_sgemv(enum CBLAS_ORDER order, enum CBLAS_TRANSPOSE transpose, int m, int n, float alpha, const float *a,
+                   int lda, const float *x, int incx, float beta, float *y, int incy) {
+  sgemv(order, transpose, m, n, alpha, a, lda, x, incx, beta, y, incy);
 }
 
 void glimpse_blas_set_threads(int threads) {

@@ -28,6 +28,10 @@ let blasReady: Bool = {
 /// C[M, N] = alpha · op(A) · op(B) + beta · C, all row-major; op(A) is [M, K] and op(B) is
 /// [K, N], each read transposed when asked. Leading dimensions are the row strides of A, B
 /// and C as stored. Callers make sure `loadBLAS()` succeeded first.
+///
+/// A product with one row or one column of C goes to sgemv: OpenBLAS's sgemm packs the whole
+/// of the other matrix on every call, which makes a one-row product (a decoder step for one
+/// image) several times slower than the matrix-vector product it is.
 @inline(__always)
 public func gemm(
   transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
@@ -36,6 +40,22 @@ public func gemm(
 ) {
   if m == 0 || n == 0 { return }
   precondition(blasReady, "OpenBLAS is not loaded: call loadBLAS() and report its error first")
+  if m == 1 && k > 0 {
+    // c[N] = op(B)ᵀ · a: with op(B) = Bᵀ, B is [N, K]; otherwise B is [K, N]. a's K values
+    // are a row, or with transposeA a column of stride lda.
+    glimpse_sgemv(
+      CblasRowMajor, transposeB ? CblasNoTrans : CblasTrans, Int32(transposeB ? n : k), Int32(transposeB ? k : n),
+      alpha, b, Int32(ldb), a, Int32(transposeA ? lda : 1), beta, c, 1)
+    return
+  }
+  if n == 1 && k > 0 {
+    // c[M] (stride ldc) = op(A) · b: op(A) = Aᵀ means A is [K, M]; b's K values are a column
+    // of stride ldb, or with transposeB a row.
+    glimpse_sgemv(
+      CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, Int32(transposeA ? k : m), Int32(transposeA ? m : k),
+      alpha, a, Int32(lda), b, Int32(transposeB ? 1 : ldb), beta, c, Int32(ldc))
+    return
+  }
   glimpse_sgemm(
     CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
     Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))

@@ -2,10 +2,14 @@ import GlimpseTensor
 import XCTest
 
 final class GEMMTests: XCTestCase {
-  /// All four transpose cases, with padded leading dimensions and beta ≠ 0, against the loops.
+  /// All four transpose cases, with padded leading dimensions and beta ≠ 0, against the loops;
+  /// also one row and one column of C, which take the sgemv path.
   func testBLASMatchesNaiveLoops() {
+    for (m, n, k) in [(13, 7, 29), (1, 7, 29), (13, 1, 29), (1, 1, 5)] { check(m: m, n: n, k: k) }
+  }
+
+  func check(m: Int, n: Int, k: Int) {
     var random = SeededGenerator(seed: 1)
-    let (m, n, k) = (13, 7, 29)
     for transposeA in [false, true] {
       for transposeB in [false, true] {
         let lda = (transposeA ? m : k) + 3
@@ -20,7 +24,7 @@ final class GEMMTests: XCTestCase {
         naiveGemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: 0.5,
                   a: a, lda: lda, b: b, ldb: ldb, beta: 0.25, c: &plain, ldc: ldc)
         for i in 0..<fast.count {
-          XCTAssertEqual(fast[i], plain[i], accuracy: 1e-5, "transposeA \(transposeA) transposeB \(transposeB) at \(i)")
+          XCTAssertEqual(fast[i], plain[i], accuracy: 1e-5, "\(m)×\(n)×\(k) transposeA \(transposeA) transposeB \(transposeB) at \(i)")
         }
       }
     }

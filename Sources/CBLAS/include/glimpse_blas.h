@@ -18,6 +18,9 @@ void glimpse_sgemm(enum CBLAS_ORDER order, enum CBLAS_TRANSPOSE transpose_a, enu
                    int m, int n, int k, float alpha, const float *a, int lda, const float *b, int ldb,
                    float beta, float *c, int ldc);
 
+/* cblas_sgemv through the loaded library; glimpse_blas_load must have returned 0. */
+void glimpse_sgemv(enum CBLAS_ORDER order, enum CBLAS_TRANSPOSE transpose, int m, int n, float alpha, const float *a,
+                   int lda, const float *x, int incx, float beta, float *y, int incy);
 /* OpenBLAS's thread count, for benchmarks that compare equal thread counts. */
 void glimpse_blas_set_threads(int threads);
 int glimpse_blas_threads(void);
