@@ -26,6 +26,9 @@ struct TrainCaptionCommand: ParsableCommand {
   @Option(help: "rnn, lstm or attention.")
   var decoder: DecoderKind = .attention
 
+  @Option(help: "λ of the attention decoder's doubly stochastic penalty, λ·Σ_i (1 − Σ_t α_ti)² per caption (the spec's default; smaller lets attention settle on single objects).")
+  var attentionPenalty: Float = 1
+
   @Option(help: "Validate on at most this many images of --val (0: all).")
   var valLimit = 1000
 
@@ -43,13 +46,17 @@ struct TrainCaptionCommand: ParsableCommand {
   func validate() throws {
     guard valLimit >= 0 else { throw ValidationError("--val-limit must be 0 or more") }
     guard minCount >= 1 else { throw ValidationError("--min-count must be at least 1") }
+    guard attentionPenalty >= 0, attentionPenalty.isFinite else { throw ValidationError("--attention-penalty must be 0 or more") }
+    guard attentionPenalty == 1 || decoder == .attention else {
+      throw ValidationError("--attention-penalty applies only to --decoder attention")
+    }
   }
 
   func run() throws {
     var options = CaptionTrainingOptions(data: data, validation: val, decoder: decoder, out: training.out)
     (options.epochs, options.batch, options.learningRate, options.seed) = (training.epochs, training.batch, training.lr, training.seed)
     (options.checkpointEvery, options.resume, options.minCount, options.validationLimit) = (training.checkpointEvery, training.resume, minCount, valLimit)
-    (options.skipBad, options.stream) = (skipBad, stream)
+    (options.skipBad, options.stream, options.attentionPenalty) = (skipBad, stream, attentionPenalty)
     let setup = try makeCaptionTraining(options)
     reportSkipped(setup.skipped, data: data)
     try runTraining(setup.loop, options: training)

@@ -4,9 +4,11 @@ import GlimpseTensor
 /// The spec's `attention` decoder (Show, Attend and Tell): at each step soft attention over
 /// the grid with the previous hidden state, the β-gated context z_t joins the word embedding
 /// as the LSTM input [x_t; z_t]. Training adds the doubly stochastic penalty
-/// λ/B · Σ_b Σ_i (1 − Σ_t α_bti)², λ = 1, the sum over t running over steps with a real target.
+/// λ/B · Σ_b Σ_i (1 − Σ_t α_bti)², the sum over t running over steps with a real target.
 public final class AttentionDecoder: CaptionDecoder {
-  public static let penaltyWeight: Float = 1
+  /// λ; the spec's default is 1. With fewer words than the 64 locations the penalty is least
+  /// when attention is spread evenly, so a large λ works against attending to one object.
+  public var penaltyWeight: Float = 1
   let core: LSTMDecoderCore
   let attEnc, attEncBias, attDec, attW, betaW, betaBias: Parameter
   public var vocabularySize: Int { core.vocabularySize }
@@ -80,7 +82,7 @@ public final class AttentionDecoder: CaptionDecoder {
     let (b, s, l) = (core.batch, core.steps, CNNEncoder.locations)
     var total = 0.0
     dalpha.zero()
-    let scale = Self.penaltyWeight / Float(b)
+    let scale = penaltyWeight / Float(b)
     for batchIndex in 0..<b {
       for i in 0..<l {
         var attended: Float = 0

@@ -15,6 +15,8 @@ public struct CaptionTrainingOptions: Sendable {
   public var seed: UInt64 = 1
   public var checkpointEvery = 500
   public var minCount = 1
+  /// λ of the attention decoder's doubly stochastic penalty (the spec's default is 1).
+  public var attentionPenalty: Float = 1
   public var resume = false
   /// Validate on at most this many images of the validation data (0: all).
   public var validationLimit = 1000
@@ -99,18 +101,21 @@ public func makeCaptionTraining(_ options: CaptionTrainingOptions) throws -> Tra
   }
   var random = SeededGenerator(seed: options.seed)
   var model = CaptionModel(kind: options.decoder, vocabulary: vocabulary, random: &random)
+  let attention = model.decoder as? AttentionDecoder
+  attention?.penaltyWeight = options.attentionPenalty
   model.training = .object([
     ("data", .string(options.data)), ("images", .number(Double(source.dataset.images.count))),
     ("captions", .number(Double(batches.captions.count))), ("epochs", .number(Double(options.epochs))),
     ("batch", .number(Double(options.batch))), ("learning_rate", .number(Double(options.learningRate))),
     ("seed", .string(String(options.seed))), ("min_count", .number(Double(options.minCount))),
-  ])
+  ] + (attention == nil ? [] : [("attention_penalty", .number(Double(options.attentionPenalty)))]))
   let task = CaptionTrainingTask(model: model, batches: batches, validationData: validationData)
   let settings = TrainingSettings(
     out: options.out, epochs: options.epochs, batch: options.batch, learningRate: options.learningRate, seed: options.seed,
     checkpointEvery: options.checkpointEvery, resume: options.resume,
     identity: [("model", "caption-" + options.decoder.rawValue), ("data", options.data),
-               ("examples", String(batches.captions.count)), ("vocabulary", String(vocabulary.count))])
+               ("examples", String(batches.captions.count)), ("vocabulary", String(vocabulary.count))]
+      + (attention == nil ? [] : [("attention_penalty", String(options.attentionPenalty))]))
   return TrainingSetup(loop: try TrainingLoop(task: task, settings: settings),
                        skipped: source.dataset.skipped + batches.failedImages.map(\.message))
 }

@@ -49,6 +49,23 @@ final class TrainCommandTests: XCTestCase {
     XCTAssertEqual(other.stderrLines, ["glimpse: error: \(out)/training-state.safetensors: cannot resume: the run used --seed 7 --batch 8"])
   }
 
+  /// λ of the attention penalty is the attention decoder's alone, is recorded in config.json,
+  /// and at 0 the loss is the cross-entropy only.
+  func testAttentionPenaltyOption() throws {
+    let refused = try runGlimpse(trainArguments(folder + "/rnn", ["--attention-penalty", "0.5"]))
+    XCTAssertEqual(refused.status, 64)
+    XCTAssertEqual(refused.stderrLines.first, "glimpse: error: --attention-penalty applies only to --decoder attention")
+    let out = folder + "/attention"
+    let arguments = ["train", "caption", "--data", sample, "--decoder", "attention", "--attention-penalty", "0", "--out", out,
+                     "--epochs", "1", "--batch", "64", "--plain-progress"]
+    let result = try runGlimpse(arguments)
+    XCTAssertEqual(result.status, 0, result.stderr)
+    XCTAssertTrue(result.stderr.contains("step 5/5  loss "), result.stderr)
+    XCTAssertTrue(result.stderr.contains(" att 0.000)"), result.stderr)
+    let config = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/config.json"))) as? [String: Any]
+    XCTAssertEqual((config?["training"] as? [String: Any])?["attention_penalty"] as? Double, 0)
+  }
+
   /// Streaming the images (decoded batch by batch, the next one prefetched) trains exactly as
   /// holding them all in memory does.
   func testStreamingTrainsAsTheCacheDoes() throws {
