@@ -27,6 +27,12 @@ struct CaptionCommand: ParsableCommand {
   @Option(help: "Beam width; 1 is greedy decoding.")
   var beam = 1
 
+  @Option(help: "Sample each word from softmax(logits / T) instead of searching for the likeliest caption (T > 0; lower is closer to greedy).")
+  var temperature: Float?
+
+  @Option(help: "The seed for --temperature sampling; the same seed gives an image the same caption.")
+  var seed: UInt64 = 1
+
   @Flag(help: "Print one JSON object per image: the caption, each word's log-probability, and <end>'s.")
   var json = false
 
@@ -35,15 +41,20 @@ struct CaptionCommand: ParsableCommand {
   func validate() throws {
     guard !images.isEmpty else { throw ValidationError("give at least one image file") }
     guard (1...32).contains(beam) else { throw ValidationError("--beam must be between 1 and 32") }
+    if let temperature {
+      guard temperature > 0, temperature.isFinite else { throw ValidationError("--temperature must be a positive number") }
+      guard beam == 1 else { throw ValidationError("--temperature samples words; it cannot be combined with --beam") }
+    }
   }
 
   func run() throws {
     let folder = try model ?? findShippedModel("caption-attention", executable: CommandLine.arguments[0])
     let loaded = try CaptionModel.load(folder: folder)
+    let decoding = temperature.map { CaptionDecoding.sample(temperature: $0, seed: seed) } ?? .beam(beam)
     var failed = false
     for image in images {
       do {
-        let caption = try captionImage(path: image, model: loaded, beams: beam, maxPixels: decode.maxPixels)
+        let caption = try captionImage(path: image, model: loaded, decoding: decoding, maxPixels: decode.maxPixels)
         if json {
           print(caption.jsonLine)
         } else {

@@ -15,17 +15,32 @@ public struct ImageCaption: Sendable {
   public var text: String { words.joined(separator: " ") }
 }
 
+/// How words are chosen: beam search (width 1 is greedy decoding), or sampling from the
+/// softmax at a temperature, seeded afresh for each image so that a seed gives an image the
+/// same caption whatever else is captioned with it.
+public enum CaptionDecoding: Sendable {
+  case beam(Int)
+  case sample(temperature: Float, seed: UInt64)
+}
+
 /// Captions one image file with the model: decode, resize to the model's input, encode, then
-/// greedy decoding (beams = 1) or beam search.
-public func captionImage(path: String, model: CaptionModel, beams: Int = 1, maxPixels: Int = defaultMaxPixels) throws -> ImageCaption {
+/// decode words as `decoding` says.
+public func captionImage(path: String, model: CaptionModel, decoding: CaptionDecoding = .beam(1),
+                         maxPixels: Int = defaultMaxPixels) throws -> ImageCaption {
   try loadBLAS()
   let image = try decodeImage(path: path, maxPixels: maxPixels).image
   let size = CNNEncoder.imageSize
   let input = Tensor(shape: [1, 3, size, size], values: image.modelInput(size: size))
   model.encoder.forward(images: input)
-  let decoded = beams == 1
-    ? greedyDecode(model.decoder, grid: model.encoder.grid, mean: model.encoder.mean)[0]
-    : beamSearch(model.decoder, grid: model.encoder.grid, mean: model.encoder.mean, beams: beams)
+  let (grid, mean) = (model.encoder.grid, model.encoder.mean)
+  let decoded: DecodedCaption
+  switch decoding {
+  case .beam(1): decoded = greedyDecode(model.decoder, grid: grid, mean: mean)[0]
+  case .beam(let beams): decoded = beamSearch(model.decoder, grid: grid, mean: mean, beams: beams)
+  case .sample(let temperature, let seed):
+    var random = SeededGenerator(seed: seed)
+    decoded = sampleDecode(model.decoder, grid: grid, mean: mean, temperature: temperature, random: &random)
+  }
   let words = decoded.tokens.map { model.vocabulary.words[Int($0)] }
   return ImageCaption(image: path, words: words, wordLogProbabilities: Array(decoded.logProbabilities.prefix(words.count)),
                       endLogProbability: decoded.finished ? decoded.logProbabilities.last : nil)

@@ -33,6 +33,19 @@ final class CaptionCommandTests: XCTestCase {
     XCTAssertNotNil(object?["tokens"] as? [[String: Any]])
   }
 
+  /// --temperature samples: a seed gives the same caption every time, different seeds differ.
+  func testSamplingIsSeeded() throws {
+    let sample = { (seed: Int) in try runGlimpse(["caption", "--model", self.model, "--temperature", "1.5", "--seed", String(seed), self.image]) }
+    let first = try sample(1), again = try sample(1)
+    XCTAssertEqual(first.status, 0, first.stderr)
+    XCTAssertEqual(first.stdout, again.stdout)
+    let captions = Set(try (1...6).map { try sample($0).stdout })
+    XCTAssertGreaterThan(captions.count, 1, "six seeds gave one caption: \(captions)")
+    let both = try runGlimpse(["caption", "--model", model, "--temperature", "1", "--beam", "3", image])
+    XCTAssertEqual(both.status, 64)
+    XCTAssertEqual(both.stderrLines.first, "glimpse: error: --temperature samples words; it cannot be combined with --beam")
+  }
+
   func expectOneLineError(_ arguments: [String], _ expected: String, line: UInt = #line) throws {
     let result = try runGlimpse(arguments)
     XCTAssertEqual(result.status, 1, line: line)
