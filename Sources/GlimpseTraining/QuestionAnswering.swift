@@ -1,6 +1,7 @@
 import GlimpseData
 import GlimpseIO
 import GlimpseImage
+import GlimpseLayers
 import GlimpseModels
 import GlimpseTensor
 
@@ -40,7 +41,8 @@ public struct ImageQuestions {
       throw QuestionError(description: "none of the question's words (\(unknown.joined(separator: " "))) is in the model's vocabulary")
     }
     let logits = model.head.forward(grid: model.encoder.grid, mean: model.encoder.mean, questions: ids, batch: 1, steps: ids.count)
-    let p = softmax(logits.values)
+    var p = logits.values
+    softmaxRows(&p, rows: 1, columns: p.count)
     let ranked = p.indices.sorted { p[$0] > p[$1] || (p[$0] == p[$1] && $0 < $1) }.prefix(max(1, top))
     let hops = (model.head as? VQASAN)?.hopWeights.map { $0.slice(0).values } ?? []
     return AnsweredQuestion(question: question, top: ranked.map { (model.answers.answers[$0], p[$0]) }, unknownWords: unknown, hopMaps: hops)

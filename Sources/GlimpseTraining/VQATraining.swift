@@ -114,16 +114,10 @@ public func answerAll(_ batches: QuestionBatches, model: AnsweringModel) throws 
     for row in 0..<n { questions += batches.questions[start + row] }
     model.encoder.forward(images: n == chunk ? images : images.slice(0..<n))
     let logits = model.head.forward(grid: model.encoder.grid, mean: model.encoder.mean, questions: questions, batch: n, steps: batches.steps)
-    for row in 0..<n { result.append(softmax(Array(UnsafeBufferPointer(start: logits.pointer + row * a, count: a)))) }
+    softmaxRows(logits.pointer, rows: n, columns: a)
+    for row in 0..<n { result.append(Array(UnsafeBufferPointer(start: logits.pointer + row * a, count: a))) }
   }
   return result
-}
-
-func softmax(_ logits: [Float]) -> [Float] {
-  let largest = logits.max() ?? 0
-  let exps = logits.map { Double(fastExp($0 - largest)) }
-  let sum = exps.reduce(0, +)
-  return exps.map { Float($0 / sum) }
 }
 
 /// A VQA model's accuracy on a dataset, overall and per question and answer type.
