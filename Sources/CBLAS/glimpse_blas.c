@@ -10,11 +10,10 @@
 typedef void (*sgemm_function)(enum CBLAS_ORDER, enum CBLAS_TRANSPOSE, enum CBLAS_TRANSPOSE, blasint, blasint,
                                blasint, float, const float *, blasint, const float *, blasint, float, float *,
                                blasint);
-
-static pthread_once_t once = PTHREAD_ONCE_INIT;
 typedef void (*sgemv_function)(enum CBLAS_ORDER, enum CBLAS_TRANSPOSE, blasint, blasint, float, const float *,
                                blasint, const float *, blasint, float, float *, blasint);
 
+static pthread_once_t once = PTHREAD_ONCE_INIT;
 static sgemm_function sgemm;
 static sgemv_function sgemv;
 static void (*set_threads)(int);

@@ -3,12 +3,6 @@ import GlimpseIO
 import GlimpseModels
 import GlimpseTensor
 
-#if canImport(Glibc)
-import Glibc
-#else
-import Darwin
-#endif
-
 public enum DecoderKind: String, CaseIterable, Sendable {
   case rnn, lstm, attention
 
@@ -70,12 +64,7 @@ public struct CaptionModel {
   /// Reads a model folder strictly: the config must name a known decoder and agree with
   /// vocab.json, and the tensors must be exactly the model's, in name and shape.
   public static func load(folder: String) throws -> CaptionModel {
-    var status = stat()
-    guard stat(folder, &status) == 0, (status.st_mode & S_IFMT) == S_IFDIR else {
-      throw FileError(folder, "no such model folder")
-    }
-    let configPath = folder + "/config.json"
-    let config = try readJSONFile(configPath)
+    let (config, configPath) = try readModelConfig(folder: folder)
     guard config["model"]?.string == "caption" else {
       throw FileError(configPath, "not a captioning model (model is '\(config["model"]?.string ?? "missing")')")
     }
@@ -86,14 +75,8 @@ public struct CaptionModel {
     guard config["vocabulary_size"]?.integer == vocabulary.count else {
       throw FileError(configPath, "vocabulary_size is \(config["vocabulary_size"]?.integer.map(String.init) ?? "missing") but vocab.json has \(vocabulary.count) words")
     }
-    let weightsPath = folder + "/model.safetensors"
-    let contents = try readSafeTensors(path: weightsPath)
     let model = CaptionModel(kind: kind, encoder: CNNEncoder(), decoder: kind.make(vocabularySize: vocabulary.count), vocabulary: vocabulary)
-    do {
-      try model.parameters.load(contents)
-    } catch {
-      throw FileError(weightsPath, "does not fit the \(kind.rawValue) model of config.json: \(error.reason)")
-    }
+    try loadModelWeights(model.parameters, folder: folder, model: kind.rawValue)
     return model
   }
 }

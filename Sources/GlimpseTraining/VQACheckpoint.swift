@@ -3,12 +3,6 @@ import GlimpseIO
 import GlimpseModels
 import GlimpseTensor
 
-#if canImport(Glibc)
-import Glibc
-#else
-import Darwin
-#endif
-
 public enum VQAKind: String, CaseIterable, Sendable {
   case concat, san
 
@@ -68,12 +62,7 @@ public struct AnsweringModel {
 
   /// Reads a model folder strictly, as `CaptionModel.load` does; a captioning model is refused.
   public static func load(folder: String) throws -> AnsweringModel {
-    var status = stat()
-    guard stat(folder, &status) == 0, (status.st_mode & S_IFMT) == S_IFDIR else {
-      throw FileError(folder, "no such model folder")
-    }
-    let configPath = folder + "/config.json"
-    let config = try readJSONFile(configPath)
+    let (config, configPath) = try readModelConfig(folder: folder)
     guard config["model"]?.string == "vqa" else {
       throw FileError(configPath, "not a VQA model (model is '\(config["model"]?.string ?? "missing")'); glimpse ask needs a model from glimpse train vqa")
     }
@@ -85,14 +74,8 @@ public struct AnsweringModel {
     guard config["vocabulary_size"]?.integer == vocabulary.count, config["answers"]?.integer == answers.count else {
       throw FileError(configPath, "vocabulary_size and answers do not match vocab.json (\(vocabulary.count)) and answers.json (\(answers.count))")
     }
-    let weightsPath = folder + "/model.safetensors"
-    let contents = try readSafeTensors(path: weightsPath)
     let model = AnsweringModel(kind: kind, vocabulary: vocabulary, answers: answers)
-    do {
-      try model.parameters.load(contents)
-    } catch {
-      throw FileError(weightsPath, "does not fit the vqa-\(kind.rawValue) model of config.json: \(error.reason)")
-    }
+    try loadModelWeights(model.parameters, folder: folder, model: "vqa-" + kind.rawValue)
     return model
   }
 }

@@ -1,0 +1,32 @@
+import GlimpseIO
+import GlimpseModels
+import GlimpseTensor
+
+#if canImport(Glibc)
+import Glibc
+#else
+import Darwin
+#endif
+
+/// A model folder's config.json, read once the folder is known to exist (so a wrong --model
+/// is "no such model folder", not a missing config).
+func readModelConfig(folder: String) throws -> (config: JSONValue, path: String) {
+  var status = stat()
+  guard stat(folder, &status) == 0, (status.st_mode & S_IFMT) == S_IFDIR else {
+    throw FileError(folder, "no such model folder")
+  }
+  let path = folder + "/config.json"
+  return (try readJSONFile(path), path)
+}
+
+/// Loads model.safetensors into the parameters strictly; a mismatch names the file and the
+/// model config.json describes.
+func loadModelWeights(_ parameters: [Parameter], folder: String, model: String) throws {
+  let path = folder + "/model.safetensors"
+  let contents = try readSafeTensors(path: path)
+  do {
+    try parameters.load(contents)
+  } catch {
+    throw FileError(path, "does not fit the \(model) model of config.json: \(error.reason)")
+  }
+}
