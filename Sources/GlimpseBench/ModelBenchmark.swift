@@ -161,21 +161,32 @@ public func peakResidentMiB(name: String) -> Measurement {
   return Measurement(name: name, unit: "MiB", samples: [Double(usage.ru_maxrss) / 1024])
 }
 
-/// The whole suite, in the order `glimpse bench` prints it; `progress` hears each part's name.
-public func benchmarkSuite(repeats: Int = 5, progress: (String) -> Void = { _ in }) -> [Measurement] {
+/// The parts of the suite, in the order `glimpse bench` runs them: each model's training figures,
+/// then captioning, VQA and the kernels (the encoder and sgemm).
+public let benchSuiteParts = BenchModel.allCases.map { "train.\($0.rawValue)" } + ["caption", "vqa", "kernels"]
+
+/// The suite's `parts` (all by default), in the order `glimpse bench` prints them; `progress`
+/// hears each part's name. The peak resident memory follows the training figures.
+public func benchmarkSuite(parts: [String] = benchSuiteParts, repeats: Int = 5, progress: (String) -> Void = { _ in }) -> [Measurement] {
   var results = [Measurement]()
-  for model in BenchModel.allCases {
+  for model in BenchModel.allCases where parts.contains("train.\(model.rawValue)") {
     progress("train.\(model.rawValue)")
     results += benchmarkTraining(model, repeats: repeats)
   }
-  results.append(peakResidentMiB(name: "train.peak-rss"))
-  progress("caption")
-  results += benchmarkCaptioning(repeats: 4 * repeats)
-  progress("vqa")
-  results += benchmarkAnswering(repeats: 4 * repeats)
-  progress("encoder and sgemm")
-  let kernels = benchmarkKernels(repeats: 2 * repeats)
-  results += kernels.filter { ["encoder.forward.b32", "sgemm.encoder-shapes", "sgemm.ceiling"].contains($0.name) }
-  results += kernels.filter { !["encoder.forward.b32", "sgemm.encoder-shapes", "sgemm.ceiling"].contains($0.name) }
+  if parts.contains(where: { $0.hasPrefix("train.") }) { results.append(peakResidentMiB(name: "train.peak-rss")) }
+  if parts.contains("caption") {
+    progress("caption")
+    results += benchmarkCaptioning(repeats: 4 * repeats)
+  }
+  if parts.contains("vqa") {
+    progress("vqa")
+    results += benchmarkAnswering(repeats: 4 * repeats)
+  }
+  if parts.contains("kernels") {
+    progress("encoder and sgemm")
+    let kernels = benchmarkKernels(repeats: 2 * repeats)
+    let first = ["encoder.forward.b32", "sgemm.encoder-shapes", "sgemm.ceiling"]
+    results += kernels.filter { first.contains($0.name) } + kernels.filter { !first.contains($0.name) }
+  }
   return results
 }

@@ -57,7 +57,32 @@ func im2col(_ image: UnsafePointer<Float>, _ columns: UnsafeMutablePointer<Float
 }
 
 /// The adjoint of im2col: adds columns [C·K·K, Ho·Wo] back into one image's gradient [C, H, W].
+/// With stride 1 each output row adds a contiguous run into an input row, as im2col copies one.
 func col2imAdd(_ columns: UnsafePointer<Float>, _ image: UnsafeMutablePointer<Float>, _ s: Conv2dShape) {
+  guard s.stride == 1 else { return col2imAddNaive(columns, image, s) }
+  let (oh, ow) = (s.outHeight, s.outWidth)
+  for c in 0..<s.inChannels {
+    for ky in 0..<s.kernel {
+      for kx in 0..<s.kernel {
+        let row = columns + ((c * s.kernel + ky) * s.kernel + kx) * oh * ow
+        let offset = kx - s.padding
+        let first = min(max(-offset, 0), ow)
+        let last = max(min(s.width - offset, ow), first)
+        for y in 0..<oh {
+          let iy = y - s.padding + ky
+          if iy < 0 || iy >= s.height { continue }
+          let target = image + (c * s.height + iy) * s.width + offset
+          let source = row + y * ow
+          for x in first..<last { target[x] += source[x] }
+        }
+      }
+    }
+  }
+}
+
+/// col2imAdd element by element with a bounds check on each: the reference for the fast path,
+/// and the path for strides above 1.
+func col2imAddNaive(_ columns: UnsafePointer<Float>, _ image: UnsafeMutablePointer<Float>, _ s: Conv2dShape) {
   let (oh, ow) = (s.outHeight, s.outWidth)
   for c in 0..<s.inChannels {
     for ky in 0..<s.kernel {
@@ -75,6 +100,19 @@ func col2imAdd(_ columns: UnsafePointer<Float>, _ image: UnsafeMutablePointer<Fl
       }
     }
   }
+}
+
+/// Σ row[0..<count], eight lanes at a time.
+func rowSum(_ row: UnsafePointer<Float>, count: Int) -> Float {
+  var lanes = SIMD8<Float>()
+  var p = 0
+  while p + 8 <= count {
+    lanes += UnsafeRawPointer(row + p).loadUnaligned(as: SIMD8<Float>.self)
+    p += 8
+  }
+  var sum = lanes.sum()
+  while p < count { sum += row[p]; p += 1 }
+  return sum
 }
 
 /// out[B, O, Ho, Wo] = conv(inp[B, C, H, W], weight[O, C, K, K]) + bias[O], as im2col + GEMM
@@ -105,12 +143,7 @@ public func conv2dBackward(
   for b in 0..<s.batch {
     let image = inp.pointer + b * s.inChannels * s.height * s.width
     let gradient = dout.pointer + b * s.outChannels * spatial
-    for o in 0..<s.outChannels {
-      var sum: Float = 0
-      let row = gradient + o * spatial
-      for p in 0..<spatial { sum += row[p] }
-      dbias.pointer[o] += sum
-    }
+    for o in 0..<s.outChannels { dbias.pointer[o] += rowSum(gradient + o * spatial, count: spatial) }
     let unfolded = s.isPointwise ? UnsafePointer(image) : UnsafePointer(columns.pointer)
     if !s.isPointwise { im2col(image, columns.pointer, s) }
     gemm(transposeA: false, transposeB: true, m: s.outChannels, n: s.patch, k: spatial,

@@ -36,3 +36,55 @@ public func maxPool2Backward(dinp: Tensor, dout: Tensor, inp: Tensor, planes: In
     }
   }
 }
+
+/// maxPool2Backward then ReLU's backward, for a pool whose input is a ReLU's output: each block's
+/// maximum (the first in reading order on ties) gets dout where it is positive, and every other
+/// element of dinp is set to 0 (dinp is overwritten, so it needs no zeroing first). Eight blocks at
+/// a time, without branches; the scalar loop takes what is left of a row.
+public func maxPool2ReLUBackward(dinp: Tensor, dout: Tensor, inp: Tensor, planes: Int, height: Int, width: Int) {
+  let (oh, ow) = (height / 2, width / 2)
+  precondition(inp.count == planes * height * width && dinp.count == inp.count && dout.count == planes * oh * ow)
+  typealias Pair = SIMD16<Float>
+  let zero = SIMD8<Float>()
+  for p in 0..<planes {
+    let source = inp.pointer + p * height * width
+    let gradient = dinp.pointer + p * height * width
+    let incoming = dout.pointer + p * oh * ow
+    for y in 0..<oh {
+      let (top, bottom) = (source + 2 * y * width, source + (2 * y + 1) * width)
+      let (gTop, gBottom) = (gradient + 2 * y * width, gradient + (2 * y + 1) * width)
+      let row = incoming + y * ow
+      var x = 0
+      while x + 8 <= ow {
+        let upper = UnsafeRawPointer(top + 2 * x).loadUnaligned(as: Pair.self)
+        let lower = UnsafeRawPointer(bottom + 2 * x).loadUnaligned(as: Pair.self)
+        let (a, b, c, d) = (upper.evenHalf, upper.oddHalf, lower.evenHalf, lower.oddHalf)
+        let m = pointwiseMax(pointwiseMax(a, b), pointwiseMax(c, d))
+        var g = UnsafeRawPointer(row + x).loadUnaligned(as: SIMD8<Float>.self)
+        g.replace(with: zero, where: m .<= zero)
+        let takeA = a .== m
+        let takeB = (b .== m) .& .!takeA
+        let takeC = (c .== m) .& .!(takeA .| takeB)
+        let takeD = .!(takeA .| takeB .| takeC)
+        var outUpper = Pair(), outLower = Pair()
+        outUpper.evenHalf = zero.replacing(with: g, where: takeA)
+        outUpper.oddHalf = zero.replacing(with: g, where: takeB)
+        outLower.evenHalf = zero.replacing(with: g, where: takeC)
+        outLower.oddHalf = zero.replacing(with: g, where: takeD)
+        UnsafeMutableRawPointer(gTop + 2 * x).storeBytes(of: outUpper, as: Pair.self)
+        UnsafeMutableRawPointer(gBottom + 2 * x).storeBytes(of: outLower, as: Pair.self)
+        x += 8
+      }
+      while x < ow {
+        let corner = 2 * x
+        gTop[corner] = 0; gTop[corner + 1] = 0; gBottom[corner] = 0; gBottom[corner + 1] = 0
+        var best = top + corner, target = gTop + corner
+        if top[corner + 1] > best.pointee { (best, target) = (top + corner + 1, gTop + corner + 1) }
+        if bottom[corner] > best.pointee { (best, target) = (bottom + corner, gBottom + corner) }
+        if bottom[corner + 1] > best.pointee { (best, target) = (bottom + corner + 1, gBottom + corner + 1) }
+        if best.pointee > 0 { target.pointee = row[x] }
+        x += 1
+      }
+    }
+  }
+}

@@ -12,3 +12,10 @@ public func reluBackward(dinp: Tensor, dout: Tensor, out: Tensor) {
   let (d, g, o) = (dinp.pointer, dout.pointer, out.pointer)
   for i in 0..<out.count where o[i] > 0 { d[i] += g[i] }
 }
+
+/// gradient = 0 where out ≤ 0, in place: ReLU's backward when the gradient buffer is its own.
+public func reluMask(gradient: Tensor, out: Tensor) {
+  precondition(gradient.count == out.count)
+  let (g, o) = (gradient.pointer, out.pointer)
+  for i in 0..<out.count { g[i] = o[i] > 0 ? g[i] : 0 }
+}

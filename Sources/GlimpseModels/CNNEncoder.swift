@@ -128,7 +128,7 @@ public final class CNNEncoder: @unchecked Sendable {
   /// accumulates its images' weight gradients in its own buffers, added to the parameters'
   /// gradients in worker order at the end (so the result is the same on every run).
   public func backward(dgrid: Tensor?, dmean: Tensor?) {
-    for t in dConvOut + dPooled { t.zero() }
+    for t in dPooled + dConvOut[3...] { t.zero() }  // what the backward adds into; the rest it overwrites
     gridBackward(dfeatureMap: dConvOut[4], dgrid: dgrid, dmean: dmean, batch: batch, channels: Self.features, locations: Self.locations)
     let workers = min(Self.workers, batch)
     guard workers > 1 else {
@@ -159,17 +159,16 @@ public final class CNNEncoder: @unchecked Sendable {
       var s = shapes[layer]
       s.batch = range.count
       let dout = dConvOut[layer].slice(range)
-      // ReLU in place: the gradient passes where the output was positive.
-      let (g, y) = (dout.pointer, convOut[layer].slice(range).pointer)
-      for i in 0..<dout.count where y[i] <= 0 { g[i] = 0 }
+      // conv1–conv3's ReLU backward went with their pool's (maxPool2ReLUBackward).
+      if layer >= 3 { reluMask(gradient: dout, out: convOut[layer].slice(range)) }
       let inp = (layer == 0 ? input : (layer <= 3 ? pooled[layer - 1] : convOut[layer - 1])).slice(range)
       let dinp: Tensor? = layer == 0 ? nil : (layer <= 3 ? dPooled[layer - 1] : dConvOut[layer - 1]).slice(range)
       conv2dBackward(dinp: dinp, dweight: gradients[2 * layer], dbias: gradients[2 * layer + 1], dout: dout,
                      inp: inp, weight: weights[layer].value, shape: s, columns: columns, dcolumns: dcolumns)
       if layer >= 1 && layer <= 3 {
         let p = shapes[layer - 1]
-        maxPool2Backward(dinp: dConvOut[layer - 1].slice(range), dout: dPooled[layer - 1].slice(range),
-                         inp: convOut[layer - 1].slice(range), planes: range.count * p.outChannels, height: p.outHeight, width: p.outWidth)
+        maxPool2ReLUBackward(dinp: dConvOut[layer - 1].slice(range), dout: dPooled[layer - 1].slice(range),
+                             inp: convOut[layer - 1].slice(range), planes: range.count * p.outChannels, height: p.outHeight, width: p.outWidth)
       }
     }
   }

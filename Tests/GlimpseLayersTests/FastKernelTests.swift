@@ -1,0 +1,57 @@
+@testable import GlimpseLayers
+import GlimpseTensor
+import GlimpseTestSupport
+import XCTest
+
+/// Each optimised kernel against the plain version beside it, on shapes that reach both the
+/// vector loop and the scalar remainder.
+final class FastKernelTests: XCTestCase {
+  var random = SeededGenerator(seed: 77)
+
+  func testCol2imAddMatchesTheElementwiseLoop() {
+    let shapes = [Conv2dShape(batch: 1, inChannels: 3, height: 7, width: 11, outChannels: 1, kernel: 3, padding: 1),
+                  Conv2dShape(batch: 1, inChannels: 2, height: 6, width: 5, outChannels: 1, kernel: 3),
+                  Conv2dShape(batch: 1, inChannels: 2, height: 5, width: 9, outChannels: 1, kernel: 5, padding: 2)]
+    for s in shapes {
+      let columns = randomTensor([s.columnsCount], &random)
+      let start = randomTensor([s.inChannels, s.height, s.width], &random)
+      let (fast, plain) = (start.copy(), start.copy())
+      col2imAdd(columns.pointer, fast.pointer, s)
+      col2imAddNaive(columns.pointer, plain.pointer, s)
+      XCTAssertEqual(fast.values, plain.values, "\(s)")
+      XCTAssertNotEqual(fast.values, start.values)
+    }
+  }
+
+  func testFusedPoolAndReLUBackwardMatchesThePoolThenTheMask() {
+    // Small integers, half of them ≤ 0: many ties within a block and many blocks whose maximum is 0.
+    let (planes, height, width) = (3, 6, 2 * 11)
+    let values = (0..<(planes * height * width)).map { _ in max(Float(Int(random.next() % 5)) - 2, 0) }
+    let inp = Tensor(shape: [planes, height, width], values: values)
+    let dout = randomTensor([planes, height / 2, width / 2], &random)
+    let expected = Tensor(zeros: inp.shape)
+    maxPool2Backward(dinp: expected, dout: dout, inp: inp, planes: planes, height: height, width: width)
+    reluMask(gradient: expected, out: inp)
+    let fused = randomTensor(inp.shape, &random)  // overwritten, not added to
+    maxPool2ReLUBackward(dinp: fused, dout: dout, inp: inp, planes: planes, height: height, width: width)
+    XCTAssertEqual(fused.values, expected.values)
+    XCTAssertGreaterThan(expected.values.filter { $0 != 0 }.count, 20)
+  }
+
+  func testReLUMaskIsTheBackwardInPlace() {
+    let out = Tensor(shape: [9], values: [-1, 0, 2, 3, -0.5, 0, 7, 1e-30, -1e-30])
+    let dout = randomTensor([9], &random)
+    let expected = Tensor(zeros: [9])
+    reluBackward(dinp: expected, dout: dout, out: out)
+    reluMask(gradient: dout, out: out)
+    XCTAssertEqual(dout.values, expected.values)
+  }
+
+  func testRowSumMatchesADoubleSum() {
+    for count in [0, 1, 7, 8, 9, 64, 1000] {
+      let row = randomTensor([max(count, 1)], &random)
+      let exact = (0..<count).reduce(0.0) { $0 + Double(row.pointer[$1]) }
+      XCTAssertEqual(Double(rowSum(row.pointer, count: count)), exact, accuracy: 1e-5 * Double(max(count, 1)), "count \(count)")
+    }
+  }
+}
