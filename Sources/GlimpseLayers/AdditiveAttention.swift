@@ -13,6 +13,15 @@ public struct AdditiveAttentionWorkspace {
     dpre = Tensor(zeros: [batch, locations, attention])
     dqueryProj = Tensor(zeros: [batch, attention])
   }
+
+  /// The same workspace writing the step's score and query gradients into `dweights` and
+  /// `dqueryProj` (views of a caller's [S, B, L] and [S, B, A] buffers, kept for the pass
+  /// over all steps that adds the weight gradients).
+  public init(sharing other: AdditiveAttentionWorkspace, dweights: Tensor, dqueryProj: Tensor) {
+    precondition(dweights.count == other.dweights.count && dqueryProj.count == other.dqueryProj.count)
+    (queryProj, dpre) = (other.queryProj, other.dpre)
+    (self.dweights, self.dqueryProj) = (dweights, dqueryProj)
+  }
 }
 
 /// Additive attention over L locations, the core of both Show-Attend-Tell and the SAN hop:
@@ -51,8 +60,10 @@ public func additiveAttentionForward(
 /// Given dcontext[B, D] and, optionally, extra gradient on the weights dweightsExtra[B, L]
 /// (the doubly stochastic penalty's): dvalues += weights ⊗ dcontext; dkeys += dpre;
 /// dwScore += Σ dscore · pre; dW_q += dqueryProjᵀ · query; dquery += dqueryProj · W_q.
+/// The workspace's dweights and dqueryProj hold dscore and dqueryProj afterwards. With dvalues,
+/// dwQuery and dwScore nil, the caller adds those for all steps at once.
 public func additiveAttentionBackward(
-  dkeys: Tensor, dvalues: Tensor?, dquery: Tensor?, dwQuery: Tensor, dwScore: Tensor,
+  dkeys: Tensor, dvalues: Tensor?, dquery: Tensor?, dwQuery: Tensor?, dwScore: Tensor?,
   dcontext: Tensor, dweightsExtra: Tensor?, weights: Tensor, pre: Tensor, values: Tensor, query: Tensor,
   wQuery: Tensor, wScore: Tensor, workspace: AdditiveAttentionWorkspace
 ) {
@@ -79,8 +90,10 @@ public func additiveAttentionBackward(
     for l in 0..<locations { dot += w[l] * d[l] }
     for l in 0..<locations { d[l] = w[l] * (d[l] - dot) }
   }
-  gemm(transposeA: true, transposeB: false, m: 1, n: attention, k: batch * locations, a: dweights, lda: 1,
-       b: pre.pointer, ldb: attention, beta: 1, c: dwScore.pointer, ldc: attention)
+  if let dwScore {
+    gemm(transposeA: true, transposeB: false, m: 1, n: attention, k: batch * locations, a: dweights, lda: 1,
+         b: pre.pointer, ldb: attention, beta: 1, c: dwScore.pointer, ldc: attention)
+  }
   let (dpre, dqueryProj) = (workspace.dpre.pointer, workspace.dqueryProj.pointer)
   dqueryProj.update(repeating: 0, count: batch * attention)
   for b in 0..<batch {
@@ -95,8 +108,10 @@ public func additiveAttentionBackward(
       }
     }
   }
-  gemm(transposeA: true, transposeB: false, m: attention, n: queryDim, k: batch, a: dqueryProj, lda: attention,
-       b: query.pointer, ldb: queryDim, beta: 1, c: dwQuery.pointer, ldc: queryDim)
+  if let dwQuery {
+    gemm(transposeA: true, transposeB: false, m: attention, n: queryDim, k: batch, a: dqueryProj, lda: attention,
+         b: query.pointer, ldb: queryDim, beta: 1, c: dwQuery.pointer, ldc: queryDim)
+  }
   if let dquery {
     gemm(transposeA: false, transposeB: false, m: batch, n: queryDim, k: attention, a: dqueryProj, lda: attention,
          b: wQuery.pointer, ldb: queryDim, beta: 1, c: dquery.pointer, ldc: queryDim)

@@ -29,8 +29,9 @@ public func lstmStepForward(gates: Tensor, c: Tensor, tanhC: Tensor, h: Tensor, 
 /// Given dh[B, H] and dc[B, H] (the cell gradient from step t + 1, nil at the last step):
 /// dgates[B, 4H] = the gradient of the pre-activation gates (written, not accumulated); dcPrev += dc_total ⊙ σ(f); dW_hh += dgatesᵀ · hPrev;
 /// dhPrev += dgates · W_hh. dgates then feeds the input projection's backward for all steps at once.
+/// With `dwhh` nil the caller adds dW_hh itself, for all steps in one GEMM (LSTMSequence does).
 public func lstmStepBackward(
-  dgates: Tensor, dcPrev: Tensor, dhPrev: Tensor?, dwhh: Tensor, dh: Tensor, dc: Tensor?,
+  dgates: Tensor, dcPrev: Tensor, dhPrev: Tensor?, dwhh: Tensor?, dh: Tensor, dc: Tensor?,
   gates: Tensor, tanhC: Tensor, cPrev: Tensor, hPrev: Tensor, whh: Tensor
 ) {
   let hidden = whh.size(1)
@@ -52,8 +53,10 @@ public func lstmStepBackward(
       dcPrev.pointer[offset + k] += gradC * f[k]
     }
   }
-  gemm(transposeA: true, transposeB: false, m: 4 * hidden, n: hidden, k: batch, a: dgates.pointer, lda: 4 * hidden,
-       b: hPrev.pointer, ldb: hidden, beta: 1, c: dwhh.pointer, ldc: hidden)
+  if let dwhh {
+    gemm(transposeA: true, transposeB: false, m: 4 * hidden, n: hidden, k: batch, a: dgates.pointer, lda: 4 * hidden,
+         b: hPrev.pointer, ldb: hidden, beta: 1, c: dwhh.pointer, ldc: hidden)
+  }
   if let dhPrev {
     gemm(transposeA: false, transposeB: false, m: batch, n: hidden, k: 4 * hidden, a: dgates.pointer, lda: 4 * hidden,
          b: whh.pointer, ldb: hidden, beta: 1, c: dhPrev.pointer, ldc: hidden)

@@ -59,7 +59,10 @@ public func maxPool2ReLUBackward(dinp: Tensor, dout: Tensor, inp: Tensor, planes
         let upper = UnsafeRawPointer(top + 2 * x).loadUnaligned(as: Pair.self)
         let lower = UnsafeRawPointer(bottom + 2 * x).loadUnaligned(as: Pair.self)
         let (a, b, c, d) = (upper.evenHalf, upper.oddHalf, lower.evenHalf, lower.oddHalf)
-        let m = pointwiseMax(pointwiseMax(a, b), pointwiseMax(c, d))
+        var m = a  // the block maxima, by masked replaces (pointwiseMax is not inlined)
+        m.replace(with: b, where: b .> m)
+        m.replace(with: c, where: c .> m)
+        m.replace(with: d, where: d .> m)
         var g = UnsafeRawPointer(row + x).loadUnaligned(as: SIMD8<Float>.self)
         g.replace(with: zero, where: m .<= zero)
         let takeA = a .== m

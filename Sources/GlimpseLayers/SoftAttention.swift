@@ -20,8 +20,11 @@ public func softAttentionForward(
 
 /// Given dz[B, D] and the penalty's dalpha[B, L] (or nil): gradients for the keys, the grid,
 /// hPrev and every weight, accumulated. `dcontext` and `dbetaPre` are [B, D] workspaces.
+/// With dgrid and the weight gradients nil (a decoder running many steps), the step leaves
+/// dcontext, dbetaPre and the workspace's dweights and dqueryProj for
+/// `softAttentionWeightGradients`, which adds them for all steps in a few large GEMMs.
 public func softAttentionBackward(
-  dkeys: Tensor, dgrid: Tensor?, dhPrev: Tensor?, dwDec: Tensor, dwA: Tensor, dwBeta: Tensor, dbBeta: Tensor,
+  dkeys: Tensor, dgrid: Tensor?, dhPrev: Tensor?, dwDec: Tensor?, dwA: Tensor?, dwBeta: Tensor?, dbBeta: Tensor?,
   dz: Tensor, dalpha: Tensor?, alpha: Tensor, pre: Tensor, context: Tensor, beta: Tensor,
   grid: Tensor, hPrev: Tensor, wDec: Tensor, wA: Tensor, wBeta: Tensor,
   workspace: AdditiveAttentionWorkspace, dcontext: Tensor, dbetaPre: Tensor
@@ -31,8 +34,42 @@ public func softAttentionBackward(
     dctx[i] = g[i] * gate[i]
     dpre[i] = g[i] * ctx[i] * gate[i] * (1 - gate[i])
   }
-  linearBackward(dinp: dhPrev, dweight: dwBeta, dbias: dbBeta, dout: dbetaPre, inp: hPrev, weight: wBeta)
+  if let dwBeta {
+    linearBackward(dinp: dhPrev, dweight: dwBeta, dbias: dbBeta, dout: dbetaPre, inp: hPrev, weight: wBeta)
+  } else if let dhPrev {
+    let (d, h) = (wBeta.size(0), wBeta.size(1))
+    gemm(transposeA: false, transposeB: false, m: dz.count / d, n: h, k: d, a: dpre, lda: d,
+         b: wBeta.pointer, ldb: h, beta: 1, c: dhPrev.pointer, ldc: h)
+  }
   additiveAttentionBackward(dkeys: dkeys, dvalues: dgrid, dquery: dhPrev, dwQuery: dwDec, dwScore: dwA,
                             dcontext: dcontext, dweightsExtra: dalpha, weights: alpha, pre: pre, values: grid,
                             query: hPrev, wQuery: wDec, wScore: wA, workspace: workspace)
+}
+
+/// The weight and grid gradients of S steps of soft attention whose backward ran without them,
+/// from what each step left (all time-major, step t at index t):
+///   dW_dec += dqueryProj[S·B, A]ᵀ · hPrev[S·B, H]      dw_a += dscore[S·B·L]ᵀ · pre[S·B·L, A]
+///   dW_β += dbetaPre[S·B, D]ᵀ · hPrev;  db_β += Σ dbetaPre
+///   dgrid[b] += Σ_t α[t, b]ᵀ ⊗ dcontext[t, b]         (one GEMM per image with k = S)
+/// `hPrev` holds each step's query, [S, B, H].
+public func softAttentionWeightGradients(
+  dgrid: Tensor, dwDec: Tensor, dwA: Tensor, dwBeta: Tensor, dbBeta: Tensor,
+  dqueryProj: Tensor, dscore: Tensor, dbetaPre: Tensor, dcontext: Tensor,
+  alpha: Tensor, pre: Tensor, hPrev: Tensor, steps: Int
+) {
+  let (attention, hidden) = (dwDec.size(0), dwDec.size(1))
+  let rows = dqueryProj.count / attention
+  let (batch, locations, dim) = (rows / steps, dscore.count / rows, dbetaPre.count / rows)
+  precondition(dgrid.count == batch * locations * dim && dcontext.count == rows * dim && hPrev.count >= rows * hidden)
+  gemm(transposeA: true, transposeB: false, m: attention, n: hidden, k: rows, a: dqueryProj.pointer, lda: attention,
+       b: hPrev.pointer, ldb: hidden, beta: 1, c: dwDec.pointer, ldc: hidden)
+  gemm(transposeA: true, transposeB: false, m: 1, n: attention, k: rows * locations, a: dscore.pointer, lda: 1,
+       b: pre.pointer, ldb: attention, beta: 1, c: dwA.pointer, ldc: attention)
+  gemm(transposeA: true, transposeB: false, m: dim, n: hidden, k: rows, a: dbetaPre.pointer, lda: dim,
+       b: hPrev.pointer, ldb: hidden, beta: 1, c: dwBeta.pointer, ldc: hidden)
+  addRowSums(dbetaPre.pointer, rows: rows, columns: dim, into: dbBeta.pointer)
+  for b in 0..<batch {
+    gemm(transposeA: true, transposeB: false, m: locations, n: dim, k: steps, a: alpha.pointer + b * locations, lda: batch * locations,
+         b: dcontext.pointer + b * dim, ldb: batch * dim, beta: 1, c: dgrid.pointer + b * locations * dim, ldc: dim)
+  }
 }

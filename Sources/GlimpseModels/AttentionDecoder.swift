@@ -17,7 +17,10 @@ public final class AttentionDecoder: CaptionDecoder {
   var keys = Tensor(zeros: [0]), dkeys = Tensor(zeros: [0])                        // [B, L, A]
   var z = Tensor(zeros: [0]), alpha = Tensor(zeros: [0]), pre = Tensor(zeros: [0])    // per step: [S, B, D], [S, B, L], [S, B, L, A]
   var context = Tensor(zeros: [0]), beta = Tensor(zeros: [0])                         // [S, B, D]
-  var dz = Tensor(zeros: [0]), dalpha = Tensor(zeros: [0]), dcontext = Tensor(zeros: [0]), dbetaPre = Tensor(zeros: [0])
+  var dz = Tensor(zeros: [0]), dalpha = Tensor(zeros: [0])
+  // Each step's gradients that the weight gradients are made from after the loop:
+  // [S, B, D], [S, B, D], [S, B, L], [S, B, A].
+  var dcontext = Tensor(zeros: [0]), dbetaPre = Tensor(zeros: [0]), dscore = Tensor(zeros: [0]), dqueryProj = Tensor(zeros: [0])
   var workspace = AdditiveAttentionWorkspace(batch: 0, locations: 0, attention: 0)
   var savedGrid = Tensor(zeros: [0])
   var penaltyActive = false
@@ -54,7 +57,8 @@ public final class AttentionDecoder: CaptionDecoder {
     alpha = Tensor(zeros: [s, b, l]); dalpha = Tensor(zeros: [s, b, l])
     pre = Tensor(zeros: [s, b, l, a])
     context = Tensor(zeros: [s, b, d]); beta = Tensor(zeros: [s, b, d])
-    dcontext = Tensor(zeros: [b, d]); dbetaPre = Tensor(zeros: [b, d])
+    dcontext = Tensor(zeros: [s, b, d]); dbetaPre = Tensor(zeros: [s, b, d])
+    dscore = Tensor(zeros: [s, b, l]); dqueryProj = Tensor(zeros: [s, b, a])
     workspace = AdditiveAttentionWorkspace(batch: b, locations: l, attention: a)
   }
 
@@ -105,18 +109,23 @@ public final class AttentionDecoder: CaptionDecoder {
     for t in stride(from: core.steps - 1, through: 0, by: -1) {
       core.sequence.stepBackward(t)
       let dgatesT = core.sequence.dgates.slice(t)
-      // dz_t = dgates_t · W_ih[:, E...]; dW_ih[:, E...] += dgates_tᵀ · z_t
+      // dz_t = dgates_t · W_ih[:, E...]
       gemm(transposeA: false, transposeB: false, m: b, n: d, k: h4, a: dgatesT.pointer, lda: h4,
            b: core.sequence.weightIH.value.pointer + e, ldb: e + d, beta: 0, c: dz.pointer, ldc: d)
-      gemm(transposeA: true, transposeB: false, m: h4, n: d, k: b, a: dgatesT.pointer, lda: h4,
-           b: z.slice(t).pointer, ldb: d, beta: 1, c: core.sequence.weightIH.gradient.pointer + e, ldc: e + d)
-      softAttentionBackward(dkeys: dkeys, dgrid: dgrid, dhPrev: core.sequence.dhs.slice(t), dwDec: attDec.gradient, dwA: attW.gradient,
-                            dwBeta: betaW.gradient, dbBeta: betaBias.gradient, dz: dz,
+      let stepWorkspace = AdditiveAttentionWorkspace(sharing: workspace, dweights: dscore.slice(t), dqueryProj: dqueryProj.slice(t))
+      softAttentionBackward(dkeys: dkeys, dgrid: nil, dhPrev: core.sequence.dhs.slice(t), dwDec: nil, dwA: nil,
+                            dwBeta: nil, dbBeta: nil, dz: dz,
                             dalpha: penaltyActive ? dalpha.slice(t) : nil, alpha: alpha.slice(t), pre: pre.slice(t),
                             context: context.slice(t), beta: beta.slice(t), grid: savedGrid, hPrev: core.sequence.hs.slice(t),
-                            wDec: attDec.value, wA: attW.value, wBeta: betaW.value, workspace: workspace,
-                            dcontext: dcontext, dbetaPre: dbetaPre)
+                            wDec: attDec.value, wA: attW.value, wBeta: betaW.value, workspace: stepWorkspace,
+                            dcontext: dcontext.slice(t), dbetaPre: dbetaPre.slice(t))
     }
+    softAttentionWeightGradients(dgrid: dgrid, dwDec: attDec.gradient, dwA: attW.gradient, dwBeta: betaW.gradient,
+                                 dbBeta: betaBias.gradient, dqueryProj: dqueryProj, dscore: dscore, dbetaPre: dbetaPre,
+                                 dcontext: dcontext, alpha: alpha, pre: pre, hPrev: core.sequence.hs, steps: core.steps)
+    // dW_ih[:, E...] += dgates[S·B, 4H]ᵀ · z[S·B, D], all steps in one GEMM.
+    gemm(transposeA: true, transposeB: false, m: h4, n: d, k: core.steps * b, a: core.sequence.dgates.pointer, lda: h4,
+         b: z.pointer, ldb: d, beta: 1, c: core.sequence.weightIH.gradient.pointer + e, ldc: e + d)
     core.endBackward(dmean: dmean)
     linearBackward(dinp: dgrid, dweight: attEnc.gradient, dbias: attEncBias.gradient, dout: dkeys, inp: savedGrid, weight: attEnc.value)
   }

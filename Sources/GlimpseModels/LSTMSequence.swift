@@ -67,18 +67,23 @@ final class LSTMSequence {
   /// Clears the gradient buffers; the caller then adds its gradients into dhs (and dcs).
   func beginBackward() { for t in [dembedded, dgates, dhs, dcs] { t.zero() } }
 
-  /// Step t backward: dgates[t], and into dhs[t], dcs[t], dW_hh.
+  /// Step t backward: dgates[t], and into dhs[t], dcs[t] (dW_hh waits for `endBackward`).
   func stepBackward(_ t: Int) {
-    lstmStepBackward(dgates: dgates.slice(t), dcPrev: dcs.slice(t), dhPrev: dhs.slice(t), dwhh: weightHH.gradient,
+    lstmStepBackward(dgates: dgates.slice(t), dcPrev: dcs.slice(t), dhPrev: dhs.slice(t), dwhh: nil,
                      dh: dhs.slice(t + 1), dc: dcs.slice(t + 1), gates: gates.slice(t), tanhC: tanhCs.slice(t + 1),
                      cPrev: cs.slice(t), hPrev: hs.slice(t), whh: weightHH.value)
   }
 
-  /// After every step's backward: the embedding columns of W_ih, both biases and the embedding.
-  /// dhs[0] and dcs[0] then hold the initial state's gradient.
+  /// After every step's backward: W_hh, the embedding columns of W_ih, both biases and the
+  /// embedding, each in one GEMM or pass over all steps (a GEMM per step with k = B would read
+  /// and write the whole weight gradient S times). dhs[0] and dcs[0] then hold the initial
+  /// state's gradient.
   func endBackward() {
-    let (e, h4) = (GlimpseSmall.embedding, 4 * GlimpseSmall.hidden)
+    let (e, h, h4) = (GlimpseSmall.embedding, GlimpseSmall.hidden, 4 * GlimpseSmall.hidden)
     let rows = steps * batch
+    // dW_hh += dgates[S·B, 4H]ᵀ · hs[0..<S] (each step's previous state).
+    gemm(transposeA: true, transposeB: false, m: h4, n: h, k: rows, a: dgates.pointer, lda: h4,
+         b: hs.pointer, ldb: h, beta: 1, c: weightHH.gradient.pointer, ldc: h)
     gemm(transposeA: true, transposeB: false, m: h4, n: e, k: rows, a: dgates.pointer, lda: h4,
          b: embedded.pointer, ldb: e, beta: 1, c: weightIH.gradient.pointer, ldc: inputSize)
     gemm(transposeA: false, transposeB: false, m: rows, n: e, k: h4, a: dgates.pointer, lda: h4,

@@ -10,7 +10,10 @@ let roundingMagic: Float = 12_582_912
 
 @inline(__always)
 func expLanes(_ input: Lanes) -> Lanes {
-  let x = pointwiseMin(pointwiseMax(input, Lanes(repeating: -87.3)), Lanes(repeating: 88.3))
+  // Clamped by masked replaces: the standard library's pointwiseMin/Max are not inlined here.
+  var x = input
+  x.replace(with: -87.3, where: x .< -87.3)
+  x.replace(with: 88.3, where: x .> 88.3)
   let shifted = x * 1.442_695_04 + roundingMagic
   let k = shifted - roundingMagic
   let r = x - k * 0.693_359_375 + k * 2.121_944_4e-4
