@@ -1,3 +1,4 @@
+import Dispatch
 import GlimpseTensor
 
 /// Adam as PyTorch computes it: m ← β₁m + (1−β₁)g; v ← β₂v + (1−β₂)g²;
@@ -25,16 +26,39 @@ public struct Adam {
     let correction1 = 1 - Float(Double(beta1).power(step))
     let correction2Root = (1 - Float(Double(beta2).power(step))).squareRoot()
     let stepSize = learningRate / correction1
-    for (index, parameter) in parameters.enumerated() {
-      let (p, g) = (parameter.pointer, gradients[index].pointer)
-      let (m, v) = (moments[index].m.pointer, moments[index].v.pointer)
-      for i in 0..<parameter.count {
-        m[i] = beta1 * m[i] + (1 - beta1) * g[i]
-        v[i] = beta2 * v[i] + (1 - beta2) * g[i] * g[i]
-        p[i] -= stepSize * m[i] / (v[i].squareRoot() / correction2Root + epsilon)
+    let (beta1, beta2, epsilon, moments) = (beta1, beta2, epsilon, moments)
+    // Each element's update is independent: the two halves of every tensor go to the two
+    // cores, and the result does not depend on the split.
+    DispatchQueue.concurrentPerform(iterations: Self.workers) { worker in
+      for (index, parameter) in parameters.enumerated() {
+        let (p, g) = (parameter.pointer, gradients[index].pointer)
+        let (m, v) = (moments[index].m.pointer, moments[index].v.pointer)
+        let count = parameter.count
+        var i = count * worker / Self.workers
+        let end = count * (worker + 1) / Self.workers
+        typealias Lanes = SIMD8<Float>
+        func load(_ x: UnsafeMutablePointer<Float>) -> Lanes { UnsafeRawPointer(x + i).loadUnaligned(as: Lanes.self) }
+        func store(_ value: Lanes, _ x: UnsafeMutablePointer<Float>) { UnsafeMutableRawPointer(x + i).storeBytes(of: value, as: Lanes.self) }
+        while i + 8 <= end {
+          let gradient = load(g)
+          let first = beta1 * load(m) + (1 - beta1) * gradient
+          let second = beta2 * load(v) + (1 - beta2) * gradient * gradient
+          store(first, m)
+          store(second, v)
+          store(load(p) - stepSize * first / (second.squareRoot() / correction2Root + epsilon), p)
+          i += 8
+        }
+        while i < end {
+          m[i] = beta1 * m[i] + (1 - beta1) * g[i]
+          v[i] = beta2 * v[i] + (1 - beta2) * g[i] * g[i]
+          p[i] -= stepSize * m[i] / (v[i].squareRoot() / correction2Root + epsilon)
+          i += 1
+        }
       }
     }
   }
+
+  static let workers = 2
 }
 
 /// SGD with momentum as PyTorch computes it: b ← μb + g (b = g at the first step); p ← p − lr·b.
@@ -65,12 +89,18 @@ public struct SGD {
 /// clip_grad_norm_ does (factor maxNorm / (norm + 1e-6) when below 1). Returns the norm before.
 @discardableResult
 public func clipGradientNorm(_ gradients: [Tensor], maxNorm: Float) -> Float {
-  var sum = 0.0
+  var lanes = SIMD4<Double>()  // four running sums, so the loop vectorises
   for gradient in gradients {
     let g = gradient.pointer
-    for i in 0..<gradient.count { sum += Double(g[i]) * Double(g[i]) }
+    var i = 0
+    while i + 4 <= gradient.count {
+      let x = SIMD4<Double>(Double(g[i]), Double(g[i + 1]), Double(g[i + 2]), Double(g[i + 3]))
+      lanes += x * x
+      i += 4
+    }
+    while i < gradient.count { lanes[0] += Double(g[i]) * Double(g[i]); i += 1 }
   }
-  let norm = Float(sum.squareRoot())
+  let norm = Float(lanes.sum().squareRoot())
   let factor = maxNorm / (norm + 1e-6)
   if factor < 1 {
     for gradient in gradients {
