@@ -30,6 +30,11 @@ public final class CNNEncoder: @unchecked Sendable {
   var workerColumns: [Tensor] = []  // one im2col workspace per worker
   var workerDColumns: [Tensor] = []
   var workerGradients: [[Tensor]] = []  // per worker, gradients shaped as `parameters`
+  // Winograd F(2×2, 3×3) for conv2–conv4 (conv1's three input channels make its GEMMs too thin):
+  // per layer the transformed weights for the forward pass and for the input gradient, and one
+  // workspace per worker.
+  var winogradForward: [Tensor?] = [], winogradAdjoint: [Tensor?] = []
+  var workerWinograd: [Tensor] = []
   public private(set) var grid = Tensor(zeros: [0])   // [B, 64, 512]
   public private(set) var mean = Tensor(zeros: [0])   // [B, 512]
 
@@ -78,6 +83,11 @@ public final class CNNEncoder: @unchecked Sendable {
     dcolumns = Tensor(zeros: [workspace])
     workerColumns = (0..<Self.workers).map { _ in Tensor(zeros: [workspace]) }
     workerDColumns = (0..<Self.workers).map { _ in Tensor(zeros: [workspace]) }
+    let winograd = shapes.indices.map { $0 >= 1 && shapes[$0].allowsWinograd }
+    winogradForward = shapes.indices.map { winograd[$0] ? Tensor(zeros: [shapes[$0].winogradFilterCount]) : nil }
+    winogradAdjoint = shapes.indices.map { winograd[$0] ? Tensor(zeros: [shapes[$0].winogradFilterCount]) : nil }
+    let winogradSize = shapes.indices.filter { winograd[$0] }.map { shapes[$0].winogradWorkspaceCount }.max() ?? 1
+    workerWinograd = (0..<Self.workers).map { _ in Tensor(zeros: [winogradSize]) }
     if workerGradients.isEmpty { workerGradients = (0..<Self.workers).map { _ in parameters.map { Tensor(zeros: $0.value.shape) } } }
     input = Tensor(zeros: [batch, 3, Self.imageSize, Self.imageSize])
     grid = Tensor(zeros: [batch, Self.locations, Self.features])
@@ -94,25 +104,32 @@ public final class CNNEncoder: @unchecked Sendable {
     let b = images.count / (3 * Self.imageSize * Self.imageSize)
     prepare(batch: b)
     for i in 0..<images.count { input.pointer[i] = (images.pointer[i] - 0.5) / 0.25 }
+    for (layer, filters) in winogradForward.enumerated() {
+      if let filters { winogradFilters(weights[layer].value, into: filters, shape: shapes[layer]) }
+    }
     let workers = min(Self.workers, b)
     let threads = blasThreads
     if workers > 1 { blasThreads = 1 }
     DispatchQueue.concurrentPerform(iterations: workers) { worker in
       let range = (b * worker / workers)..<(b * (worker + 1) / workers)
-      forward(images: range, columns: workerColumns[worker])
+      forward(images: range, columns: workerColumns[worker], winograd: workerWinograd[worker])
     }
     if workers > 1 { blasThreads = threads }
     gridForward(grid: grid, mean: mean, featureMap: convOut[4], batch: b, channels: Self.features, locations: Self.locations)
   }
 
   /// The convolutions, ReLUs and pools for the images in `range`.
-  func forward(images range: Range<Int>, columns: Tensor) {
+  func forward(images range: Range<Int>, columns: Tensor, winograd: Tensor) {
     var x = input.slice(range)
     for layer in 0..<5 {
       var s = shapes[layer]
       s.batch = range.count
       let out = convOut[layer].slice(range)
-      conv2dForward(out: out, inp: x, weight: weights[layer].value, bias: biases[layer].value, shape: s, columns: columns)
+      if let filters = winogradForward[layer] {
+        conv2dWinogradForward(out: out, inp: x, filters: filters, bias: biases[layer].value, shape: s, workspace: winograd)
+      } else {
+        conv2dForward(out: out, inp: x, weight: weights[layer].value, bias: biases[layer].value, shape: s, columns: columns)
+      }
       reluForward(out: out, inp: out)
       x = out
       if layer < 3 {
@@ -129,10 +146,14 @@ public final class CNNEncoder: @unchecked Sendable {
   /// gradients in worker order at the end (so the result is the same on every run).
   public func backward(dgrid: Tensor?, dmean: Tensor?) {
     for t in dPooled + dConvOut[3...] { t.zero() }  // what the backward adds into; the rest it overwrites
+    for (layer, filters) in winogradAdjoint.enumerated() {
+      if let filters { winogradFilters(weights[layer].value, into: filters, shape: shapes[layer], adjoint: true) }
+    }
     gridBackward(dfeatureMap: dConvOut[4], dgrid: dgrid, dmean: dmean, batch: batch, channels: Self.features, locations: Self.locations)
     let workers = min(Self.workers, batch)
     guard workers > 1 else {
-      backward(images: 0..<batch, gradients: parameters.map(\.gradient), columns: columns, dcolumns: dcolumns)
+      backward(images: 0..<batch, gradients: parameters.map(\.gradient), columns: columns, dcolumns: dcolumns,
+               winograd: workerWinograd[0])
       return
     }
     let threads = blasThreads
@@ -140,7 +161,8 @@ public final class CNNEncoder: @unchecked Sendable {
     DispatchQueue.concurrentPerform(iterations: workers) { worker in
       let range = (batch * worker / workers)..<(batch * (worker + 1) / workers)
       for t in workerGradients[worker] { t.zero() }
-      backward(images: range, gradients: workerGradients[worker], columns: workerColumns[worker], dcolumns: workerDColumns[worker])
+      backward(images: range, gradients: workerGradients[worker], columns: workerColumns[worker], dcolumns: workerDColumns[worker],
+               winograd: workerWinograd[worker])
     }
     blasThreads = threads
     for (index, parameter) in parameters.enumerated() {
@@ -154,7 +176,7 @@ public final class CNNEncoder: @unchecked Sendable {
 
   /// Backward through the five layers for the images in `range`, accumulating the weight and
   /// bias gradients into `gradients` (weight, bias per layer, as `parameters`).
-  func backward(images range: Range<Int>, gradients: [Tensor], columns: Tensor, dcolumns: Tensor) {
+  func backward(images range: Range<Int>, gradients: [Tensor], columns: Tensor, dcolumns: Tensor, winograd: Tensor) {
     for layer in stride(from: 4, through: 0, by: -1) {
       var s = shapes[layer]
       s.batch = range.count
@@ -163,8 +185,14 @@ public final class CNNEncoder: @unchecked Sendable {
       if layer >= 3 { reluMask(gradient: dout, out: convOut[layer].slice(range)) }
       let inp = (layer == 0 ? input : (layer <= 3 ? pooled[layer - 1] : convOut[layer - 1])).slice(range)
       let dinp: Tensor? = layer == 0 ? nil : (layer <= 3 ? dPooled[layer - 1] : dConvOut[layer - 1]).slice(range)
-      conv2dBackward(dinp: dinp, dweight: gradients[2 * layer], dbias: gradients[2 * layer + 1], dout: dout,
+      // Where the layer has Winograd filters, its input gradient is the convolution of dout with
+      // the flipped kernels (written, not added: dPooled starts at zero and has no other source).
+      let adjoint = winogradAdjoint[layer]
+      conv2dBackward(dinp: adjoint == nil ? dinp : nil, dweight: gradients[2 * layer], dbias: gradients[2 * layer + 1], dout: dout,
                      inp: inp, weight: weights[layer].value, shape: s, columns: columns, dcolumns: dcolumns)
+      if let adjoint, let dinp {
+        conv2dWinogradForward(out: dinp, inp: dout, filters: adjoint, bias: nil, shape: s.adjoint, workspace: winograd)
+      }
       if layer >= 1 && layer <= 3 {
         let p = shapes[layer - 1]
         maxPool2ReLUBackward(dinp: dConvOut[layer - 1].slice(range), dout: dPooled[layer - 1].slice(range),

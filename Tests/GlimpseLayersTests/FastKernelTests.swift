@@ -54,4 +54,37 @@ final class FastKernelTests: XCTestCase {
       XCTAssertEqual(Double(rowSum(row.pointer, count: count)), exact, accuracy: 1e-5 * Double(max(count, 1)), "count \(count)")
     }
   }
+
+  /// Winograd F(2×2, 3×3) against the nested loops, forward and (through the flipped filters)
+  /// the input gradient against conv2dBackward's, on shapes that reach the eight-tile loops, the
+  /// scalar remainder and groups of images.
+  func testWinogradConvolutionMatchesTheNestedLoops() {
+    let shapes = [Conv2dShape(batch: 3, inChannels: 3, height: 6, width: 20, outChannels: 5, kernel: 3, padding: 1),
+                  Conv2dShape(batch: 2, inChannels: 7, height: 2, width: 4, outChannels: 2, kernel: 3, padding: 1),
+                  Conv2dShape(batch: 1, inChannels: 4, height: 32, width: 32, outChannels: 3, kernel: 3, padding: 1)]
+    for s in shapes {
+      XCTAssertTrue(s.allowsWinograd)
+      let inp = randomTensor([s.batch, s.inChannels, s.height, s.width], &random)
+      let weight = randomTensor([s.outChannels, s.inChannels, 3, 3], &random), bias = randomTensor([s.outChannels], &random)
+      let out = Tensor(zeros: [s.batch, s.outChannels, s.height, s.width]), reference = Tensor(zeros: out.shape)
+      let filters = Tensor(zeros: [s.winogradFilterCount])
+      let workspace = Tensor(zeros: [max(s.winogradWorkspaceCount, s.adjoint.winogradWorkspaceCount)])
+      winogradFilters(weight, into: filters, shape: s)
+      conv2dWinogradForward(out: out, inp: inp, filters: filters, bias: bias, shape: s, workspace: workspace)
+      conv2dNaive(out: reference, inp: inp, weight: weight, bias: bias, shape: s)
+      let tolerance = 1e-5 * 9 * Float(s.inChannels)
+      for i in 0..<out.count { XCTAssertEqual(out.pointer[i], reference.pointer[i], accuracy: tolerance, "\(s) at \(i)") }
+
+      let dout = randomTensor(out.shape, &random)
+      let expected = Tensor(zeros: inp.shape), dinp = randomTensor(inp.shape, &random)  // overwritten
+      let columns = Tensor(zeros: [s.columnsCount]), dcolumns = Tensor(zeros: [s.columnsCount])
+      conv2dBackward(dinp: expected, dweight: Tensor(zeros: weight.shape), dbias: Tensor(zeros: bias.shape), dout: dout,
+                     inp: inp, weight: weight, shape: s, columns: columns, dcolumns: dcolumns)
+      winogradFilters(weight, into: filters, shape: s, adjoint: true)
+      conv2dWinogradForward(out: dinp, inp: dout, filters: filters, bias: nil, shape: s.adjoint, workspace: workspace)
+      for i in 0..<dinp.count { XCTAssertEqual(dinp.pointer[i], expected.pointer[i], accuracy: tolerance, "adjoint \(s) at \(i)") }
+    }
+    XCTAssertFalse(Conv2dShape(batch: 1, inChannels: 1, height: 5, width: 4, outChannels: 1, kernel: 3, padding: 1).allowsWinograd)
+    XCTAssertFalse(Conv2dShape(batch: 1, inChannels: 1, height: 4, width: 4, outChannels: 1, kernel: 3, stride: 2, padding: 1).allowsWinograd)
+  }
 }
