@@ -216,3 +216,117 @@ func winogradOutput(_ products: UnsafePointer<Float>, _ out: UnsafeMutablePointe
     }
   }
 }
+
+/// The backward pass of the Winograd convolution, mirroring conv2dBackward: dbias += Σ dout;
+/// dweight += Gᵀ[Σ_tiles (A dy Aᵀ) ⊙ (Bᵀ d B)]G, the 16 sums as GEMMs over each group's tiles;
+/// dinp = the convolution of dout with the flipped kernels (`adjointFilters`, overwritten, not
+/// added). `sums` holds `shape.winogradFilterCount` floats; `workspace` as for the forward pass.
+public func conv2dWinogradBackward(
+  dinp: Tensor?, dweight: Tensor, dbias: Tensor, dout: Tensor, inp: Tensor, adjointFilters: Tensor,
+  shape s: Conv2dShape, workspace: Tensor, sums: Tensor
+) {
+  precondition(s.allowsWinograd && workspace.count >= s.winogradWorkspaceCount && sums.count >= s.winogradFilterCount)
+  let (c, o, t, h, w) = (s.inChannels, s.outChannels, s.tiles, s.height, s.width)
+  let spatial = h * w
+  for b in 0..<s.batch {
+    let gradient = dout.pointer + b * o * spatial
+    for k in 0..<o { dbias.pointer[k] += rowSum(gradient + k * spatial, count: spatial) }
+  }
+  let group = s.winogradGroup
+  let columns = group * t
+  let transformed = workspace.pointer              // [16, C, G·T]
+  let dproducts = transformed + 16 * c * columns   // [16, O, G·T]
+  let rows = dproducts + 16 * o * columns
+  sums.pointer.update(repeating: 0, count: s.winogradFilterCount)
+  for first in stride(from: 0, to: s.batch, by: group) {
+    let count = min(group, s.batch - first)
+    for j in 0..<count {
+      winogradInput(inp.pointer + (first + j) * c * spatial, transformed + j * t, rowLength: columns, rows: rows,
+                    channels: c, height: h, width: w)
+      winogradOutputAdjoint(dout.pointer + (first + j) * o * spatial, dproducts + j * t, rowLength: columns,
+                            channels: o, height: h, width: w)
+    }
+    for xi in 0..<16 {
+      gemm(transposeA: false, transposeB: true, m: o, n: c, k: count * t, a: dproducts + xi * o * columns, lda: columns,
+           b: transformed + xi * c * columns, ldb: columns, beta: 1, c: sums.pointer + xi * o * c, ldc: c)
+    }
+  }
+  winogradFiltersAdjoint(sums, into: dweight, shape: s)
+  if let dinp {
+    conv2dWinogradForward(out: dinp, inp: dout, filters: adjointFilters, bias: nil, shape: s.adjoint, workspace: workspace)
+  }
+}
+
+/// dproducts[ξ, o, ·] = (A dy Aᵀ)[ξ] for each 2×2 block dy of one image's dout[O, H, W]: the
+/// adjoint of winogradOutput (each row (a, b) of A dy becomes (a, a + b, a − b, −b)).
+func winogradOutputAdjoint(_ dout: UnsafePointer<Float>, _ dproducts: UnsafeMutablePointer<Float>, rowLength: Int,
+                           channels: Int, height: Int, width: Int) {
+  let (down, across) = (height / 2, width / 2)
+  let plane = channels * rowLength
+  for o in 0..<channels {
+    for ty in 0..<down {
+      let top = dout + o * height * width + 2 * ty * width
+      let bottom = top + width
+      let m = dproducts + o * rowLength + ty * across
+      var tx = 0
+      func emit(_ row: Int, _ a: WinogradLanes, _ b: WinogradLanes) {
+        let target = m + 4 * row * plane + tx
+        storeLanes(a, target)
+        storeLanes(a + b, target + plane)
+        storeLanes(a - b, target + 2 * plane)
+        storeLanes(-b, target + 3 * plane)
+      }
+      while tx + 8 <= across {
+        let upper = UnsafeRawPointer(top + 2 * tx).loadUnaligned(as: SIMD16<Float>.self)
+        let lower = UnsafeRawPointer(bottom + 2 * tx).loadUnaligned(as: SIMD16<Float>.self)
+        let (y00, y01, y10, y11) = (upper.evenHalf, upper.oddHalf, lower.evenHalf, lower.oddHalf)
+        // A dy: rows (y0, y0 + y1, y0 − y1, −y1) of the block's two rows.
+        emit(0, y00, y01)
+        emit(1, y00 + y10, y01 + y11)
+        emit(2, y00 - y10, y01 - y11)
+        emit(3, -y10, -y11)
+        tx += 8
+      }
+      while tx < across {
+        let (y00, y01, y10, y11) = (top[2 * tx], top[2 * tx + 1], bottom[2 * tx], bottom[2 * tx + 1])
+        func emitOne(_ row: Int, _ a: Float, _ b: Float) {
+          let target = m + 4 * row * plane + tx
+          target[0] = a
+          target[plane] = a + b
+          target[2 * plane] = a - b
+          target[3 * plane] = -b
+        }
+        emitOne(0, y00, y01)
+        emitOne(1, y00 + y10, y01 + y11)
+        emitOne(2, y00 - y10, y01 - y11)
+        emitOne(3, -y10, -y11)
+        tx += 1
+      }
+    }
+  }
+}
+
+/// dweight[O, C, 3, 3] += Gᵀ sums[·, o, c] G: the adjoint of winogradFilters (each row
+/// (a, b, c, d) of Gᵀ u becomes (a + ½b + ½c, ½b − ½c, ½b + ½c + d)).
+func winogradFiltersAdjoint(_ sums: Tensor, into dweight: Tensor, shape s: Conv2dShape) {
+  let plane = s.outChannels * s.inChannels
+  for pair in 0..<plane {
+    var u = SIMD16<Float>()
+    for xi in 0..<16 { u[xi] = sums.pointer[xi * plane + pair] }
+    // Gᵀ u: three rows of four.
+    var q = SIMD16<Float>()
+    for j in 0..<4 {
+      let (u0, u1, u2, u3) = (u[j], u[4 + j], u[8 + j], u[12 + j])
+      q[j] = u0 + 0.5 * (u1 + u2)
+      q[4 + j] = 0.5 * (u1 - u2)
+      q[8 + j] = 0.5 * (u1 + u2) + u3
+    }
+    let target = dweight.pointer + pair * 9
+    for r in 0..<3 {
+      let (a, b, c, d) = (q[4 * r], q[4 * r + 1], q[4 * r + 2], q[4 * r + 3])
+      target[3 * r] += a + 0.5 * (b + c)
+      target[3 * r + 1] += 0.5 * (b - c)
+      target[3 * r + 2] += 0.5 * (b + c) + d
+    }
+  }
+}

@@ -35,6 +35,7 @@ public final class CNNEncoder: @unchecked Sendable {
   // workspace per worker.
   var winogradForward: [Tensor?] = [], winogradAdjoint: [Tensor?] = []
   var workerWinograd: [Tensor] = []
+  var workerWinogradSums: [Tensor] = []  // per worker, the 16 weight-gradient sums of one layer
   public private(set) var grid = Tensor(zeros: [0])   // [B, 64, 512]
   public private(set) var mean = Tensor(zeros: [0])   // [B, 512]
 
@@ -88,6 +89,8 @@ public final class CNNEncoder: @unchecked Sendable {
     winogradAdjoint = shapes.indices.map { winograd[$0] ? Tensor(zeros: [shapes[$0].winogradFilterCount]) : nil }
     let winogradSize = shapes.indices.filter { winograd[$0] }.map { shapes[$0].winogradWorkspaceCount }.max() ?? 1
     workerWinograd = (0..<Self.workers).map { _ in Tensor(zeros: [winogradSize]) }
+    let sumsSize = shapes.indices.filter { winograd[$0] }.map { shapes[$0].winogradFilterCount }.max() ?? 1
+    workerWinogradSums = (0..<Self.workers).map { _ in Tensor(zeros: [sumsSize]) }
     if workerGradients.isEmpty { workerGradients = (0..<Self.workers).map { _ in parameters.map { Tensor(zeros: $0.value.shape) } } }
     input = Tensor(zeros: [batch, 3, Self.imageSize, Self.imageSize])
     grid = Tensor(zeros: [batch, Self.locations, Self.features])
@@ -153,7 +156,7 @@ public final class CNNEncoder: @unchecked Sendable {
     let workers = min(Self.workers, batch)
     guard workers > 1 else {
       backward(images: 0..<batch, gradients: parameters.map(\.gradient), columns: columns, dcolumns: dcolumns,
-               winograd: workerWinograd[0])
+               winograd: workerWinograd[0], sums: workerWinogradSums[0])
       return
     }
     let threads = blasThreads
@@ -162,7 +165,7 @@ public final class CNNEncoder: @unchecked Sendable {
       let range = (batch * worker / workers)..<(batch * (worker + 1) / workers)
       for t in workerGradients[worker] { t.zero() }
       backward(images: range, gradients: workerGradients[worker], columns: workerColumns[worker], dcolumns: workerDColumns[worker],
-               winograd: workerWinograd[worker])
+               winograd: workerWinograd[worker], sums: workerWinogradSums[worker])
     }
     blasThreads = threads
     for (index, parameter) in parameters.enumerated() {
@@ -176,7 +179,7 @@ public final class CNNEncoder: @unchecked Sendable {
 
   /// Backward through the five layers for the images in `range`, accumulating the weight and
   /// bias gradients into `gradients` (weight, bias per layer, as `parameters`).
-  func backward(images range: Range<Int>, gradients: [Tensor], columns: Tensor, dcolumns: Tensor, winograd: Tensor) {
+  func backward(images range: Range<Int>, gradients: [Tensor], columns: Tensor, dcolumns: Tensor, winograd: Tensor, sums: Tensor) {
     for layer in stride(from: 4, through: 0, by: -1) {
       var s = shapes[layer]
       s.batch = range.count
@@ -185,13 +188,13 @@ public final class CNNEncoder: @unchecked Sendable {
       if layer >= 3 { reluMask(gradient: dout, out: convOut[layer].slice(range)) }
       let inp = (layer == 0 ? input : (layer <= 3 ? pooled[layer - 1] : convOut[layer - 1])).slice(range)
       let dinp: Tensor? = layer == 0 ? nil : (layer <= 3 ? dPooled[layer - 1] : dConvOut[layer - 1]).slice(range)
-      // Where the layer has Winograd filters, its input gradient is the convolution of dout with
-      // the flipped kernels (written, not added: dPooled starts at zero and has no other source).
-      let adjoint = winogradAdjoint[layer]
-      conv2dBackward(dinp: adjoint == nil ? dinp : nil, dweight: gradients[2 * layer], dbias: gradients[2 * layer + 1], dout: dout,
-                     inp: inp, weight: weights[layer].value, shape: s, columns: columns, dcolumns: dcolumns)
-      if let adjoint, let dinp {
-        conv2dWinogradForward(out: dinp, inp: dout, filters: adjoint, bias: nil, shape: s.adjoint, workspace: winograd)
+      if let adjoint = winogradAdjoint[layer] {
+        // Its input gradient is written, not added: dPooled has no other source.
+        conv2dWinogradBackward(dinp: dinp, dweight: gradients[2 * layer], dbias: gradients[2 * layer + 1], dout: dout, inp: inp,
+                               adjointFilters: adjoint, shape: s, workspace: winograd, sums: sums)
+      } else {
+        conv2dBackward(dinp: dinp, dweight: gradients[2 * layer], dbias: gradients[2 * layer + 1], dout: dout,
+                       inp: inp, weight: weights[layer].value, shape: s, columns: columns, dcolumns: dcolumns)
       }
       if layer >= 1 && layer <= 3 {
         let p = shapes[layer - 1]

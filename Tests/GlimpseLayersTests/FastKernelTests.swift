@@ -76,13 +76,18 @@ final class FastKernelTests: XCTestCase {
       for i in 0..<out.count { XCTAssertEqual(out.pointer[i], reference.pointer[i], accuracy: tolerance, "\(s) at \(i)") }
 
       let dout = randomTensor(out.shape, &random)
-      let expected = Tensor(zeros: inp.shape), dinp = randomTensor(inp.shape, &random)  // overwritten
+      let expected = (Tensor(zeros: inp.shape), randomTensor(weight.shape, &random), randomTensor(bias.shape, &random))
+      let found = (randomTensor(inp.shape, &random), expected.1.copy(), expected.2.copy())  // dinp overwritten, the rest added to
       let columns = Tensor(zeros: [s.columnsCount]), dcolumns = Tensor(zeros: [s.columnsCount])
-      conv2dBackward(dinp: expected, dweight: Tensor(zeros: weight.shape), dbias: Tensor(zeros: bias.shape), dout: dout,
+      conv2dBackward(dinp: expected.0, dweight: expected.1, dbias: expected.2, dout: dout,
                      inp: inp, weight: weight, shape: s, columns: columns, dcolumns: dcolumns)
       winogradFilters(weight, into: filters, shape: s, adjoint: true)
-      conv2dWinogradForward(out: dinp, inp: dout, filters: filters, bias: nil, shape: s.adjoint, workspace: workspace)
-      for i in 0..<dinp.count { XCTAssertEqual(dinp.pointer[i], expected.pointer[i], accuracy: tolerance, "adjoint \(s) at \(i)") }
+      conv2dWinogradBackward(dinp: found.0, dweight: found.1, dbias: found.2, dout: dout, inp: inp, adjointFilters: filters,
+                             shape: s, workspace: workspace, sums: Tensor(zeros: [s.winogradFilterCount]))
+      for (name, a, b) in [("dinp", found.0, expected.0), ("dweight", found.1, expected.1), ("dbias", found.2, expected.2)] {
+        let scale = Float(s.batch * s.height * s.width / 4)  // the weight gradient sums over every tile
+        for i in 0..<a.count { XCTAssertEqual(a.pointer[i], b.pointer[i], accuracy: tolerance * scale, "\(name) \(s) at \(i)") }
+      }
     }
     XCTAssertFalse(Conv2dShape(batch: 1, inChannels: 1, height: 5, width: 4, outChannels: 1, kernel: 3, padding: 1).allowsWinograd)
     XCTAssertFalse(Conv2dShape(batch: 1, inChannels: 1, height: 4, width: 4, outChannels: 1, kernel: 3, stride: 2, padding: 1).allowsWinograd)
