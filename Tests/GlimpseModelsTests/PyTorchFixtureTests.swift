@@ -55,9 +55,18 @@ final class PyTorchFixtureTests: XCTestCase {
     }
   }
 
+  /// Both convolution paths: im2col, which batch 2 takes by default, and Winograd, which
+  /// larger batches take.
   func testEncoderMatchesPyTorch() throws {
+    for minimum in [8, 1] {
+      let encoder = CNNEncoder()
+      encoder.winogradMinimumBatch = minimum
+      try checkEncoder(encoder, path: minimum == 1 ? "winograd" : "im2col")
+    }
+  }
+
+  func checkEncoder(_ encoder: CNNEncoder, path: String) throws {
     let fixture = try readSafeTensors(path: modelFixtures + "/encoder_b2.safetensors")
-    let encoder = CNNEncoder()
     var random = fillFixtureWeights(encoder.parameters, seed: 1001)
     let images = Tensor(zeros: [2, 3, 64, 64])
     for i in 0..<images.count { images.pointer[i] = random.nextUnit() }
@@ -67,12 +76,12 @@ final class PyTorchFixtureTests: XCTestCase {
     var worst = 0.0
     compare("grid", encoder.grid, fixture.tensor("output.grid")!, worst: &worst)
     compare("mean", encoder.mean, fixture.tensor("output.mean")!, worst: &worst)
-    print("pytorch fixture encoder outputs: worst relative error \(worst)")
+    print("pytorch fixture encoder outputs (\(path)): worst relative error \(worst)")
     encoder.parameters.zeroGradients()
     encoder.backward(dgrid: rGrid, dmean: rMean)
     worst = 0
     compareGradients(encoder.parameters, fixture, worst: &worst)
-    print("pytorch fixture encoder gradients: worst relative error \(worst)")
+    print("pytorch fixture encoder gradients (\(path)): worst relative error \(worst)")
   }
 
   func checkDecoder(_ kind: String, _ decoder: CaptionDecoder) throws {
