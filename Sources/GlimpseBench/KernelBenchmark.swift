@@ -4,7 +4,9 @@ import GlimpseTensor
 
 /// The numeric kernels against the hardware: the encoder's forward and backward at batch 32 and
 /// the LSTM step's recurrent GEMM, each as GFLOP/s next to raw cblas_sgemm on the same shapes,
-/// and the sgemm ceiling (1024³). Names follow `glimpse bench --json`.
+/// and the sgemm ceiling (1024³). Names follow `glimpse bench --json`. The encoder's FLOPs are
+/// im2col's count; Winograd (conv2–conv4 at batch 8 and above) does fewer, so its effective
+/// GFLOP/s can pass raw sgemm's.
 public func benchmarkKernels(repeats: Int = 10, batch: Int = 32) -> [Measurement] {
   var random = SeededGenerator(seed: 1)
   let encoder = CNNEncoder()
