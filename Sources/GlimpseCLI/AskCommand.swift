@@ -30,7 +30,7 @@ struct AskCommand: ParsableCommand {
   @Option(help: "Print the K best answers with their probabilities.")
   var top = 1
 
-  @Flag(help: "Print one JSON object per question: {question, answer, top: [{answer, p}]}.")
+  @Flag(help: "Print one JSON object per question: {question, answer, top: [{answer, p}]}, and for vqa-san hops: each hop's 64 weights over the 8×8 grid.")
   var json = false
 
   @Option(help: "Write each attention hop's map over the image into this PNG (vqa-san; with several questions, one file each, numbered).")
@@ -72,7 +72,10 @@ struct AskCommand: ParsableCommand {
         }
         if json {
           let top = answered.top.map { "{\"answer\":\(jsonQuoted($0.answer)),\"p\":\($0.probability)}" }.joined(separator: ",")
-          print("{\"question\":\(jsonQuoted(text)),\"answer\":\(jsonQuoted(answered.answer)),\"top\":[\(top)]}")
+          // vqa-san adds each hop's 64 weights over the 8×8 grid (location row·8 + col).
+          let hops = answered.hopMaps.map { "[" + $0.map { "\($0)" }.joined(separator: ",") + "]" }.joined(separator: ",")
+          let hopsField = answered.hopMaps.isEmpty ? "" : ",\"hops\":[\(hops)]"
+          print("{\"question\":\(jsonQuoted(text)),\"answer\":\(jsonQuoted(answered.answer)),\"top\":[\(top)]\(hopsField)}")
         } else {
           let answer = top == 1 ? answered.answer
             : answered.top.map { "\($0.answer) (\(decimal($0.probability, 3)))" }.joined(separator: ", ")

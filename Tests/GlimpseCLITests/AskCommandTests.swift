@@ -37,6 +37,9 @@ final class AskCommandTests: XCTestCase {
     let top = try XCTUnwrap(object["top"] as? [[String: Any]])
     XCTAssertEqual(top.count, 3)
     XCTAssertEqual(top[0]["answer"] as? String, object["answer"] as? String)
+    let hopWeights = try XCTUnwrap(object["hops"] as? [[Double]])
+    XCTAssertEqual(hopWeights.map(\.count), [64, 64])
+    for weights in hopWeights { XCTAssertEqual(weights.reduce(0, +), 1, accuracy: 1e-4) }
     let hops = try decodeImage(path: figure).image
     XCTAssertEqual([hops.width, hops.height], [8 + 3 * 200, 8 + 192 + 24], "the image and two hops, 192 pixels each")
 
