@@ -1,4 +1,5 @@
 import ArgumentParser
+import GlimpseIO
 import GlimpseTraining
 
 struct AttendCommand: ParsableCommand {
@@ -25,6 +26,9 @@ struct AttendCommand: ParsableCommand {
   @Option(help: "The longer side of the per-word figures, in pixels.")
   var size = 256
 
+  @Flag(help: "Print {image, words, maps} as JSON instead of the caption: each word's 64 attention weights over the 8×8 grid (location row·8 + col).")
+  var json = false
+
   @OptionGroup var decode: DecodeOptions
 
   func validate() throws {
@@ -36,7 +40,13 @@ struct AttendCommand: ParsableCommand {
     let loaded = try CaptionModel.load(folder: folder)
     let attended = try attendImage(path: image, model: loaded, modelFolder: folder, maxPixels: decode.maxPixels)
     let files = try writeAttentionFigures(attended, folder: out, displaySize: size)
-    print(attended.words.joined(separator: " "))
-    print("wrote \(files.count) figures to \(out)")
+    if json {
+      let words = attended.words.map(jsonQuoted).joined(separator: ",")
+      let maps = attended.maps.map { "[" + $0.map { "\($0)" }.joined(separator: ",") + "]" }.joined(separator: ",")
+      print("{\"image\":\(jsonQuoted(image)),\"words\":[\(words)],\"maps\":[\(maps)]}")
+    } else {
+      print(attended.words.joined(separator: " "))
+      print("wrote \(files.count) figures to \(out)")
+    }
   }
 }

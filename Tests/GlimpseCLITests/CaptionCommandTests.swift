@@ -88,6 +88,14 @@ final class CaptionCommandTests: XCTestCase {
     let summary = try decodeImage(path: out + "/summary.png").image
     XCTAssertEqual([summary.width, summary.height], [8 + (words.count + 1) * 136, 160])
 
+    let json = try runGlimpse(["attend", image, "--out", out, "--model", model, "--json"])
+    XCTAssertEqual(json.status, 0, json.stderr)
+    let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+    XCTAssertEqual(object["words"] as? [String], words)
+    let maps = try XCTUnwrap(object["maps"] as? [[Double]])
+    XCTAssertEqual(maps.map(\.count), Array(repeating: 64, count: words.count))
+    for map in maps { XCTAssertEqual(map.reduce(0, +), 1, accuracy: 1e-4) }
+
     let rnn = folder + "/rnn"
     var random = SeededGenerator(seed: 2)
     try CaptionModel(kind: .rnn, vocabulary: try Vocabulary.read(path: model + "/vocab.json"), random: &random).save(folder: rnn)
