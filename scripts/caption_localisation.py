@@ -11,27 +11,17 @@ units, widened by half a cell). Reports per kind of word:
     scripts/caption_localisation.py [--model models/caption-attention] [--data datasets/sample]
 No third-party packages; needs a built glimpse (.build/release/glimpse).
 """
-import argparse, collections, json, os, subprocess, tempfile
+import collections, json, os, subprocess, tempfile
 
-root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-parser = argparse.ArgumentParser()
-parser.add_argument("--model", default=os.path.join(root, "models/caption-attention"))
-parser.add_argument("--data", default=os.path.join(root, "datasets/sample"))
-parser.add_argument("--glimpse", default=os.path.join(root, ".build/release/glimpse"))
-parser.add_argument("--limit", type=int, default=0, help="at most this many images (0: all)")
-args = parser.parse_args()
+from grid_localisation import arguments, cells, score, summary
+
+args = arguments("models/caption-attention")
 
 scenes = json.load(open(os.path.join(args.data, "scenes.json")))["scenes"]
 if args.limit:
     scenes = scenes[:args.limit]
 KINDS = {"color": {"red", "green", "blue", "yellow", "orange", "purple"},
          "shape": {"circle", "square", "triangle", "cross"}}
-
-
-def cells(obj):
-    reach = obj["radius"] + 1 / 16
-    return {row * 8 + col for row in range(8) for col in range(8)
-            if abs((col + 0.5) / 8 - obj["x"]) <= reach and abs((row + 0.5) / 8 - obj["y"]) <= reach}
 
 
 stats = collections.defaultdict(list)  # kind → [(hit, mass, area)]
@@ -47,11 +37,8 @@ with tempfile.TemporaryDirectory() as folder:
                 named = set().union(*[cells(o) for o in scene["objects"] if o[kind] == word] or [set()])
                 if not named:
                     continue  # the caption names something that is not there
-                best = max(range(64), key=lambda i: weights[i])
-                stats[kind].append((best in named, sum(weights[i] for i in named), len(named) / 64))
+                stats[kind].append(score(weights, named))
 
-print(f"{'word':6} {'words':>6} {'hit':>7} {'mass':>7} {'area':>7}")
+print(f"{'word':6} {'words':>9} {'hit':>7} {'mass':>7} {'area':>7}")
 for kind, rows in stats.items():
-    n = len(rows)
-    print(f"{kind:6} {n:>6} {100 * sum(r[0] for r in rows) / n:6.1f}% "
-          f"{100 * sum(r[1] for r in rows) / n:6.1f}% {100 * sum(r[2] for r in rows) / n:6.1f}%")
+    print(f"{kind:6} {summary(rows)}")

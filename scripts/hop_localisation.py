@@ -11,14 +11,11 @@ widened by half a cell). Reports per hop and question type:
     scripts/hop_localisation.py [--model models/vqa-san] [--data datasets/sample]
 No third-party packages; needs a built glimpse (.build/release/glimpse).
 """
-import argparse, collections, json, os, subprocess, tempfile
+import collections, json, os, subprocess, tempfile
 
-root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-parser = argparse.ArgumentParser()
-parser.add_argument("--model", default=os.path.join(root, "models/vqa-san"))
-parser.add_argument("--data", default=os.path.join(root, "datasets/sample"))
-parser.add_argument("--glimpse", default=os.path.join(root, ".build/release/glimpse"))
-args = parser.parse_args()
+from grid_localisation import arguments, cells, score, summary
+
+args = arguments("models/vqa-san")
 
 scenes = {s["image_id"]: s for s in json.load(open(os.path.join(args.data, "scenes.json")))["scenes"]}
 questions = json.load(open(os.path.join(args.data, "questions.json")))["questions"]
@@ -36,12 +33,6 @@ def referent(question, scene):
     return matches[0] if len(matches) == 1 else None
 
 
-def cells(obj):
-    reach = obj["radius"] + 1 / 16
-    return {row * 8 + col for row in range(8) for col in range(8)
-            if abs((col + 0.5) / 8 - obj["x"]) <= reach and abs((row + 0.5) / 8 - obj["y"]) <= reach}
-
-
 by_image = collections.defaultdict(list)
 for q in questions:
     if types[q["question_id"]] in ("color", "shape", "size", "position"):
@@ -49,7 +40,7 @@ for q in questions:
 
 stats = collections.defaultdict(lambda: collections.defaultdict(list))  # type → hop → [(hit, mass, area)]
 with tempfile.TemporaryDirectory() as folder:
-    for image_id, asked in sorted(by_image.items()):
+    for image_id, asked in sorted(by_image.items())[:args.limit or None]:
         scene = scenes[image_id]
         pairs = [(q, referent(q["question"], scene)) for q in asked]
         pairs = [(q, o) for q, o in pairs if o is not None]
@@ -62,14 +53,10 @@ with tempfile.TemporaryDirectory() as folder:
                               "--model", args.model, "--json"], check=True, capture_output=True, text=True).stdout
         for (q, obj), line in zip(pairs, out.splitlines()):
             hops = json.loads(line)["hops"]
-            inside = cells(obj)
             for k, weights in enumerate(hops):
-                best = max(range(64), key=lambda i: weights[i])
-                stats[types[q["question_id"]]][k].append((best in inside, sum(weights[i] for i in inside), len(inside) / 64))
+                stats[types[q["question_id"]]][k].append(score(weights, cells(obj)))
 
 print(f"{'type':10} {'hop':>3} {'questions':>9} {'hit':>7} {'mass':>7} {'area':>7}")
 for kind in ("color", "shape", "size", "position"):
     for k, rows in sorted(stats[kind].items()):
-        n = len(rows)
-        print(f"{kind:10} {k + 1:>3} {n:>9} {100 * sum(r[0] for r in rows) / n:6.1f}% "
-              f"{100 * sum(r[1] for r in rows) / n:6.1f}% {100 * sum(r[2] for r in rows) / n:6.1f}%")
+        print(f"{kind:10} {k + 1:>3} {summary(rows)}")
