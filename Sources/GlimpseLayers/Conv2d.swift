@@ -104,15 +104,23 @@ func col2imAddNaive(_ columns: UnsafePointer<Float>, _ image: UnsafeMutablePoint
 
 /// Σ row[0..<count], eight lanes at a time.
 func rowSum(_ row: UnsafePointer<Float>, count: Int) -> Float {
-  var lanes = SIMD8<Float>()
+  var lanes = Lanes()
   var p = 0
   while p + 8 <= count {
-    lanes += UnsafeRawPointer(row + p).loadUnaligned(as: SIMD8<Float>.self)
+    lanes += loadLanes(row + p)
     p += 8
   }
   var sum = lanes.sum()
   while p < count { sum += row[p]; p += 1 }
   return sum
+}
+
+/// dbias[O] += Σ dout[B, O, Ho·Wo] over the images and positions: any convolution's bias gradient.
+func addBiasGradient(_ dbias: Tensor, dout: Tensor, batch: Int, channels: Int, spatial: Int) {
+  for b in 0..<batch {
+    let gradient = dout.pointer + b * channels * spatial
+    for o in 0..<channels { dbias.pointer[o] += rowSum(gradient + o * spatial, count: spatial) }
+  }
 }
 
 /// out[B, O, Ho, Wo] = conv(inp[B, C, H, W], weight[O, C, K, K]) + bias[O], as im2col + GEMM
@@ -140,10 +148,10 @@ public func conv2dBackward(
   shape s: Conv2dShape, columns: Tensor, dcolumns: Tensor
 ) {
   let spatial = s.outHeight * s.outWidth
+  addBiasGradient(dbias, dout: dout, batch: s.batch, channels: s.outChannels, spatial: spatial)
   for b in 0..<s.batch {
     let image = inp.pointer + b * s.inChannels * s.height * s.width
     let gradient = dout.pointer + b * s.outChannels * spatial
-    for o in 0..<s.outChannels { dbias.pointer[o] += rowSum(gradient + o * spatial, count: spatial) }
     let unfolded = s.isPointwise ? UnsafePointer(image) : UnsafePointer(columns.pointer)
     if !s.isPointwise { im2col(image, columns.pointer, s) }
     gemm(transposeA: false, transposeB: true, m: s.outChannels, n: s.patch, k: spatial,

@@ -13,16 +13,20 @@ public func linearForward(out: Tensor, inp: Tensor, weight: Tensor, bias: Tensor
        b: weight.pointer, ldb: i, beta: bias == nil ? 0 : 1, c: out.pointer, ldc: o)
 }
 
-/// dinp[N, I] += dout · weight; dweight[O, I] += doutᵀ · inp; dbias[O] += Σ_N dout.
-public func linearBackward(dinp: Tensor?, dweight: Tensor, dbias: Tensor?, dout: Tensor, inp: Tensor, weight: Tensor) {
+/// dinp[N, I] += dout · weight; dweight[O, I] += doutᵀ · inp; dbias[O] += Σ_N dout. Each
+/// gradient that is nil is left to the caller (a recurrent layer adds its weight gradients for
+/// all steps at once).
+public func linearBackward(dinp: Tensor?, dweight: Tensor?, dbias: Tensor?, dout: Tensor, inp: Tensor, weight: Tensor) {
   let (o, i) = (weight.size(0), weight.size(1))
   let n = inp.count / i
   if let dinp {
     gemm(transposeA: false, transposeB: false, m: n, n: i, k: o, a: dout.pointer, lda: o,
          b: weight.pointer, ldb: i, beta: 1, c: dinp.pointer, ldc: i)
   }
-  gemm(transposeA: true, transposeB: false, m: o, n: i, k: n, a: dout.pointer, lda: o,
-       b: inp.pointer, ldb: i, beta: 1, c: dweight.pointer, ldc: i)
+  if let dweight {
+    gemm(transposeA: true, transposeB: false, m: o, n: i, k: n, a: dout.pointer, lda: o,
+         b: inp.pointer, ldb: i, beta: 1, c: dweight.pointer, ldc: i)
+  }
   if let dbias { addRowSums(dout.pointer, rows: n, columns: o, into: dbias.pointer) }
 }
 

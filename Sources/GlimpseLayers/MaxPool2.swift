@@ -44,8 +44,7 @@ public func maxPool2Backward(dinp: Tensor, dout: Tensor, inp: Tensor, planes: In
 public func maxPool2ReLUBackward(dinp: Tensor, dout: Tensor, inp: Tensor, planes: Int, height: Int, width: Int) {
   let (oh, ow) = (height / 2, width / 2)
   precondition(inp.count == planes * height * width && dinp.count == inp.count && dout.count == planes * oh * ow)
-  typealias Pair = SIMD16<Float>
-  let zero = SIMD8<Float>()
+  let zero = Lanes()
   for p in 0..<planes {
     let source = inp.pointer + p * height * width
     let gradient = dinp.pointer + p * height * width
@@ -56,26 +55,25 @@ public func maxPool2ReLUBackward(dinp: Tensor, dout: Tensor, inp: Tensor, planes
       let row = incoming + y * ow
       var x = 0
       while x + 8 <= ow {
-        let upper = UnsafeRawPointer(top + 2 * x).loadUnaligned(as: Pair.self)
-        let lower = UnsafeRawPointer(bottom + 2 * x).loadUnaligned(as: Pair.self)
+        let (upper, lower) = (loadPairs(top + 2 * x), loadPairs(bottom + 2 * x))
         let (a, b, c, d) = (upper.evenHalf, upper.oddHalf, lower.evenHalf, lower.oddHalf)
         var m = a  // the block maxima, by masked replaces (pointwiseMax is not inlined)
         m.replace(with: b, where: b .> m)
         m.replace(with: c, where: c .> m)
         m.replace(with: d, where: d .> m)
-        var g = UnsafeRawPointer(row + x).loadUnaligned(as: SIMD8<Float>.self)
+        var g = loadLanes(row + x)
         g.replace(with: zero, where: m .<= zero)
         let takeA = a .== m
         let takeB = (b .== m) .& .!takeA
         let takeC = (c .== m) .& .!(takeA .| takeB)
         let takeD = .!(takeA .| takeB .| takeC)
-        var outUpper = Pair(), outLower = Pair()
+        var outUpper = LanePairs(), outLower = LanePairs()
         outUpper.evenHalf = zero.replacing(with: g, where: takeA)
         outUpper.oddHalf = zero.replacing(with: g, where: takeB)
         outLower.evenHalf = zero.replacing(with: g, where: takeC)
         outLower.oddHalf = zero.replacing(with: g, where: takeD)
-        UnsafeMutableRawPointer(gTop + 2 * x).storeBytes(of: outUpper, as: Pair.self)
-        UnsafeMutableRawPointer(gBottom + 2 * x).storeBytes(of: outLower, as: Pair.self)
+        storePairs(outUpper, gTop + 2 * x)
+        storePairs(outLower, gBottom + 2 * x)
         x += 8
       }
       while x < ow {

@@ -36,16 +36,13 @@ public struct Adam {
         let count = parameter.count
         var i = count * worker / Self.workers
         let end = count * (worker + 1) / Self.workers
-        typealias Lanes = SIMD8<Float>
-        func load(_ x: UnsafeMutablePointer<Float>) -> Lanes { UnsafeRawPointer(x + i).loadUnaligned(as: Lanes.self) }
-        func store(_ value: Lanes, _ x: UnsafeMutablePointer<Float>) { UnsafeMutableRawPointer(x + i).storeBytes(of: value, as: Lanes.self) }
         while i + 8 <= end {
-          let gradient = load(g)
-          let first = beta1 * load(m) + (1 - beta1) * gradient
-          let second = beta2 * load(v) + (1 - beta2) * gradient * gradient
-          store(first, m)
-          store(second, v)
-          store(load(p) - stepSize * first / (second.squareRoot() / correction2Root + epsilon), p)
+          let gradient = loadLanes(g + i)
+          let first = beta1 * loadLanes(m + i) + (1 - beta1) * gradient
+          let second = beta2 * loadLanes(v + i) + (1 - beta2) * gradient * gradient
+          storeLanes(first, m + i)
+          storeLanes(second, v + i)
+          storeLanes(loadLanes(p + i) - stepSize * first / (second.squareRoot() / correction2Root + epsilon), p + i)
           i += 8
         }
         while i < end {

@@ -34,13 +34,7 @@ public func softAttentionBackward(
     dctx[i] = g[i] * gate[i]
     dpre[i] = g[i] * ctx[i] * gate[i] * (1 - gate[i])
   }
-  if let dwBeta {
-    linearBackward(dinp: dhPrev, dweight: dwBeta, dbias: dbBeta, dout: dbetaPre, inp: hPrev, weight: wBeta)
-  } else if let dhPrev {
-    let (d, h) = (wBeta.size(0), wBeta.size(1))
-    gemm(transposeA: false, transposeB: false, m: dz.count / d, n: h, k: d, a: dpre, lda: d,
-         b: wBeta.pointer, ldb: h, beta: 1, c: dhPrev.pointer, ldc: h)
-  }
+  linearBackward(dinp: dhPrev, dweight: dwBeta, dbias: dbBeta, dout: dbetaPre, inp: hPrev, weight: wBeta)
   additiveAttentionBackward(dkeys: dkeys, dvalues: dgrid, dquery: dhPrev, dwQuery: dwDec, dwScore: dwA,
                             dcontext: dcontext, dweightsExtra: dalpha, weights: alpha, pre: pre, values: grid,
                             query: hPrev, wQuery: wDec, wScore: wA, workspace: workspace)

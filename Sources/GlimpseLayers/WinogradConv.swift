@@ -90,13 +90,6 @@ public func conv2dWinogradForward(out: Tensor, inp: Tensor, filters: Tensor, bia
   }
 }
 
-typealias WinogradLanes = SIMD8<Float>
-
-@inline(__always) func loadLanes(_ p: UnsafePointer<Float>) -> WinogradLanes { UnsafeRawPointer(p).loadUnaligned(as: WinogradLanes.self) }
-@inline(__always) func storeLanes(_ value: WinogradLanes, _ p: UnsafeMutablePointer<Float>) {
-  UnsafeMutableRawPointer(p).storeBytes(of: value, as: WinogradLanes.self)
-}
-
 /// transformed[ξ, C, ·] = (Bᵀ d B)[ξ] for one image's 4×4 tiles d (zero outside the image), its
 /// tiles at columns 0..<T of rows `rowLength` long, a row of tiles at a time: the four input rows
 /// are split into even and odd columns (tile tx reads columns 2tx − 1 … 2tx + 2), combined down
@@ -123,7 +116,7 @@ func winogradInput(_ image: UnsafePointer<Float>, _ transformed: UnsafeMutablePo
         e[0] = 0
         var k = 0
         while k + 8 <= across {
-          let pair = UnsafeRawPointer(line + 2 * k).loadUnaligned(as: SIMD16<Float>.self)
+          let pair = loadPairs(line + 2 * k)
           storeLanes(pair.evenHalf, d + k)
           storeLanes(pair.oddHalf, e + k + 1)
           k += 8
@@ -191,13 +184,13 @@ func winogradOutput(_ products: UnsafePointer<Float>, _ out: UnsafeMutablePointe
         let (d0, d1, d2, d3) = (loadLanes(m + 12 * plane + tx), loadLanes(m + 13 * plane + tx), loadLanes(m + 14 * plane + tx), loadLanes(m + 15 * plane + tx))
         let (u0, u1, u2, u3) = (a0 + b0 + c0, a1 + b1 + c1, a2 + b2 + c2, a3 + b3 + c3)
         let (w0, w1, w2, w3) = (b0 - c0 - d0, b1 - c1 - d1, b2 - c2 - d2, b3 - c3 - d3)
-        var upper = SIMD16<Float>(), lower = SIMD16<Float>()
+        var upper = LanePairs(), lower = LanePairs()
         upper.evenHalf = shift + u0 + u1 + u2
         upper.oddHalf = shift + u1 - u2 - u3
         lower.evenHalf = shift + w0 + w1 + w2
         lower.oddHalf = shift + w1 - w2 - w3
-        UnsafeMutableRawPointer(top + 2 * tx).storeBytes(of: upper, as: SIMD16<Float>.self)
-        UnsafeMutableRawPointer(bottom + 2 * tx).storeBytes(of: lower, as: SIMD16<Float>.self)
+        storePairs(upper, top + 2 * tx)
+        storePairs(lower, bottom + 2 * tx)
         tx += 8
       }
       while tx < across {
@@ -228,10 +221,7 @@ public func conv2dWinogradBackward(
   precondition(s.allowsWinograd && workspace.count >= s.winogradWorkspaceCount && sums.count >= s.winogradFilterCount)
   let (c, o, t, h, w) = (s.inChannels, s.outChannels, s.tiles, s.height, s.width)
   let spatial = h * w
-  for b in 0..<s.batch {
-    let gradient = dout.pointer + b * o * spatial
-    for k in 0..<o { dbias.pointer[k] += rowSum(gradient + k * spatial, count: spatial) }
-  }
+  addBiasGradient(dbias, dout: dout, batch: s.batch, channels: o, spatial: spatial)
   let group = s.winogradGroup
   let columns = group * t
   let transformed = workspace.pointer              // [16, C, G·T]
@@ -269,7 +259,7 @@ func winogradOutputAdjoint(_ dout: UnsafePointer<Float>, _ dproducts: UnsafeMuta
       let bottom = top + width
       let m = dproducts + o * rowLength + ty * across
       var tx = 0
-      func emit(_ row: Int, _ a: WinogradLanes, _ b: WinogradLanes) {
+      func emit(_ row: Int, _ a: Lanes, _ b: Lanes) {
         let target = m + 4 * row * plane + tx
         storeLanes(a, target)
         storeLanes(a + b, target + plane)
@@ -277,8 +267,7 @@ func winogradOutputAdjoint(_ dout: UnsafePointer<Float>, _ dproducts: UnsafeMuta
         storeLanes(-b, target + 3 * plane)
       }
       while tx + 8 <= across {
-        let upper = UnsafeRawPointer(top + 2 * tx).loadUnaligned(as: SIMD16<Float>.self)
-        let lower = UnsafeRawPointer(bottom + 2 * tx).loadUnaligned(as: SIMD16<Float>.self)
+        let (upper, lower) = (loadPairs(top + 2 * tx), loadPairs(bottom + 2 * tx))
         let (y00, y01, y10, y11) = (upper.evenHalf, upper.oddHalf, lower.evenHalf, lower.oddHalf)
         // A dy: rows (y0, y0 + y1, y0 − y1, −y1) of the block's two rows.
         emit(0, y00, y01)

@@ -87,9 +87,10 @@ public final class CNNEncoder: @unchecked Sendable {
     let winograd = shapes.indices.map { $0 >= 1 && shapes[$0].allowsWinograd && batch >= winogradMinimumBatch }
     winogradForward = shapes.indices.map { winograd[$0] ? Tensor(zeros: [shapes[$0].winogradFilterCount]) : nil }
     winogradAdjoint = shapes.indices.map { winograd[$0] ? Tensor(zeros: [shapes[$0].winogradFilterCount]) : nil }
-    let winogradSize = shapes.indices.filter { winograd[$0] }.map { shapes[$0].winogradWorkspaceCount }.max() ?? 1
+    let winogradShapes = shapes.indices.filter { winograd[$0] }.map { shapes[$0] }
+    let winogradSize = winogradShapes.map(\.winogradWorkspaceCount).max() ?? 1
     workerWinograd = (0..<Self.workers).map { _ in Tensor(zeros: [winogradSize]) }
-    let sumsSize = shapes.indices.filter { winograd[$0] }.map { shapes[$0].winogradFilterCount }.max() ?? 1
+    let sumsSize = winogradShapes.map(\.winogradFilterCount).max() ?? 1
     workerWinogradSums = (0..<Self.workers).map { _ in Tensor(zeros: [sumsSize]) }
     if workerGradients.isEmpty { workerGradients = (0..<Self.workers).map { _ in parameters.map { Tensor(zeros: $0.value.shape) } } }
     input = Tensor(zeros: [batch, 3, Self.imageSize, Self.imageSize])
