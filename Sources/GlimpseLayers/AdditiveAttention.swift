@@ -4,13 +4,11 @@ import GlimpseTensor
 public struct AdditiveAttentionWorkspace {
   public let queryProj: Tensor   // [B, A]
   public let dweights: Tensor    // [B, L]
-  public let dpre: Tensor        // [B, L, A]
   public let dqueryProj: Tensor  // [B, A]
 
   public init(batch: Int, locations: Int, attention: Int) {
     queryProj = Tensor(zeros: [batch, attention])
     dweights = Tensor(zeros: [batch, locations])
-    dpre = Tensor(zeros: [batch, locations, attention])
     dqueryProj = Tensor(zeros: [batch, attention])
   }
 
@@ -19,7 +17,7 @@ public struct AdditiveAttentionWorkspace {
   /// over all steps that adds the weight gradients).
   public init(sharing other: AdditiveAttentionWorkspace, dweights: Tensor, dqueryProj: Tensor) {
     precondition(dweights.count == other.dweights.count && dqueryProj.count == other.dqueryProj.count)
-    (queryProj, dpre) = (other.queryProj, other.dpre)
+    queryProj = other.queryProj
     (self.dweights, self.dqueryProj) = (dweights, dqueryProj)
   }
 }
@@ -29,27 +27,24 @@ public struct AdditiveAttentionWorkspace {
 ///   pre[B, L, A]    = tanh(keys[B, L, A] + queryProj)   (keys = values · W_kᵀ + b, once per sequence)
 ///   weights[B, L]   = softmax over L of pre · w          (w: [1, A])
 ///   context[B, D]   = Σ_L weights · values[B, L, D]
-/// `pre` and `weights` are kept for the backward pass.
+/// `pre` and `weights` are kept for the backward pass; inference passes no `pre`.
 public func additiveAttentionForward(
-  context: Tensor, weights: Tensor, pre: Tensor, keys: Tensor, values: Tensor, query: Tensor,
+  context: Tensor, weights: Tensor, pre: Tensor?, keys: Tensor, values: Tensor, query: Tensor,
   wQuery: Tensor, wScore: Tensor, workspace: AdditiveAttentionWorkspace
 ) {
   let (batch, locations, attention) = (keys.size(0), keys.size(1), keys.size(2))
   let dim = values.count / (batch * locations)
   let queryDim = wQuery.size(1)
   let queryProj = workspace.queryProj.pointer
+  precondition(pre == nil || pre!.count == keys.count)
   gemm(transposeA: false, transposeB: true, m: batch, n: attention, k: queryDim, a: query.pointer, lda: queryDim,
        b: wQuery.pointer, ldb: queryDim, beta: 0, c: queryProj, ldc: attention)
+  let (keyRows, scoreRows, w, preRows) = (keys.pointer, weights.pointer, wScore.pointer, pre?.pointer)
   for b in 0..<batch {
-    for l in 0..<locations {
-      let offset = (b * locations + l) * attention
-      let (target, key, q) = (pre.pointer + offset, keys.pointer + offset, queryProj + b * attention)
-      for a in 0..<attention { target[a] = key[a] + q[a] }
-    }
+    let offset = b * locations * attention
+    tanhScores(keys: keyRows + offset, query: queryProj + b * attention, w: w, rows: locations, width: attention,
+               pre: preRows.map { $0 + offset }, scores: scoreRows + b * locations)
   }
-  vectorTanh(pre.pointer, pre.pointer, count: pre.count)
-  gemm(transposeA: false, transposeB: true, m: batch * locations, n: 1, k: attention, a: pre.pointer, lda: attention,
-       b: wScore.pointer, ldb: attention, beta: 0, c: weights.pointer, ldc: 1)
   softmaxRows(weights.pointer, rows: batch, columns: locations)
   for b in 0..<batch {
     gemm(transposeA: false, transposeB: false, m: 1, n: dim, k: locations, a: weights.pointer + b * locations, lda: locations,
@@ -94,19 +89,13 @@ public func additiveAttentionBackward(
     gemm(transposeA: true, transposeB: false, m: 1, n: attention, k: batch * locations, a: dweights, lda: 1,
          b: pre.pointer, ldb: attention, beta: 1, c: dwScore.pointer, ldc: attention)
   }
-  let (dpre, dqueryProj) = (workspace.dpre.pointer, workspace.dqueryProj.pointer)
+  let dqueryProj = workspace.dqueryProj.pointer
   dqueryProj.update(repeating: 0, count: batch * attention)
+  let (preRows, dkeyRows, w) = (pre.pointer, dkeys.pointer, wScore.pointer)
   for b in 0..<batch {
-    for l in 0..<locations {
-      let offset = (b * locations + l) * attention
-      let score = dweights[b * locations + l]
-      let (p, g, dk, dq) = (pre.pointer + offset, dpre + offset, dkeys.pointer + offset, dqueryProj + b * attention)
-      for a in 0..<attention {
-        g[a] = score * wScore.pointer[a] * (1 - p[a] * p[a])
-        dk[a] += g[a]
-        dq[a] += g[a]
-      }
-    }
+    let offset = b * locations * attention
+    tanhScoresBackward(dscores: dweights + b * locations, pre: preRows + offset, w: w, rows: locations, width: attention,
+                       dkeys: dkeyRows + offset, dquery: dqueryProj + b * attention)
   }
   if let dwQuery {
     gemm(transposeA: true, transposeB: false, m: attention, n: queryDim, k: batch, a: dqueryProj, lda: attention,

@@ -6,7 +6,7 @@ import GlimpseTensor
 ///   β[B, D] = σ(hPrev · W_βᵀ + b_β);  z[B, D] = β ⊙ context
 /// `alpha`, `pre`, `context` and `beta` are this step's saved activations.
 public func softAttentionForward(
-  z: Tensor, alpha: Tensor, pre: Tensor, context: Tensor, beta: Tensor,
+  z: Tensor, alpha: Tensor, pre: Tensor?, context: Tensor, beta: Tensor,
   keys: Tensor, grid: Tensor, hPrev: Tensor, wDec: Tensor, wA: Tensor, wBeta: Tensor, bBeta: Tensor,
   workspace: AdditiveAttentionWorkspace
 ) {

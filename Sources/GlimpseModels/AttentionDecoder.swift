@@ -26,7 +26,7 @@ public final class AttentionDecoder: CaptionDecoder {
   var penaltyActive = false
   // Step-by-step decoding: the rows' grid and keys, and one step's attention.
   var decodingGrid = Tensor(zeros: [0]), decodingKeys = Tensor(zeros: [0])
-  var decodingZ = Tensor(zeros: [0]), decodingAlpha = Tensor(zeros: [0]), decodingPre = Tensor(zeros: [0])
+  var decodingZ = Tensor(zeros: [0]), decodingAlpha = Tensor(zeros: [0])
   var decodingContext = Tensor(zeros: [0]), decodingBeta = Tensor(zeros: [0])
   var decodingWorkspace = AdditiveAttentionWorkspace(batch: 0, locations: 0, attention: 0)
   var decodingScratch = Tensor(zeros: [0])  // for reordering the rows' grids
@@ -138,7 +138,7 @@ public final class AttentionDecoder: CaptionDecoder {
     core.beginDecoding(mean: mean)
     if decodingGrid.count != n * l * d {
       decodingGrid = Tensor(zeros: [n, l, d]); decodingKeys = Tensor(zeros: [n, l, a])
-      decodingZ = Tensor(zeros: [n, d]); decodingAlpha = Tensor(zeros: [n, l]); decodingPre = Tensor(zeros: [n, l, a])
+      decodingZ = Tensor(zeros: [n, d]); decodingAlpha = Tensor(zeros: [n, l])
       decodingContext = Tensor(zeros: [n, d]); decodingBeta = Tensor(zeros: [n, d])
       decodingWorkspace = AdditiveAttentionWorkspace(batch: n, locations: l, attention: a)
       decodingScratch = Tensor(zeros: [n, l, d])
@@ -149,7 +149,7 @@ public final class AttentionDecoder: CaptionDecoder {
 
   public func decodeStep(tokens: [Int32]) -> Tensor {
     let (e, d, h4) = (GlimpseSmall.embedding, CNNEncoder.features, 4 * GlimpseSmall.hidden)
-    softAttentionForward(z: decodingZ, alpha: decodingAlpha, pre: decodingPre, context: decodingContext, beta: decodingBeta,
+    softAttentionForward(z: decodingZ, alpha: decodingAlpha, pre: nil, context: decodingContext, beta: decodingBeta,
                          keys: decodingKeys, grid: decodingGrid, hPrev: core.decoding.h, wDec: attDec.value, wA: attW.value,
                          wBeta: betaW.value, bBeta: betaBias.value, workspace: decodingWorkspace)
     core.beginStep(tokens: tokens)

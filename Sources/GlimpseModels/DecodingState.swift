@@ -1,21 +1,21 @@
 import GlimpseTensor
 
 /// Recurrent state for step-by-step decoding of N rows: the current h (and c), a second buffer
-/// for the next step, and the embedded tokens. Buffers are made once per row count.
+/// for the next step, and the gates. Buffers are made once per row count.
 final class DecodingState {
   private(set) var rows = 0
   var h = Tensor(zeros: [0]), c = Tensor(zeros: [0])
   var nextH = Tensor(zeros: [0]), nextC = Tensor(zeros: [0])
-  var embedded = Tensor(zeros: [0]), gates = Tensor(zeros: [0]), tanhC = Tensor(zeros: [0])
+  var gates = Tensor(zeros: [0]), tanhC = Tensor(zeros: [0])
   var logits = Tensor(zeros: [0])
   var scratch = Tensor(zeros: [0])
 
   func prepare(rows n: Int, vocabularySize v: Int) {
     guard n != rows || logits.count != n * v else { return }
     rows = n
-    let (e, h4, hidden) = (GlimpseSmall.embedding, 4 * GlimpseSmall.hidden, GlimpseSmall.hidden)
+    let (h4, hidden) = (4 * GlimpseSmall.hidden, GlimpseSmall.hidden)
     (h, c, nextH, nextC) = (Tensor(zeros: [n, hidden]), Tensor(zeros: [n, hidden]), Tensor(zeros: [n, hidden]), Tensor(zeros: [n, hidden]))
-    embedded = Tensor(zeros: [n, e]); gates = Tensor(zeros: [n, h4]); tanhC = Tensor(zeros: [n, hidden])
+    gates = Tensor(zeros: [n, h4]); tanhC = Tensor(zeros: [n, hidden])
     logits = Tensor(zeros: [n, v])
     scratch = Tensor(zeros: [n, hidden])
   }

@@ -11,6 +11,7 @@ final class LSTMDecoderCore {
   var logitsTM = Tensor(zeros: [0]), logits = Tensor(zeros: [0]), dlogitsTM = Tensor(zeros: [0]), dinitPre = Tensor(zeros: [0])
   var savedMean = Tensor(zeros: [0])
   let decoding = DecodingState()
+  let tokenProjection = TokenProjectionCache()
 
   var parameters: [Parameter] { sequence.parameters + [initH, initHBias, initC, initCBias, out, outBias] }
   var batch: Int { sequence.batch }
@@ -80,22 +81,18 @@ final class LSTMDecoderCore {
   /// Inference: h₀, c₀ from the image vectors mean [N, D].
   func beginDecoding(mean: Tensor) {
     decoding.prepare(rows: mean.size(0), vocabularySize: vocabularySize)
+    tokenProjection.reset(vocabularySize: vocabularySize, biases: [sequence.biasIH.value, sequence.biasHH.value])
     for (state, weight, bias) in [(decoding.h, initH, initHBias), (decoding.c, initC, initCBias)] {
       linearForward(out: state, inp: mean, weight: weight.value, bias: bias.value)
       tanhForward(out: state, inp: state)
     }
   }
 
-  /// Embeds the tokens and sets the gates to x·W_ih[:, :E]ᵀ + b_ih + b_hh.
+  /// Sets the gates to x·W_ih[:, :E]ᵀ + b_ih + b_hh for the tokens' embeddings x.
   func beginStep(tokens: [Int32]) {
-    let (e, h4, rows) = (GlimpseSmall.embedding, 4 * GlimpseSmall.hidden, decoding.rows)
-    embeddingForward(out: decoding.embedded, ids: tokens, table: sequence.embed.value)
-    for row in 0..<rows {
-      let target = decoding.gates.pointer + row * h4
-      for k in 0..<h4 { target[k] = sequence.biasIH.value.pointer[k] + sequence.biasHH.value.pointer[k] }
-    }
-    gemm(transposeA: false, transposeB: true, m: rows, n: h4, k: e, a: decoding.embedded.pointer, lda: e,
-         b: sequence.weightIH.value.pointer, ldb: sequence.inputSize, beta: 1, c: decoding.gates.pointer, ldc: h4)
+    precondition(tokens.count == decoding.rows)
+    tokenProjection.project(tokens: tokens, table: sequence.embed.value, weight: sequence.weightIH.value.pointer,
+                            ldw: sequence.inputSize, into: decoding.gates.pointer, ldo: 4 * GlimpseSmall.hidden)
   }
 
   /// The LSTM step on the completed gates, then the output layer: logits [N, V].

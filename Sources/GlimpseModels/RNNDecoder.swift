@@ -15,6 +15,7 @@ public final class RNNDecoder: CaptionDecoder {
   var dlogitsTM = Tensor(zeros: [0]), dpre = Tensor(zeros: [0])
   var savedMean = Tensor(zeros: [0])  // the encoder's mean the forward pass read (a view)
   let decoding = DecodingState()
+  let tokenProjection = TokenProjectionCache()
   var decodingImage = Tensor(zeros: [0]), decodingX = Tensor(zeros: [0])
 
   public init(vocabularySize v: Int) {
@@ -86,12 +87,14 @@ public final class RNNDecoder: CaptionDecoder {
       decodingX = Tensor(zeros: [n, GlimpseSmall.hidden])
     }
     linearForward(out: decodingImage, inp: mean, weight: wih.value, bias: nil)
+    tokenProjection.reset(vocabularySize: vocabularySize, biases: [bxh.value])
     decoding.h.zero()  // h₀ = 0
   }
 
   public func decodeStep(tokens: [Int32]) -> Tensor {
-    embeddingForward(out: decoding.embedded, ids: tokens, table: embed.value)
-    linearForward(out: decodingX, inp: decoding.embedded, weight: wxh.value, bias: bxh.value)
+    precondition(tokens.count == decoding.rows)
+    tokenProjection.project(tokens: tokens, table: embed.value, weight: wxh.value.pointer, ldw: GlimpseSmall.embedding,
+                            into: decodingX.pointer, ldo: GlimpseSmall.hidden)
     rnnStepForward(h: decoding.nextH, xProj: decodingX, imageProj: decodingImage, hPrev: decoding.h, whh: whh.value)
     decoding.advance()
     linearForward(out: decoding.logits, inp: decoding.h, weight: out.value, bias: bout.value)

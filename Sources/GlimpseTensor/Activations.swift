@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Vectorised exp, tanh and sigmoid over buffers, eight lanes at a time with a scalar tail.
 /// exp: Cephes' expf (range reduction by ln 2, degree-6 polynomial), relative error ~1e-7.
 /// tanh: Cephes' odd polynomial for |x| < 0.625, 1 − 2/(e^{2|x|} + 1) beyond.
@@ -90,3 +96,93 @@ public func vectorSigmoid(_ input: UnsafePointer<Float>, _ output: UnsafeMutable
 @inline(__always) public func fastExp(_ x: Float) -> Float { expLanes(Lanes(repeating: x))[0] }
 @inline(__always) public func fastTanh(_ x: Float) -> Float { tanhLanes(Lanes(repeating: x))[0] }
 @inline(__always) public func fastSigmoid(_ x: Float) -> Float { sigmoidLanes(Lanes(repeating: x))[0] }
+
+/// For each row r of keys [rows, N] (stride N): p = tanh(keys_r + query), kept in `pre` when
+/// given, and scores[r] = p · w. The score of additive attention in one pass over the keys,
+/// in place of a sum, a tanh and a matrix–vector product each reading and writing [rows, N].
+public func tanhScores(
+  keys: UnsafePointer<Float>, query: UnsafePointer<Float>, w: UnsafePointer<Float>, rows: Int, width n: Int,
+  pre: UnsafeMutablePointer<Float>?, scores: UnsafeMutablePointer<Float>
+) {
+  let whole = n / 8 * 8
+  for r in 0..<rows {
+    let key = keys + r * n
+    var sum = Lanes(repeating: 0)
+    var a = 0
+    while a < whole {
+      let x = UnsafeRawPointer(key + a).loadUnaligned(as: Lanes.self) + UnsafeRawPointer(query + a).loadUnaligned(as: Lanes.self)
+      let p = tanhLanes(x)
+      if let pre { UnsafeMutableRawPointer(pre + r * n + a).storeBytes(of: p, as: Lanes.self) }
+      sum += p * UnsafeRawPointer(w + a).loadUnaligned(as: Lanes.self)
+      a += 8
+    }
+    var score = sum.sum()
+    while a < n {
+      let p = fastTanh(key[a] + query[a])
+      pre?[r * n + a] = p
+      score += p * w[a]
+      a += 1
+    }
+    scores[r] = score
+  }
+}
+
+/// The same with a scalar loop and libm's tanh in double precision, to test the vectorised one against.
+public func tanhScoresPlain(
+  keys: UnsafePointer<Float>, query: UnsafePointer<Float>, w: UnsafePointer<Float>, rows: Int, width n: Int,
+  pre: UnsafeMutablePointer<Float>?, scores: UnsafeMutablePointer<Float>
+) {
+  for r in 0..<rows {
+    var score: Float = 0
+    for a in 0..<n {
+      let p = Float(tanh(Double(keys[r * n + a] + query[a])))
+      pre?[r * n + a] = p
+      score += p * w[a]
+    }
+    scores[r] = score
+  }
+}
+
+
+/// Backward of `tanhScores` for one query's rows, given dscores[rows] and the saved pre:
+/// with dpre = dscore · w ⊙ (1 − pre²), dkeys += dpre and dquery[N] += Σ_rows dpre.
+public func tanhScoresBackward(
+  dscores: UnsafePointer<Float>, pre: UnsafePointer<Float>, w: UnsafePointer<Float>, rows: Int, width n: Int,
+  dkeys: UnsafeMutablePointer<Float>, dquery: UnsafeMutablePointer<Float>
+) {
+  let whole = n / 8 * 8
+  for r in 0..<rows {
+    let (p, dk) = (pre + r * n, dkeys + r * n)
+    let score = Lanes(repeating: dscores[r])
+    var a = 0
+    while a < whole {
+      let value = UnsafeRawPointer(p + a).loadUnaligned(as: Lanes.self)
+      let gradient = score * UnsafeRawPointer(w + a).loadUnaligned(as: Lanes.self) * (1 - value * value)
+      let key = UnsafeRawPointer(dk + a).loadUnaligned(as: Lanes.self) + gradient
+      UnsafeMutableRawPointer(dk + a).storeBytes(of: key, as: Lanes.self)
+      let query = UnsafeRawPointer(dquery + a).loadUnaligned(as: Lanes.self) + gradient
+      UnsafeMutableRawPointer(dquery + a).storeBytes(of: query, as: Lanes.self)
+      a += 8
+    }
+    while a < n {
+      let gradient = dscores[r] * w[a] * (1 - p[a] * p[a])
+      dk[a] += gradient
+      dquery[a] += gradient
+      a += 1
+    }
+  }
+}
+
+/// The same, one element at a time.
+public func tanhScoresBackwardPlain(
+  dscores: UnsafePointer<Float>, pre: UnsafePointer<Float>, w: UnsafePointer<Float>, rows: Int, width n: Int,
+  dkeys: UnsafeMutablePointer<Float>, dquery: UnsafeMutablePointer<Float>
+) {
+  for r in 0..<rows {
+    for a in 0..<n {
+      let g = dscores[r] * w[a] * (1 - pre[r * n + a] * pre[r * n + a])
+      dkeys[r * n + a] += g
+      dquery[a] += g
+    }
+  }
+}

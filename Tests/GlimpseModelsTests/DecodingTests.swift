@@ -46,6 +46,26 @@ final class DecodingTests: XCTestCase {
     }
   }
 
+  /// Decoding caches each token's input projection; a new decoding run after the weights
+  /// change (as validation does between training epochs) must use the new weights.
+  func testDecodingRunAfterAWeightChangeUsesTheNewWeights() {
+    var random = SeededGenerator(seed: 5)
+    let (grid, mean) = image(&random)
+    for (name, decoder) in decoders() {
+      decoder.beginDecoding(grid: grid, mean: mean)
+      _ = decoder.decodeStep(tokens: [3])
+      for p in decoder.parameters where p.name == "decoder.embed.weight" || p.name.hasSuffix("bias_ih") || p.name == "decoder.wxh.bias" {
+        for i in 0..<p.value.count { p.value.pointer[i] += random.nextSymmetric(0.5) }
+      }
+      let forced = decoder.forward(grid: grid, mean: mean, inputs: [3], batch: 1, steps: 1).copy()
+      decoder.beginDecoding(grid: grid, mean: mean)
+      let logits = decoder.decodeStep(tokens: [3])
+      for k in 0..<vocabulary {
+        XCTAssertEqual(logits.pointer[k], forced.pointer[k], accuracy: 1e-5, "\(name) logit \(k)")
+      }
+    }
+  }
+
   func testGreedyEqualsBeamSearchWithOneBeam() {
     var random = SeededGenerator(seed: 8)
     var longest = 0

@@ -49,4 +49,42 @@ final class ActivationTests: XCTestCase {
     values.withUnsafeMutableBufferPointer { vectorTanh($0.baseAddress!, $0.baseAddress!, count: 5) }
     XCTAssertEqual(values[1], Float(tanh(1.0)), accuracy: 1e-7)
   }
+
+  /// The fused additive-attention score against the scalar loop, for a width of eight-lane
+  /// blocks and one with a tail, with and without keeping tanh's outputs.
+  func testTanhScoresMatchThePlainLoop() {
+    var random = SeededGenerator(seed: 3)
+    for (rows, width) in [(64, 256), (5, 37)] {
+      let keys = (0..<(rows * width)).map { _ in random.nextSymmetric(3) }
+      let query = (0..<width).map { _ in random.nextSymmetric(3) }
+      let w = (0..<width).map { _ in random.nextSymmetric(1) }
+      var (pre, scores) = ([Float](repeating: 0, count: rows * width), [Float](repeating: 0, count: rows))
+      var (plainPre, plainScores) = (pre, scores)
+      var scoresAlone = scores
+      tanhScores(keys: keys, query: query, w: w, rows: rows, width: width, pre: &pre, scores: &scores)
+      tanhScoresPlain(keys: keys, query: query, w: w, rows: rows, width: width, pre: &plainPre, scores: &plainScores)
+      tanhScores(keys: keys, query: query, w: w, rows: rows, width: width, pre: nil, scores: &scoresAlone)
+      for i in 0..<(rows * width) { XCTAssertEqual(pre[i], plainPre[i], accuracy: 3e-7, "pre \(i) of \(rows)×\(width)") }
+      for r in 0..<rows {
+        XCTAssertEqual(scores[r], plainScores[r], accuracy: 2e-5, "score \(r) of \(rows)×\(width)")
+        XCTAssertEqual(scoresAlone[r], scores[r], "score \(r) without pre")
+      }
+    }
+  }
+
+  func testTanhScoresBackwardMatchesThePlainLoop() {
+    var random = SeededGenerator(seed: 4)
+    for (rows, width) in [(64, 256), (5, 37)] {
+      let pre = (0..<(rows * width)).map { _ in random.nextSymmetric(1) }
+      let w = (0..<width).map { _ in random.nextSymmetric(1) }
+      let dscores = (0..<rows).map { _ in random.nextSymmetric(1) }
+      var dkeys = (0..<(rows * width)).map { _ in random.nextSymmetric(1) }
+      var dquery = (0..<width).map { _ in random.nextSymmetric(1) }
+      var (plainDkeys, plainDquery) = (dkeys, dquery)
+      tanhScoresBackward(dscores: dscores, pre: pre, w: w, rows: rows, width: width, dkeys: &dkeys, dquery: &dquery)
+      tanhScoresBackwardPlain(dscores: dscores, pre: pre, w: w, rows: rows, width: width, dkeys: &plainDkeys, dquery: &plainDquery)
+      for i in 0..<(rows * width) { XCTAssertEqual(dkeys[i], plainDkeys[i], accuracy: 1e-6, "dkeys \(i) of \(rows)×\(width)") }
+      for a in 0..<width { XCTAssertEqual(dquery[a], plainDquery[a], accuracy: 1e-5, "dquery \(a) of \(rows)×\(width)") }
+    }
+  }
 }
