@@ -77,3 +77,12 @@ int glimpse_blas_threads(void) {
   pthread_once(&once, load);
   return get_threads ? get_threads() : 0;
 }
+
+int glimpse_cpu_supports_build(void) {
+#if defined(__x86_64__) && defined(GLIMPSE_X86_64_V3)
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("x86-64-v3") ? 1 : 0;
+#else
+  return 1;
+#endif
+}

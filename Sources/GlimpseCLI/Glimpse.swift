@@ -1,4 +1,5 @@
 import ArgumentParser
+import GlimpseTensor
 
 import Glibc
 
@@ -17,6 +18,7 @@ struct Glimpse: ParsableCommand {
   /// input, 64 for bad usage (ArgumentParser's validation failures).
   static func main() {
     do {
+      try checkVectorUnits()
       var command = try parseAsRoot()
       try command.run()
     } catch let code as ExitCode {

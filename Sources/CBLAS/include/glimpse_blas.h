@@ -25,4 +25,8 @@ void glimpse_sgemv(enum CBLAS_ORDER order, enum CBLAS_TRANSPOSE transpose, int m
 void glimpse_blas_set_threads(int threads);
 int glimpse_blas_threads(void);
 
+/* 1 if this CPU has the vector instructions the numeric modules were compiled for (AVX2 and
+   FMA, x86-64-v3, unless built with GLIMPSE_PORTABLE=1), else 0. */
+int glimpse_cpu_supports_build(void);
+
 #endif
