@@ -105,24 +105,30 @@ public func benchmarkCaptioning(repeats: Int = 20) -> [Measurement] {
   let encoder = CNNEncoder()
   encoder.initialize(random: &random)
   let one = randomImages(1, &random), batch = randomImages(32, &random)
-  func greedy(_ decoder: CaptionDecoder, _ images: Tensor) {
+  // Batches are shared out among the cores as `captionAll` does.
+  func greedy(_ decoders: [CaptionDecoder], _ images: Tensor) {
     encoder.forward(images: images)
-    decoder.beginDecoding(grid: encoder.grid, mean: encoder.mean)
-    var tokens = [Int32](repeating: SpecialToken.start, count: images.size(0))
-    for _ in 0..<GlimpseSmall.maxTokens {
-      let logits = decoder.decodeStep(tokens: tokens)
-      for row in 0..<tokens.count {
-        let p = logits.pointer + row * benchVocabulary
-        var best = 0
-        for k in 1..<benchVocabulary where p[k] > p[best] { best = k }
-        tokens[row] = Int32(best)
+    let (grid, mean) = (encoder.grid, encoder.mean)
+    _ = decodeInParallel(decoders, rows: images.size(0)) { decoder, rows -> [Int32] in
+      decoder.beginDecoding(grid: grid.slice(rows), mean: mean.slice(rows))
+      var tokens = [Int32](repeating: SpecialToken.start, count: rows.count)
+      for _ in 0..<GlimpseSmall.maxTokens {
+        let logits = decoder.decodeStep(tokens: tokens)
+        for row in 0..<tokens.count {
+          let p = logits.pointer + row * benchVocabulary
+          var best = 0
+          for k in 1..<benchVocabulary where p[k] > p[best] { best = k }
+          tokens[row] = Int32(best)
+        }
       }
+      return tokens
     }
   }
   for kind in DecoderKind.allCases {
     let decoder = kind.make(vocabularySize: benchVocabulary)
     decoder.initialize(random: &random)
-    let seconds = timeRepeats(warmup: 3, repeats: repeats) { greedy(decoder, one) }
+    let decoders = [decoder] + (1..<CNNEncoder.workers).map { _ in decoder.replica() }
+    let seconds = timeRepeats(warmup: 3, repeats: repeats) { greedy(decoders, one) }
     results.append(Measurement(name: "caption.\(kind.rawValue).b1", unit: "ms", samples: seconds.map { $0 * 1000 }))
     if kind == .attention {
       let beam = timeRepeats(warmup: 3, repeats: repeats) {
@@ -130,7 +136,7 @@ public func benchmarkCaptioning(repeats: Int = 20) -> [Measurement] {
         _ = beamSearch(decoder, grid: encoder.grid, mean: encoder.mean, beams: 3)
       }
       results.append(Measurement(name: "caption.attention.beam3.b1", unit: "ms", samples: beam.map { $0 * 1000 }))
-      let many = timeRepeats(warmup: 2, repeats: max(3, repeats / 4)) { greedy(decoder, batch) }
+      let many = timeRepeats(warmup: 2, repeats: max(3, repeats / 4)) { greedy(decoders, batch) }
       results.append(Measurement(name: "caption.attention.b32", unit: "images/s", samples: many.map { 32 / $0 }))
     }
   }

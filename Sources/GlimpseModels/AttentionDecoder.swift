@@ -31,16 +31,22 @@ public final class AttentionDecoder: CaptionDecoder {
   var decodingWorkspace = AdditiveAttentionWorkspace(batch: 0, locations: 0, attention: 0)
   var decodingScratch = Tensor(zeros: [0])  // for reordering the rows' grids
 
-  public init(vocabularySize: Int) {
+  public convenience init(vocabularySize: Int) { self.init(vocabularySize: vocabularySize, make: ParameterMaker()) }
+
+  init(vocabularySize: Int, make: ParameterMaker) {
     let (e, h, d, a) = (GlimpseSmall.embedding, GlimpseSmall.hidden, CNNEncoder.features, GlimpseSmall.attention)
-    core = LSTMDecoderCore(vocabularySize: vocabularySize, inputSize: e + d)
-    attEnc = Parameter("decoder.att_enc.weight", [a, d])
-    attEncBias = Parameter("decoder.att_enc.bias", [a])
-    attDec = Parameter("decoder.att_dec.weight", [a, h])
-    attW = Parameter("decoder.att_w.weight", [1, a])
-    betaW = Parameter("decoder.beta.weight", [d, h])
-    betaBias = Parameter("decoder.beta.bias", [d])
+    core = LSTMDecoderCore(vocabularySize: vocabularySize, inputSize: e + d, make: make)
+    attEnc = make("decoder.att_enc.weight", [a, d])
+    attEncBias = make("decoder.att_enc.bias", [a])
+    attDec = make("decoder.att_dec.weight", [a, h])
+    attW = make("decoder.att_w.weight", [1, a])
+    betaW = make("decoder.beta.weight", [d, h])
+    betaBias = make("decoder.beta.bias", [d])
     parameters = core.parameters + [attEnc, attEncBias, attDec, attW, betaW, betaBias]
+  }
+
+  public func replica() -> CaptionDecoder {
+    AttentionDecoder(vocabularySize: vocabularySize, make: ParameterMaker(sharing: parameters))
   }
 
   public func initialize(random: inout SeededGenerator) {

@@ -101,7 +101,7 @@ public final class CNNEncoder: @unchecked Sendable {
   /// The batch is split across this many workers (the machine's 2 cores), each running the
   /// whole per-image pipeline on its images with single-threaded GEMMs, so that im2col, ReLU
   /// and pooling use both cores too. Images are independent: the result is the same.
-  static let workers = 2
+  public static let workers = 2
 
   /// The smallest batch that uses Winograd: below it the filter transforms and the 16 small
   /// GEMMs per layer cost more than Winograd saves (one image: 3.2–3.7 ms against im2col's

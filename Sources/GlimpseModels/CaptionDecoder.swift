@@ -30,6 +30,9 @@ public protocol CaptionDecoder: AnyObject {
   func decodeStep(tokens: [Int32]) -> Tensor
   /// For beam search: row i continues from the state row `sources[i]` had.
   func reorderRows(_ sources: [Int])
+  /// A decoder reading this one's weights (the same tensors) with buffers of its own, so that
+  /// another thread can decode other rows at the same time.
+  func replica() -> CaptionDecoder
 }
 
 extension CaptionDecoder {

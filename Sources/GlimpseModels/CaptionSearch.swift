@@ -1,3 +1,4 @@
+import Dispatch
 import GlimpseLayers
 import GlimpseTensor
 
@@ -80,6 +81,41 @@ public func greedyDecode(_ decoder: CaptionDecoder, grid: Tensor, mean: Tensor, 
     }
   }
   return results
+}
+
+/// Greedy decoding with the rows shared out among `decoders` (a decoder and its replicas),
+/// each share on its own core; the captions are those one decoder would give.
+public func greedyDecode(_ decoders: [CaptionDecoder], grid: Tensor, mean: Tensor,
+                         maxTokens: Int = GlimpseSmall.maxTokens - 2) -> [DecodedCaption] {
+  decodeInParallel(decoders, rows: mean.size(0)) { decoder, rows in
+    greedyDecode(decoder, grid: grid.slice(rows), mean: mean.slice(rows), maxTokens: maxTokens)
+  }
+}
+
+/// Splits `rows` rows into one contiguous share per decoder and runs `body` for each share on
+/// its own thread, with OpenBLAS on one thread meanwhile, and joins the results in row order.
+/// A batch step's GEMMs are too small to split well across cores (each call would pack every
+/// weight matrix and hand off between the threads), but whole shares of the batch split well.
+/// Fewer than `minimumRows` rows per share run as one share on the calling thread.
+public func decodeInParallel<Result>(
+  _ decoders: [CaptionDecoder], rows: Int, minimumRows: Int = 4, _ body: (CaptionDecoder, Range<Int>) -> [Result]
+) -> [Result] {
+  let shares = max(1, min(decoders.count, rows / minimumRows))
+  guard shares > 1 else { return body(decoders[0], 0..<rows) }
+  var results = [[Result]](repeating: [], count: shares)
+  let threads = blasThreads
+  blasThreads = 1
+  defer { blasThreads = threads }
+  // Each share reads its own decoder and writes its own slot of `results`.
+  withoutActuallyEscaping(body) { body in
+    results.withUnsafeMutableBufferPointer { slots in
+      nonisolated(unsafe) let (slots, decoders, body) = (slots, decoders, body)
+      DispatchQueue.concurrentPerform(iterations: shares) { share in
+        slots[share] = body(decoders[share], (rows * share / shares)..<(rows * (share + 1) / shares))
+      }
+    }
+  }
+  return results.flatMap { $0 }
 }
 
 /// Beam search over one image (grid [1, L, D], mean [1, D]) with `beams` hypotheses decoded

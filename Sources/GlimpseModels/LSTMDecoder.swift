@@ -7,10 +7,14 @@ public final class LSTMDecoder: CaptionDecoder {
   public var vocabularySize: Int { core.vocabularySize }
   public let parameters: [Parameter]
 
-  public init(vocabularySize: Int) {
-    core = LSTMDecoderCore(vocabularySize: vocabularySize, inputSize: GlimpseSmall.embedding)
+  public convenience init(vocabularySize: Int) { self.init(vocabularySize: vocabularySize, make: ParameterMaker()) }
+
+  init(vocabularySize: Int, make: ParameterMaker) {
+    core = LSTMDecoderCore(vocabularySize: vocabularySize, inputSize: GlimpseSmall.embedding, make: make)
     parameters = core.parameters
   }
+
+  public func replica() -> CaptionDecoder { LSTMDecoder(vocabularySize: vocabularySize, make: ParameterMaker(sharing: parameters)) }
 
   public func initialize(random: inout SeededGenerator) { core.initialize(random: &random) }
 

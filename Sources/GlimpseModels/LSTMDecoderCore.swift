@@ -17,16 +17,16 @@ final class LSTMDecoderCore {
   var batch: Int { sequence.batch }
   var steps: Int { sequence.steps }
 
-  init(vocabularySize v: Int, inputSize: Int) {
+  init(vocabularySize v: Int, inputSize: Int, make: ParameterMaker) {
     let (h, d) = (GlimpseSmall.hidden, CNNEncoder.features)
     vocabularySize = v
-    sequence = LSTMSequence(prefix: "decoder", vocabularySize: v, inputSize: inputSize)
-    initH = Parameter("decoder.init_h.weight", [h, d])
-    initHBias = Parameter("decoder.init_h.bias", [h])
-    initC = Parameter("decoder.init_c.weight", [h, d])
-    initCBias = Parameter("decoder.init_c.bias", [h])
-    out = Parameter("decoder.out.weight", [v, h])
-    outBias = Parameter("decoder.out.bias", [v])
+    sequence = LSTMSequence(prefix: "decoder", vocabularySize: v, inputSize: inputSize, make: make)
+    initH = make("decoder.init_h.weight", [h, d])
+    initHBias = make("decoder.init_h.bias", [h])
+    initC = make("decoder.init_c.weight", [h, d])
+    initCBias = make("decoder.init_c.bias", [h])
+    out = make("decoder.out.weight", [v, h])
+    outBias = make("decoder.out.bias", [v])
   }
 
   func initialize(random: inout SeededGenerator) {

@@ -16,13 +16,13 @@ final class LSTMSequence {
   var parameters: [Parameter] { [embed, weightIH, weightHH, biasIH, biasHH] }
   var inputSize: Int { weightIH.value.size(1) }
 
-  init(prefix: String, vocabularySize v: Int, inputSize: Int) {
+  init(prefix: String, vocabularySize v: Int, inputSize: Int, make: ParameterMaker = ParameterMaker()) {
     let (e, h) = (GlimpseSmall.embedding, GlimpseSmall.hidden)
-    embed = Parameter("\(prefix).embed.weight", [v, e])
-    weightIH = Parameter("\(prefix).lstm.weight_ih", [4 * h, inputSize])
-    weightHH = Parameter("\(prefix).lstm.weight_hh", [4 * h, h])
-    biasIH = Parameter("\(prefix).lstm.bias_ih", [4 * h])
-    biasHH = Parameter("\(prefix).lstm.bias_hh", [4 * h])
+    embed = make("\(prefix).embed.weight", [v, e])
+    weightIH = make("\(prefix).lstm.weight_ih", [4 * h, inputSize])
+    weightHH = make("\(prefix).lstm.weight_hh", [4 * h, h])
+    biasIH = make("\(prefix).lstm.bias_ih", [4 * h])
+    biasHH = make("\(prefix).lstm.bias_hh", [4 * h])
   }
 
   func initialize(random: inout SeededGenerator) {

@@ -49,3 +49,21 @@ public func loadTensors(_ targets: [(name: String, tensor: Tensor)], from conten
   }
   for target in targets { target.tensor.assign(byName[target.name]!) }
 }
+
+/// Makes a model's parameters by name: new zero tensors, or, for a replica, the very tensors
+/// of another instance (`sharing` its parameters), so that both read the same weights.
+struct ParameterMaker {
+  private let shared: [String: Parameter]
+
+  init(sharing parameters: [Parameter] = []) {
+    shared = Dictionary(uniqueKeysWithValues: parameters.map { ($0.name, $0) })
+  }
+
+  func callAsFunction(_ name: String, _ shape: [Int]) -> Parameter {
+    if shared.isEmpty { return Parameter(name, shape) }
+    guard let parameter = shared[name], parameter.value.shape == shape else {
+      preconditionFailure("a replica needs \(name) \(shape) from the model it shares")
+    }
+    return parameter
+  }
+}

@@ -18,18 +18,22 @@ public final class RNNDecoder: CaptionDecoder {
   let tokenProjection = TokenProjectionCache()
   var decodingImage = Tensor(zeros: [0]), decodingX = Tensor(zeros: [0])
 
-  public init(vocabularySize v: Int) {
+  public convenience init(vocabularySize v: Int) { self.init(vocabularySize: v, make: ParameterMaker()) }
+
+  init(vocabularySize v: Int, make: ParameterMaker) {
     let (e, h) = (GlimpseSmall.embedding, GlimpseSmall.hidden)
     vocabularySize = v
-    embed = Parameter("decoder.embed.weight", [v, e])
-    wxh = Parameter("decoder.wxh.weight", [h, e])
-    bxh = Parameter("decoder.wxh.bias", [h])
-    whh = Parameter("decoder.whh.weight", [h, h])
-    wih = Parameter("decoder.wih.weight", [h, CNNEncoder.features])
-    out = Parameter("decoder.out.weight", [v, h])
-    bout = Parameter("decoder.out.bias", [v])
+    embed = make("decoder.embed.weight", [v, e])
+    wxh = make("decoder.wxh.weight", [h, e])
+    bxh = make("decoder.wxh.bias", [h])
+    whh = make("decoder.whh.weight", [h, h])
+    wih = make("decoder.wih.weight", [h, CNNEncoder.features])
+    out = make("decoder.out.weight", [v, h])
+    bout = make("decoder.out.bias", [v])
     parameters = [embed, wxh, bxh, whh, wih, out, bout]
   }
+
+  public func replica() -> CaptionDecoder { RNNDecoder(vocabularySize: vocabularySize, make: ParameterMaker(sharing: parameters)) }
 
   public func initialize(random: inout SeededGenerator) {
     for p in [embed, wxh, whh, wih, out] { initUniformFanIn(p.value, random: &random) }

@@ -4,8 +4,8 @@ import GlimpseIO
 import GlimpseModels
 import GlimpseTensor
 
-/// Captions every image of `batches` with greedy decoding, 32 images at a time, or beam search
-/// one image at a time when `beams` > 1.
+/// Captions every image of `batches` with greedy decoding, 32 images at a time (shared out
+/// among the cores), or beam search one image at a time when `beams` > 1.
 public func captionAll(_ batches: CaptionBatches, encoder: CNNEncoder, decoder: CaptionDecoder, vocabulary: Vocabulary,
                        beams: Int = 1, progress: (Int) -> Void = { _ in }) throws -> [String] {
   let size = CNNEncoder.imageSize, count = batches.imageCount
@@ -13,12 +13,13 @@ public func captionAll(_ batches: CaptionBatches, encoder: CNNEncoder, decoder: 
   let images = Tensor(zeros: [chunk, 3, size, size])
   var captions = [String]()
   captions.reserveCapacity(count)
+  let decoders = [decoder] + (1..<CNNEncoder.workers).map { _ in decoder.replica() }
   for start in stride(from: 0, to: count, by: chunk) {
     let n = min(chunk, count - start)
     try batches.images.copyImages(Array(start..<start + n), to: images)
     encoder.forward(images: n == chunk ? images : images.slice(0..<n))
     let decoded = beams == 1
-      ? greedyDecode(decoder, grid: encoder.grid, mean: encoder.mean)
+      ? greedyDecode(decoders, grid: encoder.grid, mean: encoder.mean)
       : [beamSearch(decoder, grid: encoder.grid, mean: encoder.mean, beams: beams)]
     for caption in decoded { captions.append(vocabulary.decode(caption.tokens).joined(separator: " ")) }
     progress(captions.count)

@@ -66,6 +66,26 @@ final class DecodingTests: XCTestCase {
     }
   }
 
+  /// A replica reads the same weight tensors: changing the original changes what it computes.
+  /// Greedy decoding shared out between a decoder and its replica gives the captions the
+  /// decoder alone gives.
+  func testReplicasShareWeightsAndSharedOutGreedyEqualsOneDecoder() {
+    var random = SeededGenerator(seed: 6)
+    let (grid, mean) = image(&random, rows: 11)
+    for (name, decoder) in decoders() {
+      let replica = decoder.replica()
+      XCTAssertEqual(replica.parameters.map(\.name), decoder.parameters.map(\.name))
+      for (mine, theirs) in zip(decoder.parameters, replica.parameters) {
+        XCTAssertEqual(mine.value.pointer, theirs.value.pointer, "\(name): \(mine.name) is shared")
+      }
+      let alone = greedyDecode(decoder, grid: grid, mean: mean)
+      let shared = greedyDecode([decoder, replica], grid: grid, mean: mean)
+      XCTAssertEqual(shared.map(\.tokens), alone.map(\.tokens), name)
+      XCTAssertEqual(shared.map(\.finished), alone.map(\.finished), name)
+      for (a, b) in zip(shared, alone) { XCTAssertEqual(a.logProbability, b.logProbability, accuracy: 1e-4, name) }
+    }
+  }
+
   func testGreedyEqualsBeamSearchWithOneBeam() {
     var random = SeededGenerator(seed: 8)
     var longest = 0
