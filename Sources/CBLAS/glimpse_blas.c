@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/resource.h>
 
 typedef void (*sgemm_function)(enum CBLAS_ORDER, enum CBLAS_TRANSPOSE, enum CBLAS_TRANSPOSE, blasint, blasint,
@@ -19,6 +20,7 @@ static sgemv_function sgemv;
 static void (*set_threads)(int);
 static int (*get_threads)(void);
 static char load_error[GLIMPSE_BLAS_MESSAGE_LENGTH];
+static int small_kernels;
 
 static void load(void) {
   struct rlimit limit;
@@ -47,7 +49,21 @@ static void load(void) {
   if (!sgemm || !sgemv || !set_threads || !get_threads) {
     sgemm = NULL;
     snprintf(load_error, sizeof load_error, "libopenblas.so.0 lacks cblas_sgemm, cblas_sgemv or its thread functions");
+    return;
   }
+  /* The AVX-512 kernels (SkylakeX and its successors) multiply small products directly,
+     without packing: see glimpse_blas_small_kernels. */
+  char *(*corename)(void) = (char *(*)(void))dlsym(library, "openblas_get_corename");
+  const char *core = corename ? corename() : NULL;
+  if (core) {
+    small_kernels = strcasecmp(core, "skylakex") == 0 || strcasecmp(core, "cooperlake") == 0 ||
+                    strcasecmp(core, "sapphirerapids") == 0;
+  }
+}
+
+int glimpse_blas_small_kernels(void) {
+  pthread_once(&once, load);
+  return small_kernels;
 }
 
 int glimpse_blas_load(char message[GLIMPSE_BLAS_MESSAGE_LENGTH]) {

@@ -56,10 +56,36 @@ public func gemm(
       alpha, a, Int32(lda), b, Int32(transposeB ? 1 : ldb), beta, c, Int32(ldc))
     return
   }
+  if !transposeA && transposeB, let columns = smallProductColumns(m: m, n: n, k: k) {
+    // X·Wᵀ for a few rows of X: in column blocks small enough for OpenBLAS's direct kernel.
+    for start in stride(from: 0, to: n, by: columns) {
+      glimpse_sgemm(
+        CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(min(columns, n - start)), Int32(k), alpha, a, Int32(lda),
+        b + start * ldb, Int32(ldb), beta, c + start, Int32(ldc))
+    }
+    return
+  }
   glimpse_sgemm(
     CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
     Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
 }
+
+/// OpenBLAS's AVX-512 kernels multiply a product with M·N ≤ 1024 and M·N·K ≤ 10⁶ directly;
+/// a larger one is packed first, which for a few rows (a decoder step) costs more than the
+/// multiplication: one share's 16 rows times a 2048×512 weight ran at 62 GFLOP/s as one call
+/// and at 99 in blocks of 64 columns (single-threaded, this machine). So such a product is
+/// split into blocks of columns that qualify, when OpenBLAS runs one thread (the batch is
+/// shared out among the cores) or M ≤ 8 (where two threads gained less than the blocks do).
+/// Returns the block width, or nil to make one call.
+@inline(__always)
+func smallProductColumns(m: Int, n: Int, k: Int) -> Int? {
+  guard blasSmallKernels, m * n > 1024 || m * n * k > 1_000_000 else { return nil }
+  let columns = min(1024 / m, 1_000_000 / (m * k)) / 8 * 8
+  guard columns >= 8, m <= 8 || glimpse_blas_threads() == 1 else { return nil }
+  return columns
+}
+
+let blasSmallKernels = glimpse_blas_small_kernels() != 0
 
 /// The same product as `gemm`, in plain loops with double accumulation: the reference the
 /// tests hold the BLAS path to.

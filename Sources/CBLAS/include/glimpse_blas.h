@@ -21,6 +21,11 @@ void glimpse_sgemm(enum CBLAS_ORDER order, enum CBLAS_TRANSPOSE transpose_a, enu
 /* cblas_sgemv through the loaded library; glimpse_blas_load must have returned 0. */
 void glimpse_sgemv(enum CBLAS_ORDER order, enum CBLAS_TRANSPOSE transpose, int m, int n, float alpha, const float *a,
                    int lda, const float *x, int incx, float beta, float *y, int incy);
+/* 1 when the loaded OpenBLAS runs on its AVX-512 kernels (SkylakeX, Cooperlake, Sapphire
+   Rapids), which multiply a product with M·N ≤ 1024 and M·N·K ≤ 10⁶ directly from the caller's
+   matrices instead of packing them first; else 0. */
+int glimpse_blas_small_kernels(void);
+
 /* OpenBLAS's thread count, for benchmarks that compare equal thread counts. */
 void glimpse_blas_set_threads(int threads);
 int glimpse_blas_threads(void);
