@@ -127,7 +127,7 @@ public func benchmarkCaptioning(repeats: Int = 20) -> [Measurement] {
   for kind in DecoderKind.allCases {
     let decoder = kind.make(vocabularySize: benchVocabulary)
     decoder.initialize(random: &random)
-    let decoders = [decoder] + (1..<CNNEncoder.workers).map { _ in decoder.replica() }
+    let decoders = decodersPerCore(decoder)
     let seconds = timeRepeats(warmup: 3, repeats: repeats) { greedy(decoders, one) }
     results.append(Measurement(name: "caption.\(kind.rawValue).b1", unit: "ms", samples: seconds.map { $0 * 1000 }))
     if kind == .attention {

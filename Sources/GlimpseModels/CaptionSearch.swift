@@ -92,6 +92,12 @@ public func greedyDecode(_ decoders: [CaptionDecoder], grid: Tensor, mean: Tenso
   }
 }
 
+/// The decoder and a replica of it for each further core, for `greedyDecode` and
+/// `decodeInParallel`.
+public func decodersPerCore(_ decoder: CaptionDecoder) -> [CaptionDecoder] {
+  [decoder] + (1..<CNNEncoder.workers).map { _ in decoder.replica() }
+}
+
 /// Splits `rows` rows into one contiguous share per decoder and runs `body` for each share on
 /// its own thread, with OpenBLAS on one thread meanwhile, and joins the results in row order.
 /// A batch step's GEMMs are too small to split well across cores (each call would pack every

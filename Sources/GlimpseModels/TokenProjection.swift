@@ -13,7 +13,6 @@ final class TokenProjectionCache {
   private var biasSum = [Float]()        // [N]
   private var newTokens = [Int32]()
   private var gathered = [Float]()       // [new, E]
-  private var computed = [Float]()       // [new, N]
 
   /// Forgets every row; `biases` (each [N]) are added to every projection.
   func reset(vocabularySize: Int, biases: [Tensor]) {
@@ -48,21 +47,20 @@ final class TokenProjectionCache {
     }
   }
 
+  /// Appends the new tokens' rows to `projections`: the biases first, then the product added
+  /// onto them, as the per-step GEMM did.
   private func computeRows(table: Tensor, weight: UnsafePointer<Float>, ldw: Int, embedding e: Int) {
-    let (m, n) = (newTokens.count, width)
+    let (m, n, first) = (newTokens.count, width, projections.count)
     gathered.removeAll(keepingCapacity: true)
-    computed.removeAll(keepingCapacity: true)
     for token in newTokens {
       gathered.append(contentsOf: UnsafeBufferPointer(start: table.pointer + Int(token) * e, count: e))
     }
-    // The biases first, then the product added onto them, as the per-step GEMM did.
-    for _ in 0..<m { computed.append(contentsOf: biasSum) }
+    for _ in 0..<m { projections.append(contentsOf: biasSum) }
     gathered.withUnsafeBufferPointer { a in
-      computed.withUnsafeMutableBufferPointer { c in
+      projections.withUnsafeMutableBufferPointer { c in
         gemm(transposeA: false, transposeB: true, m: m, n: n, k: e, a: a.baseAddress!, lda: e,
-             b: weight, ldb: ldw, beta: 1, c: c.baseAddress!, ldc: n)
+             b: weight, ldb: ldw, beta: 1, c: c.baseAddress! + first, ldc: n)
       }
     }
-    projections.append(contentsOf: computed)
   }
 }

@@ -143,7 +143,6 @@ public func tanhScoresPlain(
   }
 }
 
-
 /// Backward of `tanhScores` for one query's rows, given dscores[rows] and the saved pre:
 /// with dpre = dscore · w ⊙ (1 − pre²), dkeys += dpre and dquery[N] += Σ_rows dpre.
 public func tanhScoresBackward(

@@ -13,7 +13,7 @@ public func captionAll(_ batches: CaptionBatches, encoder: CNNEncoder, decoder: 
   let images = Tensor(zeros: [chunk, 3, size, size])
   var captions = [String]()
   captions.reserveCapacity(count)
-  let decoders = [decoder] + (1..<CNNEncoder.workers).map { _ in decoder.replica() }
+  let decoders = decodersPerCore(decoder)
   for start in stride(from: 0, to: count, by: chunk) {
     let n = min(chunk, count - start)
     try batches.images.copyImages(Array(start..<start + n), to: images)
