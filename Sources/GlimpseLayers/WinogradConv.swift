@@ -18,8 +18,8 @@ extension Conv2dShape {
   /// late layers (conv4 has 16 tiles an image) still make GEMMs wide enough to run well.
   var winogradGroup: Int { max(1, min(batch, 256 / tiles)) }
   /// Floats of the workspace: transformed input [16, C, G·T], products [16, O, G·T] for a group
-  /// of G images, and eight rows of W/2 + 1 for the input transform.
-  public var winogradWorkspaceCount: Int { 16 * (inChannels + outChannels) * winogradGroup * tiles + 8 * (width / 2 + 1) }
+  /// of G images, and for the input transform one channel's 2H rows of W + 2 and a row of zeros.
+  public var winogradWorkspaceCount: Int { 16 * (inChannels + outChannels) * winogradGroup * tiles + 2 * height * (width + 2) + width }
   /// The shape whose convolution is this one's input gradient: O channels in, C out, the
   /// kernels flipped (winogradFilters with `adjoint`).
   public var adjoint: Conv2dShape {
@@ -91,97 +91,94 @@ public func conv2dWinogradForward(out: Tensor, inp: Tensor, filters: Tensor, bia
 }
 
 /// transformed[ξ, C, ·] = (Bᵀ d B)[ξ] for one image's 4×4 tiles d (zero outside the image), its
-/// tiles at columns 0..<T of rows `rowLength` long, a row of tiles at a time: the four input rows
-/// are split into even and odd columns (tile tx reads columns 2tx − 1 … 2tx + 2), combined down
-/// the rows, then across, eight tiles at a time.
+/// tiles at columns 0..<T of rows `rowLength` long, a channel at a time in two passes. Down: each
+/// row of tiles' four input rows become the rows of Bᵀ d (d0 − d2, d1 + d2, d2 − d1, d1 − d3),
+/// stored with a zero column on each side. Across: tile tx reads columns 2tx … 2tx + 3 of those
+/// padded rows, split into even and odd columns, eight tiles at a time where `TileBlock` allows,
+/// else one. The across pass reads what the down pass wrote a whole channel earlier, so its
+/// loads never wait on those stores.
 func winogradInput(_ image: UnsafePointer<Float>, _ transformed: UnsafeMutablePointer<Float>, rowLength: Int,
                    rows: UnsafeMutablePointer<Float>, channels: Int, height: Int, width: Int) {
   let (down, across) = (height / 2, width / 2)
-  let span = across + 1
+  let tiles = TileBlock(height: height, width: width)
+  let padded = width + 2
   let plane = channels * rowLength
-  // rows: even[0..<4] then odd[0..<4], each `span` long; even[i][k] = row i at column 2k − 1,
-  // odd[i][k] = row i at column 2k.
-  let (even, odd) = (rows, rows + 4 * span)
+  let zeros = rows + 4 * down * padded  // a row of zeros for the rows above and below the image
+  zeros.update(repeating: 0, count: width)
+  for r in 0..<4 * down { rows[r * padded] = 0; rows[r * padded + width + 1] = 0 }
   for c in 0..<channels {
     let source = image + c * height * width
     for ty in 0..<down {
-      for i in 0..<4 {
-        let y = 2 * ty - 1 + i
-        let (e, d) = (even + i * span, odd + i * span)
-        guard y >= 0 && y < height else {
-          e.update(repeating: 0, count: span); d.update(repeating: 0, count: span)
-          continue
-        }
-        let line = source + y * width
-        e[0] = 0
-        var k = 0
-        while k + 8 <= across {
-          let pair = loadPairs(line + 2 * k)
-          storeLanes(pair.evenHalf, d + k)
-          storeLanes(pair.oddHalf, e + k + 1)
-          k += 8
-        }
-        while k < across { d[k] = line[2 * k]; e[k + 1] = line[2 * k + 1]; k += 1 }
-        d[across] = 0
+      let y = 2 * ty - 1
+      let d0 = y >= 0 ? UnsafePointer(source + y * width) : UnsafePointer(zeros)
+      let (d1, d2) = (source + (y + 1) * width, source + (y + 2) * width)
+      let d3 = y + 3 < height ? UnsafePointer(source + (y + 3) * width) : UnsafePointer(zeros)
+      let r0 = rows + 4 * ty * padded + 1
+      let (r1, r2, r3) = (r0 + padded, r0 + 2 * padded, r0 + 3 * padded)
+      var x = 0
+      while x + 8 <= width {
+        let (a, b, e, f) = (loadLanes(d0 + x), loadLanes(d1 + x), loadLanes(d2 + x), loadLanes(d3 + x))
+        storeLanes(a - e, r0 + x)
+        storeLanes(b + e, r1 + x)
+        storeLanes(e - b, r2 + x)
+        storeLanes(b - f, r3 + x)
+        x += 8
       }
-      // Bᵀ d, in place on each of the even and odd halves: rows (d0 − d2, d1 + d2, d2 − d1, d1 − d3).
-      for half in 0..<2 {
-        let r0 = rows + half * 4 * span
-        let (r1, r2, r3) = (r0 + span, r0 + 2 * span, r0 + 3 * span)
-        for k in 0..<span {
-          let (d0, d1, d2, d3) = (r0[k], r1[k], r2[k], r3[k])
-          r0[k] = d0 - d2
-          r1[k] = d1 + d2
-          r2[k] = d2 - d1
-          r3[k] = d1 - d3
-        }
+      while x < width {
+        r0[x] = d0[x] - d2[x]
+        r1[x] = d1[x] + d2[x]
+        r2[x] = d2[x] - d1[x]
+        r3[x] = d1[x] - d3[x]
+        x += 1
       }
-      // (Bᵀ d) B across each row: columns (e[tx] − e[tx+1], o[tx] + e[tx+1], e[tx+1] − o[tx], o[tx] − o[tx+1]).
-      let base = transformed + c * rowLength + ty * across
+    }
+    // (Bᵀ d) B across the rows: (c0 − c2, c1 + c2, c2 − c1, c1 − c3) of each tile's columns c0 … c3.
+    var t = 0
+    while t < tiles.count {
+      let eight = tiles.eightFit(from: t)
       for i in 0..<4 {
-        let (e, d) = (even + i * span, odd + i * span)
-        let v0 = base + 4 * i * plane
+        let p = rows + (4 * (t / across) + i) * padded + 2 * (t % across)
+        let v0 = transformed + c * rowLength + 4 * i * plane + t
         let (v1, v2, v3) = (v0 + plane, v0 + 2 * plane, v0 + 3 * plane)
-        var tx = 0
-        while tx + 8 <= across {
-          let (e0, e1, d0, d1) = (loadLanes(e + tx), loadLanes(e + tx + 1), loadLanes(d + tx), loadLanes(d + tx + 1))
-          storeLanes(e0 - e1, v0 + tx)
-          storeLanes(d0 + e1, v1 + tx)
-          storeLanes(e1 - d0, v2 + tx)
-          storeLanes(d0 - d1, v3 + tx)
-          tx += 8
-        }
-        while tx < across {
-          v0[tx] = e[tx] - e[tx + 1]
-          v1[tx] = d[tx] + e[tx + 1]
-          v2[tx] = e[tx + 1] - d[tx]
-          v3[tx] = d[tx] - d[tx + 1]
-          tx += 1
+        if eight {
+          let (left, right) = (tiles.pairs(p, nextRow: 4 * padded), tiles.pairs(p + 2, nextRow: 4 * padded))
+          let (c0, c1, c2, c3) = (left.evenHalf, left.oddHalf, right.evenHalf, right.oddHalf)
+          storeLanes(c0 - c2, v0)
+          storeLanes(c1 + c2, v1)
+          storeLanes(c2 - c1, v2)
+          storeLanes(c1 - c3, v3)
+        } else {
+          let (c0, c1, c2, c3) = (p[0], p[1], p[2], p[3])
+          v0[0] = c0 - c2
+          v1[0] = c1 + c2
+          v2[0] = c2 - c1
+          v3[0] = c1 - c3
         }
       }
+      t += eight ? 8 : 1
     }
   }
 }
 
 /// out[O, H, W] = Aᵀ m A (+ bias) for one image's tiles m = products[ξ, o, 0..<T] (rows
-/// `rowLength` long), a row of tiles at a time, eight tiles at a time where the row allows.
+/// `rowLength` long), eight tiles at a time where `TileBlock` allows, else one.
 func winogradOutput(_ products: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, rowLength: Int,
                     bias: UnsafePointer<Float>?, channels: Int, height: Int, width: Int) {
-  let (down, across) = (height / 2, width / 2)
+  let tiles = TileBlock(height: height, width: width)
   let plane = channels * rowLength
   for o in 0..<channels {
     let shift = bias?[o] ?? 0
-    for ty in 0..<down {
-      let m = products + o * rowLength + ty * across
-      let top = out + o * height * width + 2 * ty * width
-      let bottom = top + width
-      var tx = 0
-      while tx + 8 <= across {
+    let m = products + o * rowLength
+    let image = out + o * height * width
+    var t = 0
+    while t < tiles.count {
+      let corner = image + tiles.corner(t)
+      if tiles.eightFit(from: t) {
         // Aᵀ m: s0 = rows 0 + 1 + 2, s1 = rows 1 − 2 − 3, per column j; then across the columns.
-        let (a0, a1, a2, a3) = (loadLanes(m + tx), loadLanes(m + plane + tx), loadLanes(m + 2 * plane + tx), loadLanes(m + 3 * plane + tx))
-        let (b0, b1, b2, b3) = (loadLanes(m + 4 * plane + tx), loadLanes(m + 5 * plane + tx), loadLanes(m + 6 * plane + tx), loadLanes(m + 7 * plane + tx))
-        let (c0, c1, c2, c3) = (loadLanes(m + 8 * plane + tx), loadLanes(m + 9 * plane + tx), loadLanes(m + 10 * plane + tx), loadLanes(m + 11 * plane + tx))
-        let (d0, d1, d2, d3) = (loadLanes(m + 12 * plane + tx), loadLanes(m + 13 * plane + tx), loadLanes(m + 14 * plane + tx), loadLanes(m + 15 * plane + tx))
+        let (a0, a1, a2, a3) = (loadLanes(m + t), loadLanes(m + plane + t), loadLanes(m + 2 * plane + t), loadLanes(m + 3 * plane + t))
+        let (b0, b1, b2, b3) = (loadLanes(m + 4 * plane + t), loadLanes(m + 5 * plane + t), loadLanes(m + 6 * plane + t), loadLanes(m + 7 * plane + t))
+        let (c0, c1, c2, c3) = (loadLanes(m + 8 * plane + t), loadLanes(m + 9 * plane + t), loadLanes(m + 10 * plane + t), loadLanes(m + 11 * plane + t))
+        let (d0, d1, d2, d3) = (loadLanes(m + 12 * plane + t), loadLanes(m + 13 * plane + t), loadLanes(m + 14 * plane + t), loadLanes(m + 15 * plane + t))
         let (u0, u1, u2, u3) = (a0 + b0 + c0, a1 + b1 + c1, a2 + b2 + c2, a3 + b3 + c3)
         let (w0, w1, w2, w3) = (b0 - c0 - d0, b1 - c1 - d1, b2 - c2 - d2, b3 - c3 - d3)
         var upper = LanePairs(), lower = LanePairs()
@@ -189,24 +186,53 @@ func winogradOutput(_ products: UnsafePointer<Float>, _ out: UnsafeMutablePointe
         upper.oddHalf = shift + u1 - u2 - u3
         lower.evenHalf = shift + w0 + w1 + w2
         lower.oddHalf = shift + w1 - w2 - w3
-        storePairs(upper, top + 2 * tx)
-        storePairs(lower, bottom + 2 * tx)
-        tx += 8
-      }
-      while tx < across {
+        tiles.store(upper, lower, corner)
+        t += 8
+      } else {
         var s0 = SIMD4<Float>(), s1 = SIMD4<Float>()
         for j in 0..<4 {
-          let (m0, m1, m2, m3) = (m[j * plane + tx], m[(4 + j) * plane + tx], m[(8 + j) * plane + tx], m[(12 + j) * plane + tx])
+          let (m0, m1, m2, m3) = (m[j * plane + t], m[(4 + j) * plane + t], m[(8 + j) * plane + t], m[(12 + j) * plane + t])
           s0[j] = m0 + m1 + m2
           s1[j] = m1 - m2 - m3
         }
-        top[2 * tx] = shift + s0[0] + s0[1] + s0[2]
-        top[2 * tx + 1] = shift + s0[1] - s0[2] - s0[3]
-        bottom[2 * tx] = shift + s1[0] + s1[1] + s1[2]
-        bottom[2 * tx + 1] = shift + s1[1] - s1[2] - s1[3]
-        tx += 1
+        corner[0] = shift + s0[0] + s0[1] + s0[2]
+        corner[1] = shift + s0[1] - s0[2] - s0[3]
+        corner[width] = shift + s1[0] + s1[1] + s1[2]
+        corner[width + 1] = shift + s1[1] - s1[2] - s1[3]
+        t += 1
       }
     }
+  }
+}
+
+/// An image's 2×2 output blocks as tiles t = ty·(W/2) + tx, numbered as the transformed rows
+/// hold them, and how eight consecutive tiles map to the image: along one row of tiles, or,
+/// in an image four tiles wide (conv4's 8×8), two rows of four.
+struct TileBlock {
+  let across: Int, width: Int, count: Int
+  init(height: Int, width: Int) { (across, self.width, count) = (width / 2, width, (height / 2) * (width / 2)) }
+  /// Offset of tile t's top-left pixel.
+  func corner(_ t: Int) -> Int { 2 * (t / across) * width + 2 * (t % across) }
+  func eightFit(from t: Int) -> Bool {
+    guard t + 8 <= count else { return false }
+    return t % across + 8 <= across || (across == 4 && t % 8 == 0)
+  }
+  /// Sixteen floats for eight tiles from `p`: in a row `nextRow` floats ahead for the second
+  /// four when the tiles take two rows.
+  @inline(__always) func pairs(_ p: UnsafePointer<Float>, nextRow: Int) -> LanePairs {
+    across != 4 ? loadPairs(p) : LanePairs(lowHalf: loadLanes(p), highHalf: loadLanes(p + nextRow))
+  }
+  /// The two pixel rows of eight tiles from `corner`, each as interleaved (left, right) pairs.
+  @inline(__always) func load(_ corner: UnsafePointer<Float>) -> (upper: LanePairs, lower: LanePairs) {
+    (pairs(corner, nextRow: 2 * width), pairs(corner + width, nextRow: 2 * width))
+  }
+  @inline(__always) func store(_ upper: LanePairs, _ lower: LanePairs, _ corner: UnsafeMutablePointer<Float>) {
+    if across != 4 {
+      storePairs(upper, corner); storePairs(lower, corner + width)
+      return
+    }
+    storeLanes(upper.lowHalf, corner); storeLanes(lower.lowHalf, corner + width)
+    storeLanes(upper.highHalf, corner + 2 * width); storeLanes(lower.highHalf, corner + 3 * width)
   }
 }
 
@@ -251,45 +277,44 @@ public func conv2dWinogradBackward(
 /// adjoint of winogradOutput (each row (a, b) of A dy becomes (a, a + b, a − b, −b)).
 func winogradOutputAdjoint(_ dout: UnsafePointer<Float>, _ dproducts: UnsafeMutablePointer<Float>, rowLength: Int,
                            channels: Int, height: Int, width: Int) {
-  let (down, across) = (height / 2, width / 2)
+  let tiles = TileBlock(height: height, width: width)
   let plane = channels * rowLength
   for o in 0..<channels {
-    for ty in 0..<down {
-      let top = dout + o * height * width + 2 * ty * width
-      let bottom = top + width
-      let m = dproducts + o * rowLength + ty * across
-      var tx = 0
-      func emit(_ row: Int, _ a: Lanes, _ b: Lanes) {
-        let target = m + 4 * row * plane + tx
-        storeLanes(a, target)
-        storeLanes(a + b, target + plane)
-        storeLanes(a - b, target + 2 * plane)
-        storeLanes(-b, target + 3 * plane)
-      }
-      while tx + 8 <= across {
-        let (upper, lower) = (loadPairs(top + 2 * tx), loadPairs(bottom + 2 * tx))
+    let image = dout + o * height * width
+    let m = dproducts + o * rowLength
+    var t = 0
+    while t < tiles.count {
+      let corner = image + tiles.corner(t)
+      if tiles.eightFit(from: t) {
+        func emit(_ row: Int, _ a: Lanes, _ b: Lanes) {
+          let target = m + 4 * row * plane + t
+          storeLanes(a, target)
+          storeLanes(a + b, target + plane)
+          storeLanes(a - b, target + 2 * plane)
+          storeLanes(-b, target + 3 * plane)
+        }
+        let (upper, lower) = tiles.load(corner)
         let (y00, y01, y10, y11) = (upper.evenHalf, upper.oddHalf, lower.evenHalf, lower.oddHalf)
         // A dy: rows (y0, y0 + y1, y0 − y1, −y1) of the block's two rows.
         emit(0, y00, y01)
         emit(1, y00 + y10, y01 + y11)
         emit(2, y00 - y10, y01 - y11)
         emit(3, -y10, -y11)
-        tx += 8
-      }
-      while tx < across {
-        let (y00, y01, y10, y11) = (top[2 * tx], top[2 * tx + 1], bottom[2 * tx], bottom[2 * tx + 1])
+        t += 8
+      } else {
         func emitOne(_ row: Int, _ a: Float, _ b: Float) {
-          let target = m + 4 * row * plane + tx
+          let target = m + 4 * row * plane + t
           target[0] = a
           target[plane] = a + b
           target[2 * plane] = a - b
           target[3 * plane] = -b
         }
+        let (y00, y01, y10, y11) = (corner[0], corner[1], corner[width], corner[width + 1])
         emitOne(0, y00, y01)
         emitOne(1, y00 + y10, y01 + y11)
         emitOne(2, y00 - y10, y01 - y11)
         emitOne(3, -y10, -y11)
-        tx += 1
+        t += 1
       }
     }
   }

@@ -57,11 +57,13 @@ final class FastKernelTests: XCTestCase {
 
   /// Winograd F(2×2, 3×3) against the nested loops, forward and (through the flipped filters)
   /// the input gradient against conv2dBackward's, on shapes that reach the eight-tile loops, the
-  /// scalar remainder and groups of images.
+  /// four-tile step, the scalar remainder and groups of images.
   func testWinogradConvolutionMatchesTheNestedLoops() {
     let shapes = [Conv2dShape(batch: 3, inChannels: 3, height: 6, width: 20, outChannels: 5, kernel: 3, padding: 1),
                   Conv2dShape(batch: 2, inChannels: 7, height: 2, width: 4, outChannels: 2, kernel: 3, padding: 1),
-                  Conv2dShape(batch: 1, inChannels: 4, height: 32, width: 32, outChannels: 3, kernel: 3, padding: 1)]
+                  Conv2dShape(batch: 1, inChannels: 4, height: 32, width: 32, outChannels: 3, kernel: 3, padding: 1),
+                  Conv2dShape(batch: 5, inChannels: 3, height: 8, width: 8, outChannels: 4, kernel: 3, padding: 1),
+                  Conv2dShape(batch: 2, inChannels: 2, height: 4, width: 26, outChannels: 3, kernel: 3, padding: 1)]
     for s in shapes {
       XCTAssertTrue(s.allowsWinograd)
       let inp = randomTensor([s.batch, s.inChannels, s.height, s.width], &random)
