@@ -35,6 +35,12 @@ static void load(void) {
     }
     if (limit.rlim_cur < ((rlim_t)2 << 30)) setenv("OPENBLAS_NUM_THREADS", "1", 0);
   }
+  /* An idle OpenBLAS thread spins (sched_yield) for 2^28 cycles, about 0.1 s, before it sleeps.
+     Our own two workers (the encoder's halves of a batch, the decoding shares) start right after
+     two-thread GEMMs, and then the scheduler often puts both on one core beside the spinner, which
+     halves their speed for the whole phase. 2^24 cycles (6 ms at 2.6 GHz) still spans the gaps
+     between a decoder's GEMMs. A value set by the user is kept. */
+  setenv("OPENBLAS_THREAD_TIMEOUT", "24", 0);
   void *library = dlopen("libopenblas.so.0", RTLD_NOW | RTLD_LOCAL);
   if (!library) {
     const char *reason = dlerror();
