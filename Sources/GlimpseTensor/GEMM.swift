@@ -56,12 +56,17 @@ public func gemm(
       alpha, a, Int32(lda), b, Int32(transposeB ? 1 : ldb), beta, c, Int32(ldc))
     return
   }
-  if !transposeA && transposeB, let columns = smallProductColumns(m: m, n: n, k: k) {
-    // X·Wᵀ for a few rows of X: in column blocks small enough for OpenBLAS's direct kernel.
-    for start in stride(from: 0, to: n, by: columns) {
-      glimpse_sgemm(
-        CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(min(columns, n - start)), Int32(k), alpha, a, Int32(lda),
-        b + start * ldb, Int32(ldb), beta, c + start, Int32(ldc))
+  if !transposeA, let blocks = smallProductBlocks(m: m, n: n, k: k) {
+    // A few rows of X times W or Wᵀ: in blocks small enough for OpenBLAS's direct kernel, the
+    // depth blocks after the first adding to what the first wrote.
+    for start in stride(from: 0, to: n, by: blocks.columns) {
+      for depth in stride(from: 0, to: k, by: blocks.depth) {
+        let block = transposeB ? b + start * ldb + depth : b + depth * ldb + start
+        glimpse_sgemm(
+          CblasRowMajor, CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans, Int32(m), Int32(min(blocks.columns, n - start)),
+          Int32(min(blocks.depth, k - depth)), alpha, a + depth, Int32(lda), block, Int32(ldb), depth == 0 ? beta : 1,
+          c + start, Int32(ldc))
+      }
     }
     return
   }
@@ -73,18 +78,22 @@ public func gemm(
 /// OpenBLAS's AVX-512 kernels multiply a product with M·N ≤ 1024 and M·N·K ≤ 10⁶ directly;
 /// a larger one is packed first, which for a few rows (a decoder step) costs more than the
 /// multiplication: one share's 16 rows times a 2048×512 weight ran at 62 GFLOP/s as one call
-/// and at 99 in blocks of 64 columns (single-threaded, this machine). So such a product is
-/// split into blocks of columns that qualify, when OpenBLAS runs one thread (the batch is
-/// shared out among the cores) or M ≤ 8 (where two threads gained less than the blocks do).
-/// conv1's product (32 filters × 27 against each image's 4096 columns) gains too: without
-/// blocks rnn training ran at 239 images/s, with them at 313 (medians of 3 processes each).
-/// Returns the block width, or nil to make one call.
+/// and at 99 in blocks of 64 columns (single-threaded, this machine); 16 rows times a
+/// 2048-deep one (a decoder's backward step) at 65 as one call, 35 in blocks of 24 full-depth
+/// columns, and 111 in blocks of 64 columns by 512 (or 683) of the depth. So such a product is
+/// split into blocks of 1024/M columns (a multiple of 8) and as much of the depth as the limit
+/// allows, in equal parts, when OpenBLAS runs one thread (the batch is shared out among the
+/// cores) or M ≤ 8 (where two threads gained less than the blocks do). conv1's product (32
+/// filters × 27 against each image's 4096 columns) gains too: without blocks rnn training ran
+/// at 239 images/s, with them at 313 (medians of 3 processes each). Returns the block sizes,
+/// or nil to make one call.
 @inline(__always)
-func smallProductColumns(m: Int, n: Int, k: Int) -> Int? {
+func smallProductBlocks(m: Int, n: Int, k: Int) -> (columns: Int, depth: Int)? {
   guard blasSmallKernels, m * n > 1024 || m * n * k > 1_000_000 else { return nil }
-  let columns = min(1024 / m, 1_000_000 / (m * k)) / 8 * 8
+  let columns = min(1024 / m / 8 * 8, n)
   guard columns >= 8, m <= 8 || glimpse_blas_threads() == 1 else { return nil }
-  return columns
+  let parts = (k + 1_000_000 / (m * columns) - 1) / (1_000_000 / (m * columns))
+  return (columns, (k + parts - 1) / parts)
 }
 
 let blasSmallKernels = glimpse_blas_small_kernels() != 0

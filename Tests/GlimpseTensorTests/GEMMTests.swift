@@ -8,14 +8,16 @@ final class GEMMTests: XCTestCase {
     for (m, n, k) in [(13, 7, 29), (1, 7, 29), (13, 1, 29), (1, 1, 5)] { check(m: m, n: n, k: k) }
   }
 
-  /// A few rows times a wide weight goes to OpenBLAS in column blocks where its direct
-  /// kernel is available (one thread, or at most 8 rows); widths that leave a partial block.
+  /// A few rows times a wide or deep weight goes to OpenBLAS in blocks of columns and depth
+  /// where its direct kernel is available (one thread, or at most 8 rows); sizes that leave
+  /// partial blocks, and depths split in two and in three.
   func testFewRowsTimesAWideMatrix() {
     let threads = blasThreads
     defer { blasThreads = threads }
     for count in [1, 2] {
       blasThreads = count
       for (m, n, k) in [(16, 1000, 512), (3, 700, 300), (32, 200, 40)] { check(m: m, n: n, k: k, accuracy: 1e-4) }
+      for (m, n, k) in [(16, 520, 2048), (5, 300, 1500), (8, 100, 9000)] { check(m: m, n: n, k: k, accuracy: 1e-3) }
     }
   }
 
