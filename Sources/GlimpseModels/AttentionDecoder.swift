@@ -45,8 +45,8 @@ public final class AttentionDecoder: CaptionDecoder {
     parameters = core.parameters + [attEnc, attEncBias, attDec, attW, betaW, betaBias]
   }
 
-  public func replica() -> CaptionDecoder {
-    AttentionDecoder(vocabularySize: vocabularySize, make: ParameterMaker(sharing: parameters))
+  public func replica(ownGradients: Bool) -> CaptionDecoder {
+    AttentionDecoder(vocabularySize: vocabularySize, make: ParameterMaker(sharing: parameters, ownGradients: ownGradients))
   }
 
   public func initialize(random: inout SeededGenerator) {
@@ -87,12 +87,13 @@ public final class AttentionDecoder: CaptionDecoder {
     return core.finish()
   }
 
-  /// The penalty for the real targets [B, S]; also readies its gradient for `backward`.
-  public func auxiliaryLoss(targets: [Int32]) -> Float {
+  /// The penalty for the real targets [B, S], averaged over `batch`; also readies its gradient
+  /// for `backward`.
+  public func auxiliaryLoss(targets: [Int32], batch: Int) -> Float {
     let (b, s, l) = (core.batch, core.steps, CNNEncoder.locations)
     var total = 0.0
     dalpha.zero()
-    let scale = penaltyWeight / Float(b)
+    let scale = penaltyWeight / Float(batch)
     for batchIndex in 0..<b {
       for i in 0..<l {
         var attended: Float = 0

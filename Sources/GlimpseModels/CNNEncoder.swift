@@ -177,11 +177,7 @@ public final class CNNEncoder: @unchecked Sendable {
     }
     blasThreads = threads
     for (index, parameter) in parameters.enumerated() {
-      let target = parameter.gradient.pointer
-      for worker in 0..<workers {
-        let source = workerGradients[worker][index].pointer
-        for i in 0..<parameter.gradient.count { target[i] += source[i] }
-      }
+      for worker in 0..<workers { parameter.gradient.add(workerGradients[worker][index]) }
     }
   }
 

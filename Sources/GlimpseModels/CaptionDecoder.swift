@@ -16,8 +16,9 @@ public protocol CaptionDecoder: AnyObject {
   func initialize(random: inout SeededGenerator)
   /// Returns logits [B, S, V], a view of the decoder's own buffer.
   func forward(grid: Tensor, mean: Tensor, inputs: [Int32], batch: Int, steps: Int) -> Tensor
-  /// Any loss the decoder adds itself for the real (non-`<pad>`) targets [B, S]; 0 for most.
-  func auxiliaryLoss(targets: [Int32]) -> Float
+  /// Any loss the decoder adds itself for the real (non-`<pad>`) targets [B, S], averaged over
+  /// `batch` (the whole batch's size when these rows are one share of it); 0 for most.
+  func auxiliaryLoss(targets: [Int32], batch: Int) -> Float
   /// Accumulates parameter gradients and dgrid [B, L, D], dmean [B, D] from dlogits [B, S, V]
   /// (plus the auxiliary loss's gradient, if `auxiliaryLoss` was called).
   func backward(dlogits: Tensor, dgrid: Tensor, dmean: Tensor)
@@ -31,10 +32,11 @@ public protocol CaptionDecoder: AnyObject {
   /// For beam search: row i continues from the state row `sources[i]` had.
   func reorderRows(_ sources: [Int])
   /// A decoder reading this one's weights (the same tensors) with buffers of its own, so that
-  /// another thread can decode other rows at the same time.
-  func replica() -> CaptionDecoder
+  /// another thread can decode other rows at the same time; with `ownGradients` also gradient
+  /// tensors of its own, so that it can train on other rows at the same time.
+  func replica(ownGradients: Bool) -> CaptionDecoder
 }
 
 extension CaptionDecoder {
-  public func auxiliaryLoss(targets: [Int32]) -> Float { 0 }
+  public func auxiliaryLoss(targets: [Int32], batch: Int) -> Float { 0 }
 }

@@ -95,7 +95,7 @@ public func greedyDecode(_ decoders: [CaptionDecoder], grid: Tensor, mean: Tenso
 /// The decoder and a replica of it for each further core, for `greedyDecode` and
 /// `decodeInParallel`.
 public func decodersPerCore(_ decoder: CaptionDecoder) -> [CaptionDecoder] {
-  [decoder] + (1..<CNNEncoder.workers).map { _ in decoder.replica() }
+  [decoder] + (1..<CNNEncoder.workers).map { _ in decoder.replica(ownGradients: false) }
 }
 
 /// Splits `rows` rows into one contiguous share per decoder and runs `body` for each share on

@@ -14,7 +14,9 @@ public final class LSTMDecoder: CaptionDecoder {
     parameters = core.parameters
   }
 
-  public func replica() -> CaptionDecoder { LSTMDecoder(vocabularySize: vocabularySize, make: ParameterMaker(sharing: parameters)) }
+  public func replica(ownGradients: Bool) -> CaptionDecoder {
+    LSTMDecoder(vocabularySize: vocabularySize, make: ParameterMaker(sharing: parameters, ownGradients: ownGradients))
+  }
 
   public func initialize(random: inout SeededGenerator) { core.initialize(random: &random) }
 

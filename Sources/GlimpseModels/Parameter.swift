@@ -7,9 +7,13 @@ public struct Parameter {
   public let gradient: Tensor
 
   public init(_ name: String, _ shape: [Int]) {
+    self.init(name, value: Tensor(zeros: shape), gradient: Tensor(zeros: shape))
+  }
+
+  init(_ name: String, value: Tensor, gradient: Tensor) {
     self.name = name
-    value = Tensor(zeros: shape)
-    gradient = Tensor(zeros: shape)
+    self.value = value
+    self.gradient = gradient
   }
 }
 
@@ -51,12 +55,15 @@ public func loadTensors(_ targets: [(name: String, tensor: Tensor)], from conten
 }
 
 /// Makes a model's parameters by name: new zero tensors, or, for a replica, the very tensors
-/// of another instance (`sharing` its parameters), so that both read the same weights.
+/// of another instance (`sharing` its parameters), so that both read the same weights; with
+/// `ownGradients`, the replica's gradients are new tensors of its own.
 struct ParameterMaker {
   private let shared: [String: Parameter]
+  private let ownGradients: Bool
 
-  init(sharing parameters: [Parameter] = []) {
+  init(sharing parameters: [Parameter] = [], ownGradients: Bool = false) {
     shared = Dictionary(uniqueKeysWithValues: parameters.map { ($0.name, $0) })
+    self.ownGradients = ownGradients
   }
 
   func callAsFunction(_ name: String, _ shape: [Int]) -> Parameter {
@@ -64,6 +71,6 @@ struct ParameterMaker {
     guard let parameter = shared[name], parameter.value.shape == shape else {
       preconditionFailure("a replica needs \(name) \(shape) from the model it shares")
     }
-    return parameter
+    return ownGradients ? Parameter(name, value: parameter.value, gradient: Tensor(zeros: shape)) : parameter
   }
 }

@@ -33,7 +33,9 @@ public final class RNNDecoder: CaptionDecoder {
     parameters = [embed, wxh, bxh, whh, wih, out, bout]
   }
 
-  public func replica() -> CaptionDecoder { RNNDecoder(vocabularySize: vocabularySize, make: ParameterMaker(sharing: parameters)) }
+  public func replica(ownGradients: Bool) -> CaptionDecoder {
+    RNNDecoder(vocabularySize: vocabularySize, make: ParameterMaker(sharing: parameters, ownGradients: ownGradients))
+  }
 
   public func initialize(random: inout SeededGenerator) {
     for p in [embed, wxh, whh, wih, out] { initUniformFanIn(p.value, random: &random) }

@@ -106,4 +106,11 @@ public struct Tensor: @unchecked Sendable {
     precondition(other.count == count, "assigning \(other.shape) to \(shape)")
     pointer.update(from: other.pointer, count: count)
   }
+
+  /// Adds `other`'s elements to this tensor's; the counts must match.
+  public func add(_ other: Tensor) {
+    precondition(other.count == count, "adding \(other.shape) to \(shape)")
+    let (target, source) = (pointer, other.pointer)
+    for i in 0..<count { target[i] += source[i] }
+  }
 }

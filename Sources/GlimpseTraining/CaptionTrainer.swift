@@ -22,10 +22,14 @@ public final class CaptionTrainer {
   public let clipNorm: Float
   var batchImages = Tensor(zeros: [0]), probs = Tensor(zeros: [0]), dlogits = Tensor(zeros: [0])
   var dgrid = Tensor(zeros: [0]), dmean = Tensor(zeros: [0])
+  /// The decoder and a replica with gradients of its own for each further core; tests set it to
+  /// the decoder alone to compare.
+  var decoders: [CaptionDecoder]
 
   public init(encoder: CNNEncoder, decoder: CaptionDecoder, learningRate: Float = 1e-3, clipNorm: Float = 5) {
     self.encoder = encoder
     self.decoder = decoder
+    decoders = [decoder] + (1..<CNNEncoder.workers).map { _ in decoder.replica(ownGradients: true) }
     self.clipNorm = clipNorm
     self.learningRate = learningRate
   }
@@ -56,6 +60,8 @@ public final class CaptionTrainer {
   }
 
   /// The same for a batch given directly: images [B, 3, 64, 64], input and target tokens [B, 15].
+  /// The decoder's part runs as one share of the rows per core (`decoders`), each with
+  /// single-threaded GEMMs and gradients of its own, added to the decoder's in share order.
   public func computeGradients(images: Tensor, inputs: [Int32], targets: [Int32]) -> CaptionLoss {
     let b = images.size(0)
     let steps = GlimpseSmall.maxTokens - 1
@@ -66,15 +72,27 @@ public final class CaptionTrainer {
       dlogits = Tensor(zeros: [b, steps, decoder.vocabularySize])
     }
     encoder.forward(images: images)
-    let logits = decoder.forward(grid: encoder.grid, mean: encoder.mean, inputs: inputs, batch: b, steps: steps)
-    let loss = CaptionLoss(crossEntropy: maskedCrossEntropyForward(probs: probs, logits: logits, targets: targets, batch: b),
-                           penalty: decoder.auxiliaryLoss(targets: targets))
-    let parameters = self.parameters
-    parameters.zeroGradients()
+    for decoder in decoders { decoder.parameters.zeroGradients() }
+    encoder.parameters.zeroGradients()
     dlogits.zero(); dgrid.zero(); dmean.zero()
-    maskedCrossEntropyBackward(dlogits: dlogits, probs: probs, targets: targets, batch: b)
-    decoder.backward(dlogits: dlogits, dgrid: dgrid, dmean: dmean)
+    let (grid, mean, probs, dlogits, dgrid, dmean) = (encoder.grid, encoder.mean, probs, dlogits, dgrid, dmean)
+    let losses = decodeInParallel(decoders, rows: b, minimumRows: 4) { decoder, rows in
+      let tokens = (rows.lowerBound * steps)..<(rows.upperBound * steps)
+      let (shareInputs, shareTargets) = (Array(inputs[tokens]), Array(targets[tokens]))
+      let (shareProbs, shareDlogits) = (probs.slice(rows), dlogits.slice(rows))
+      let logits = decoder.forward(grid: grid.slice(rows), mean: mean.slice(rows), inputs: shareInputs, batch: rows.count, steps: steps)
+      let loss = CaptionLoss(crossEntropy: maskedCrossEntropyForward(probs: shareProbs, logits: logits, targets: shareTargets, batch: b),
+                             penalty: decoder.auxiliaryLoss(targets: shareTargets, batch: b))
+      maskedCrossEntropyBackward(dlogits: shareDlogits, probs: shareProbs, targets: shareTargets, batch: b)
+      decoder.backward(dlogits: shareDlogits, dgrid: dgrid.slice(rows), dmean: dmean.slice(rows))
+      return [loss]
+    }
+    for replica in decoders.dropFirst() {
+      for (mine, theirs) in zip(decoder.parameters, replica.parameters) { mine.gradient.add(theirs.gradient) }
+    }
     encoder.backward(dgrid: dgrid, dmean: dmean)
-    return loss
+    return losses.reduce(CaptionLoss(crossEntropy: 0, penalty: 0)) {
+      CaptionLoss(crossEntropy: $0.crossEntropy + $1.crossEntropy, penalty: $0.penalty + $1.penalty)
+    }
   }
 }

@@ -19,7 +19,7 @@ final class AllocationTests: XCTestCase {
     let dlogits = randomTensor([batch, steps, decoder.vocabularySize], &random)
     func pass() {
       _ = decoder.forward(grid: grid, mean: mean, inputs: inputs, batch: batch, steps: steps)
-      _ = decoder.auxiliaryLoss(targets: inputs)
+      _ = decoder.auxiliaryLoss(targets: inputs, batch: batch)
       decoder.backward(dlogits: dlogits, dgrid: dgrid, dmean: dmean)
     }
     pass()  // allocates the buffers for this shape

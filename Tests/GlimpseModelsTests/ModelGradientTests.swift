@@ -34,7 +34,7 @@ final class ModelGradientTests: XCTestCase {
       let logits = decoder.forward(grid: grid, mean: mean, inputs: inputs, batch: batch, steps: steps)
       var total = projection(logits, r)
       if penalty, let attention = decoder as? AttentionDecoder {
-        _ = attention.auxiliaryLoss(targets: targets)
+        _ = attention.auxiliaryLoss(targets: targets, batch: batch)
         let alpha = attention.attentionWeights  // [S, B, L]
         for b in 0..<batch {
           for i in 0..<CNNEncoder.locations {

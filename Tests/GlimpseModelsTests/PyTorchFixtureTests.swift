@@ -97,7 +97,7 @@ final class PyTorchFixtureTests: XCTestCase {
     let logits = decoder.forward(grid: encoder.grid, mean: encoder.mean, inputs: inputs, batch: 2, steps: 5)
     let probs = Tensor(zeros: logits.shape), dlogits = Tensor(zeros: logits.shape)
     let loss = maskedCrossEntropyForward(probs: probs, logits: logits, targets: targets, batch: 2)
-      + decoder.auxiliaryLoss(targets: targets)
+      + decoder.auxiliaryLoss(targets: targets, batch: 2)
     var worst = 0.0
     compare("logits", logits, fixture.tensor("output.logits")!, worst: &worst)
     XCTAssertEqual(loss, fixture.tensor("output.loss")!.pointer[0], accuracy: 1e-4 * abs(loss))

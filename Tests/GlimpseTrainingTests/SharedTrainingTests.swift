@@ -1,0 +1,53 @@
+import GlimpseModels
+import GlimpseTensor
+@testable import GlimpseTraining
+import XCTest
+
+/// A training step shares the decoder's rows out between the decoder and a replica with
+/// gradients of its own: the loss and every gradient equal those of the decoder alone on the
+/// whole batch (the cross-entropy and the attention penalty are still averaged over the whole
+/// batch, not over a share).
+final class SharedTrainingTests: XCTestCase {
+  func testSharedOutStepEqualsOneDecoder() {
+    let (batch, steps, vocabulary) = (10, GlimpseSmall.maxTokens - 1, 12)
+    var random = SeededGenerator(seed: 9)
+    let images = Tensor(zeros: [batch, 3, 64, 64])
+    for i in 0..<images.count { images.pointer[i] = random.nextUnit() }
+    var inputs = [Int32](), targets = [Int32]()
+    for row in 0..<batch {
+      let length = 4 + row % 9  // real tokens, then <pad>
+      let tokens = (0...steps).map { $0 <= length ? Int32(1 + random.next() % UInt64(vocabulary - 1)) : 0 }
+      inputs += tokens.dropLast()
+      targets += tokens.dropFirst()
+    }
+    let makers: [(String, () -> CaptionDecoder)] = [
+      ("rnn", { RNNDecoder(vocabularySize: vocabulary) }), ("lstm", { LSTMDecoder(vocabularySize: vocabulary) }),
+      ("attention", { AttentionDecoder(vocabularySize: vocabulary) }),
+    ]
+    for (name, make) in makers {
+      var results = [(CaptionLoss, [[Float]])]()
+      for shared in [true, false] {
+        var weights = SeededGenerator(seed: 3)
+        let encoder = CNNEncoder(), decoder = make()
+        encoder.initialize(random: &weights)
+        decoder.initialize(random: &weights)
+        let trainer = CaptionTrainer(encoder: encoder, decoder: decoder)
+        XCTAssertEqual(trainer.decoders.count, CNNEncoder.workers, name)
+        if !shared { trainer.decoders = [decoder] }
+        let loss = trainer.computeGradients(images: images, inputs: inputs, targets: targets)
+        results.append((loss, trainer.parameters.map { Array(UnsafeBufferPointer(start: $0.gradient.pointer, count: $0.gradient.count)) }))
+      }
+      let ((sharedLoss, sharedGradients), (aloneLoss, aloneGradients)) = (results[0], results[1])
+      XCTAssertEqual(sharedLoss.crossEntropy, aloneLoss.crossEntropy, accuracy: 1e-5 * aloneLoss.crossEntropy, name)
+      XCTAssertEqual(sharedLoss.penalty, aloneLoss.penalty, accuracy: 1e-5 * max(aloneLoss.penalty, 1), name)
+      if name == "attention" { XCTAssertGreaterThan(aloneLoss.penalty, 0) }
+      for (index, (found, expected)) in zip(sharedGradients, aloneGradients).enumerated() {
+        let scale = expected.map(abs).max() ?? 0
+        XCTAssertGreaterThan(scale, 0, "\(name) parameter \(index) has a gradient")
+        for i in found.indices {
+          XCTAssertEqual(found[i], expected[i], accuracy: 1e-4 * scale, "\(name) parameter \(index) at \(i)")
+        }
+      }
+    }
+  }
+}
