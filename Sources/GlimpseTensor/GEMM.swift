@@ -83,15 +83,17 @@ public func gemm(
 /// columns, and 111 in blocks of 64 columns by 512 (or 683) of the depth. So such a product is
 /// split into blocks of 1024/M columns (a multiple of 8) and as much of the depth as the limit
 /// allows, in equal parts, when OpenBLAS runs one thread (the batch is shared out among the
-/// cores) or M ≤ 8 (where two threads gained less than the blocks do). conv1's product (32
-/// filters × 27 against each image's 4096 columns) gains too: without blocks rnn training ran
-/// at 239 images/s, with them at 313 (medians of 3 processes each). Returns the block sizes,
-/// or nil to make one call.
+/// cores) or M ≤ 8 (where two threads gained less than the blocks do), and only for blocks of
+/// 32 columns or more (M ≤ 32): in 8 and 16 columns, conv2's and conv3's Winograd products (64
+/// and 128 filters) ran slower than packed (encoder forward 167–173 against 174–184 GFLOP/s).
+/// conv1's product (32 filters × 27 against each image's 4096 columns) gains: without blocks
+/// rnn training ran at 239 images/s, with them at 313 (medians of 3 processes each). Returns
+/// the block sizes, or nil to make one call.
 @inline(__always)
 func smallProductBlocks(m: Int, n: Int, k: Int) -> (columns: Int, depth: Int)? {
   guard blasSmallKernels, m * n > 1024 || m * n * k > 1_000_000 else { return nil }
   let columns = min(1024 / m / 8 * 8, n)
-  guard columns >= 8, m <= 8 || glimpse_blas_threads() == 1 else { return nil }
+  guard columns >= 32 || columns == n, m <= 8 || glimpse_blas_threads() == 1 else { return nil }
   let parts = (k + 1_000_000 / (m * columns) - 1) / (1_000_000 / (m * columns))
   return (columns, (k + parts - 1) / parts)
 }
