@@ -8,7 +8,16 @@ import GlimpseTensor
 public final class AttentionDecoder: CaptionDecoder {
   /// λ; the spec's default is 1. With fewer words than the 64 locations the penalty is least
   /// when attention is spread evenly, so a large λ works against attending to one object.
-  public var penaltyWeight: Float = 1
+  /// A replica reads its original's, whenever it was set.
+  public var penaltyWeight: Float {
+    get { original?.penaltyWeight ?? ownPenaltyWeight }
+    set {
+      precondition(original == nil, "λ is set on the original decoder, not on a replica")
+      ownPenaltyWeight = newValue
+    }
+  }
+  private var ownPenaltyWeight: Float = 1
+  private let original: AttentionDecoder?
   let core: LSTMDecoderCore
   let attEnc, attEncBias, attDec, attW, betaW, betaBias: Parameter
   public var vocabularySize: Int { core.vocabularySize }
@@ -33,7 +42,8 @@ public final class AttentionDecoder: CaptionDecoder {
 
   public convenience init(vocabularySize: Int) { self.init(vocabularySize: vocabularySize, make: ParameterMaker()) }
 
-  init(vocabularySize: Int, make: ParameterMaker) {
+  init(vocabularySize: Int, make: ParameterMaker, original: AttentionDecoder? = nil) {
+    self.original = original
     let (e, h, d, a) = (GlimpseSmall.embedding, GlimpseSmall.hidden, CNNEncoder.features, GlimpseSmall.attention)
     core = LSTMDecoderCore(vocabularySize: vocabularySize, inputSize: e + d, make: make)
     attEnc = make("decoder.att_enc.weight", [a, d])
@@ -46,7 +56,8 @@ public final class AttentionDecoder: CaptionDecoder {
   }
 
   public func replica(ownGradients: Bool) -> CaptionDecoder {
-    AttentionDecoder(vocabularySize: vocabularySize, make: ParameterMaker(sharing: parameters, ownGradients: ownGradients))
+    AttentionDecoder(vocabularySize: vocabularySize, make: ParameterMaker(sharing: parameters, ownGradients: ownGradients),
+                     original: self)
   }
 
   public func initialize(random: inout SeededGenerator) {
