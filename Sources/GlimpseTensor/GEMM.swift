@@ -91,7 +91,7 @@ public func gemm(
 /// the block sizes, or nil to make one call.
 @inline(__always)
 func smallProductBlocks(m: Int, n: Int, k: Int) -> (columns: Int, depth: Int)? {
-  guard blasSmallKernels, m * n > 1024 || m * n * k > 1_000_000 else { return nil }
+  guard fewRowBlocks, blasSmallKernels, m * n > 1024 || m * n * k > 1_000_000 else { return nil }
   let columns = min(1024 / m / 8 * 8, n)
   guard columns >= 32 || columns == n, m <= 8 || glimpse_blas_threads() == 1 else { return nil }
   let parts = (k + 1_000_000 / (m * columns) - 1) / (1_000_000 / (m * columns))
@@ -99,6 +99,11 @@ func smallProductBlocks(m: Int, n: Int, k: Int) -> (columns: Int, depth: Int)? {
 }
 
 let blasSmallKernels = glimpse_blas_small_kernels() != 0
+
+/// Whether `gemm` may split few-row products into blocks. AllocationTests turn it off to count
+/// our own allocations: OpenBLAS's direct kernel for X·W with beta ≠ 0 mallocs a 16 KB buffer
+/// on every call.
+nonisolated(unsafe) var fewRowBlocks = true
 
 /// The same product as `gemm`, in plain loops with double accumulation: the reference the
 /// tests hold the BLAS path to.
