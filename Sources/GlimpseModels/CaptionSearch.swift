@@ -93,9 +93,9 @@ public func greedyDecode(_ decoders: [CaptionDecoder], grid: Tensor, mean: Tenso
 }
 
 /// The decoder and a replica of it for each further core, for `greedyDecode` and
-/// `decodeInParallel`.
-public func decodersPerCore(_ decoder: CaptionDecoder) -> [CaptionDecoder] {
-  [decoder] + (1..<CNNEncoder.workers).map { _ in decoder.replica(ownGradients: false) }
+/// `decodeInParallel`; with `ownGradients`, replicas that can train their share too.
+public func decodersPerCore(_ decoder: CaptionDecoder, ownGradients: Bool = false) -> [CaptionDecoder] {
+  [decoder] + (1..<CNNEncoder.workers).map { _ in decoder.replica(ownGradients: ownGradients) }
 }
 
 /// Splits `rows` rows into one contiguous share per decoder and runs `body` for each share on

@@ -29,7 +29,7 @@ public final class CaptionTrainer {
   public init(encoder: CNNEncoder, decoder: CaptionDecoder, learningRate: Float = 1e-3, clipNorm: Float = 5) {
     self.encoder = encoder
     self.decoder = decoder
-    decoders = [decoder] + (1..<CNNEncoder.workers).map { _ in decoder.replica(ownGradients: true) }
+    decoders = decodersPerCore(decoder, ownGradients: true)
     self.clipNorm = clipNorm
     self.learningRate = learningRate
   }
@@ -76,7 +76,7 @@ public final class CaptionTrainer {
     encoder.parameters.zeroGradients()
     dlogits.zero(); dgrid.zero(); dmean.zero()
     let (grid, mean, probs, dlogits, dgrid, dmean) = (encoder.grid, encoder.mean, probs, dlogits, dgrid, dmean)
-    let losses = decodeInParallel(decoders, rows: b, minimumRows: 4) { decoder, rows in
+    let losses = decodeInParallel(decoders, rows: b) { decoder, rows in
       let tokens = (rows.lowerBound * steps)..<(rows.upperBound * steps)
       let (shareInputs, shareTargets) = (Array(inputs[tokens]), Array(targets[tokens]))
       let (shareProbs, shareDlogits) = (probs.slice(rows), dlogits.slice(rows))
