@@ -23,18 +23,24 @@ public struct Conv2dShape: Equatable, Sendable {
 /// With stride 1 each output row reads a contiguous run of an input row: one block copy and
 /// zeroed edges instead of a bounds check per element.
 func im2col(_ image: UnsafePointer<Float>, _ columns: UnsafeMutablePointer<Float>, _ s: Conv2dShape) {
-  let (oh, ow) = (s.outHeight, s.outWidth)
+  im2col(image, columns, s, rows: 0..<s.outHeight)
+}
+
+/// The same for output rows `rows` only: columns [C·K·K, rows·Wo].
+func im2col(_ image: UnsafePointer<Float>, _ columns: UnsafeMutablePointer<Float>, _ s: Conv2dShape, rows: Range<Int>) {
+  let ow = s.outWidth
+  let width = rows.count * ow
   for c in 0..<s.inChannels {
     for ky in 0..<s.kernel {
       for kx in 0..<s.kernel {
-        let row = columns + ((c * s.kernel + ky) * s.kernel + kx) * oh * ow
+        let row = columns + ((c * s.kernel + ky) * s.kernel + kx) * width
         let offset = kx - s.padding  // ix = x·stride + offset
         // Output columns whose input column is inside the image: [first, last).
         let first = s.stride == 1 ? min(max(-offset, 0), ow) : 0
         let last = s.stride == 1 ? max(min(s.width - offset, ow), first) : ow
-        for y in 0..<oh {
+        for y in rows {
           let iy = y * s.stride - s.padding + ky
-          let target = row + y * ow
+          let target = row + (y - rows.lowerBound) * ow
           if iy < 0 || iy >= s.height {
             target.update(repeating: 0, count: ow)
             continue
@@ -138,6 +144,32 @@ public func conv2dForward(out: Tensor, inp: Tensor, weight: Tensor, bias: Tensor
     if !s.isPointwise { im2col(image, columns.pointer, s) }
     gemm(transposeA: false, transposeB: false, m: s.outChannels, n: spatial, k: s.patch,
          a: weight.pointer, lda: s.patch, b: unfolded, ldb: spatial, beta: 1, c: target, ldc: spatial)
+  }
+}
+
+/// Output rows `rows` of one image's convolution followed by ReLU: out[O, rows, Wo] =
+/// max(conv(inp[C, H, W]) + bias, 0), the rows' unfolded input in `columns` (at least
+/// C·K·K · rows·Wo floats). Two threads that take disjoint rows of the same image, each with
+/// its own workspace, write disjoint parts of `out`: one image's layer on two cores.
+public func conv2dReLUForward(out: Tensor, inp: Tensor, weight: Tensor, bias: Tensor, shape s: Conv2dShape,
+                              columns: Tensor, rows: Range<Int>) {
+  let (ow, spatial) = (s.outWidth, s.outHeight * s.outWidth)
+  let (first, width) = (rows.lowerBound * ow, rows.count * ow)
+  precondition(s.batch == 1 && inp.count == s.inChannels * s.height * s.width, "conv2d input \(inp.shape) for \(s)")
+  precondition(out.count == s.outChannels * spatial && weight.count == s.outChannels * s.patch && rows.upperBound <= s.outHeight)
+  precondition(s.isPointwise || columns.count >= s.patch * width, "conv2d workspace too small")
+  for o in 0..<s.outChannels { (out.pointer + o * spatial + first).update(repeating: bias.pointer[o], count: width) }
+  if s.isPointwise {
+    gemm(transposeA: false, transposeB: false, m: s.outChannels, n: width, k: s.patch,
+         a: weight.pointer, lda: s.patch, b: inp.pointer + first, ldb: spatial, beta: 1, c: out.pointer + first, ldc: spatial)
+  } else {
+    im2col(inp.pointer, columns.pointer, s, rows: rows)
+    gemm(transposeA: false, transposeB: false, m: s.outChannels, n: width, k: s.patch,
+         a: weight.pointer, lda: s.patch, b: columns.pointer, ldb: width, beta: 1, c: out.pointer + first, ldc: spatial)
+  }
+  for o in 0..<s.outChannels {
+    let row = out.pointer + o * spatial + first
+    for i in 0..<width { row[i] = max(row[i], 0) }
   }
 }
 

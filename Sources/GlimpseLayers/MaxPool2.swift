@@ -2,12 +2,17 @@ import GlimpseTensor
 
 /// out[B·C, H/2, W/2] = the maximum of each 2×2 block of inp[B·C, H, W] (H and W even).
 public func maxPool2Forward(out: Tensor, inp: Tensor, planes: Int, height: Int, width: Int) {
+  maxPool2Forward(out: out, inp: inp, planes: planes, height: height, width: width, rows: 0..<height / 2)
+}
+
+/// The same for output rows `rows` of every plane only.
+public func maxPool2Forward(out: Tensor, inp: Tensor, planes: Int, height: Int, width: Int, rows: Range<Int>) {
   let (oh, ow) = (height / 2, width / 2)
-  precondition(inp.count == planes * height * width && out.count == planes * oh * ow)
+  precondition(inp.count == planes * height * width && out.count == planes * oh * ow && rows.upperBound <= oh)
   for p in 0..<planes {
     let source = inp.pointer + p * height * width
     let target = out.pointer + p * oh * ow
-    for y in 0..<oh {
+    for y in rows {
       let top = source + 2 * y * width
       let bottom = top + width
       for x in 0..<ow {

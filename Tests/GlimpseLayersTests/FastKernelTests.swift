@@ -23,6 +23,31 @@ final class FastKernelTests: XCTestCase {
     }
   }
 
+  /// One image's layer in row halves (each with its own workspace, as two threads run them)
+  /// gives what the whole-image convolution, ReLU and pool give.
+  func testConvolutionAndPoolByRowsMatchTheWholeImage() {
+    let shapes = [Conv2dShape(batch: 1, inChannels: 3, height: 8, width: 10, outChannels: 5, kernel: 3, padding: 1),
+                  Conv2dShape(batch: 1, inChannels: 4, height: 6, width: 6, outChannels: 7, kernel: 1)]
+    for s in shapes {
+      let inp = randomTensor([s.inChannels, s.height, s.width], &random)
+      let weight = randomTensor([s.outChannels, s.patch], &random), bias = randomTensor([s.outChannels], &random)
+      let (oh, ow) = (s.outHeight, s.outWidth)
+      let whole = Tensor(zeros: [s.outChannels, oh, ow]), wholePooled = Tensor(zeros: [s.outChannels, oh / 2, ow / 2])
+      conv2dForward(out: whole, inp: inp, weight: weight, bias: bias, shape: s, columns: Tensor(zeros: [max(s.columnsCount, 1)]))
+      reluForward(out: whole, inp: whole)
+      maxPool2Forward(out: wholePooled, inp: whole, planes: s.outChannels, height: oh, width: ow)
+      let halves = randomTensor(whole.shape, &random), pooled = randomTensor(wholePooled.shape, &random)  // every element written
+      for rows in [0..<2, 2..<oh] {
+        conv2dReLUForward(out: halves, inp: inp, weight: weight, bias: bias, shape: s,
+                          columns: Tensor(zeros: [max(s.patch * rows.count * ow, 1)]), rows: rows)
+        maxPool2Forward(out: pooled, inp: halves, planes: s.outChannels, height: oh, width: ow, rows: (rows.lowerBound / 2)..<(rows.upperBound / 2))
+      }
+      XCTAssertEqual(halves.values, whole.values, "\(s)")
+      XCTAssertEqual(pooled.values, wholePooled.values, "\(s)")
+      XCTAssertTrue(whole.values.contains(0) && whole.values.contains { $0 > 0 }, "ReLU has work to do")
+    }
+  }
+
   func testFusedPoolAndReLUBackwardMatchesThePoolThenTheMask() {
     // Small integers, half of them ≤ 0: many ties within a block and many blocks whose maximum is 0.
     let (planes, height, width) = (3, 6, 2 * 11)

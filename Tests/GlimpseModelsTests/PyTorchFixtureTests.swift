@@ -56,13 +56,26 @@ final class PyTorchFixtureTests: XCTestCase {
   }
 
   /// Both convolution paths: im2col, which batch 2 takes by default, and Winograd, which
-  /// larger batches take.
+  /// larger batches take; and one image alone, whose layers are split by rows between two
+  /// threads.
   func testEncoderMatchesPyTorch() throws {
     for minimum in [8, 1] {
       let encoder = CNNEncoder()
       encoder.winogradMinimumBatch = minimum
       try checkEncoder(encoder, path: minimum == 1 ? "winograd" : "im2col")
     }
+    let fixture = try readSafeTensors(path: modelFixtures + "/encoder_b2.safetensors")
+    let encoder = CNNEncoder()
+    var random = fillFixtureWeights(encoder.parameters, seed: 1001)
+    let images = Tensor(zeros: [2, 3, 64, 64])
+    for i in 0..<images.count { images.pointer[i] = random.nextUnit() }
+    var worst = 0.0
+    for b in 0..<2 {
+      encoder.forward(images: images.slice(b..<(b + 1)))
+      compare("grid of image \(b) alone", encoder.grid, fixture.tensor("output.grid")!.slice(b..<(b + 1)), worst: &worst)
+      compare("mean of image \(b) alone", encoder.mean, fixture.tensor("output.mean")!.slice(b..<(b + 1)), worst: &worst)
+    }
+    print("pytorch fixture encoder outputs (one image, rows on two threads): worst relative error \(worst)")
   }
 
   func checkEncoder(_ encoder: CNNEncoder, path: String) throws {
