@@ -11,6 +11,15 @@ public func lstmStepForward(gates: Tensor, c: Tensor, tanhC: Tensor, h: Tensor, 
   precondition(gates.count == batch * 4 * hidden && whh.size(0) == 4 * hidden)
   gemm(transposeA: false, transposeB: true, m: batch, n: 4 * hidden, k: hidden, a: hPrev.pointer, lda: hidden,
        b: whh.pointer, ldb: hidden, beta: 1, c: gates.pointer, ldc: 4 * hidden)
+  lstmStepActivate(gates: gates, c: c, tanhC: tanhC, h: h, cPrev: cPrev)
+}
+
+/// The step's element-wise part, on gates that already hold hPrev · W_hhᵀ: for a caller that
+/// adds that product itself (a decoder splitting it between two threads).
+public func lstmStepActivate(gates: Tensor, c: Tensor, tanhC: Tensor, h: Tensor, cPrev: Tensor) {
+  let hidden = h.size(h.rank - 1)
+  let batch = h.count / hidden
+  precondition(gates.count == batch * 4 * hidden && c.count == h.count && cPrev.count == h.count && tanhC.count == h.count)
   for b in 0..<batch {
     let row = gates.pointer + b * 4 * hidden
     vectorSigmoid(row, row, count: 2 * hidden)

@@ -153,6 +153,10 @@ public final class AttentionDecoder: CaptionDecoder {
 
   public func beginDecoding(grid: Tensor, mean: Tensor) {
     let (n, l, d, a) = (mean.size(0), CNNEncoder.locations, CNNEncoder.features, GlimpseSmall.attention)
+    let split = n <= LSTMDecoderCore.rowsSplitAcrossCores
+    let threads = blasThreads
+    if split { blasThreads = 1 }
+    defer { blasThreads = threads }
     core.beginDecoding(mean: mean)
     if decodingGrid.count != n * l * d {
       decodingGrid = Tensor(zeros: [n, l, d]); decodingKeys = Tensor(zeros: [n, l, a])
@@ -162,18 +166,52 @@ public final class AttentionDecoder: CaptionDecoder {
       decodingScratch = Tensor(zeros: [n, l, d])
     }
     decodingGrid.assign(grid)
-    linearForward(out: decodingKeys, inp: decodingGrid, weight: attEnc.value, bias: attEncBias.value)
+    guard split else {
+      linearForward(out: decodingKeys, inp: decodingGrid, weight: attEnc.value, bias: attEncBias.value)
+      return
+    }
+    let (keys, locations) = (decodingKeys.reshaped([n * l, a]), decodingGrid.reshaped([n * l, d]))
+    SpinningWorker.shared.run { part in
+      let rows = (n * l * part / 2)..<(n * l * (part + 1) / 2)
+      linearForward(out: keys.slice(rows), inp: locations.slice(rows), weight: attEnc.value, bias: attEncBias.value)
+    }
   }
 
   public func decodeStep(tokens: [Int32]) -> Tensor {
     let (e, d, h4) = (GlimpseSmall.embedding, CNNEncoder.features, 4 * GlimpseSmall.hidden)
-    softAttentionForward(z: decodingZ, alpha: decodingAlpha, pre: nil, context: decodingContext, beta: decodingBeta,
-                         keys: decodingKeys, grid: decodingGrid, hPrev: core.decoding.h, wDec: attDec.value, wA: attW.value,
-                         wBeta: betaW.value, bBeta: betaBias.value, workspace: decodingWorkspace)
+    if core.decoding.rows <= LSTMDecoderCore.rowsSplitAcrossCores { return decodeStepOnBothCores(tokens: tokens) }
     core.beginStep(tokens: tokens)
+    attend()
     gemm(transposeA: false, transposeB: true, m: core.decoding.rows, n: h4, k: d, a: decodingZ.pointer, lda: d,
          b: core.sequence.weightIH.value.pointer + e, ldb: e + d, beta: 1, c: core.decoding.gates.pointer, ldc: h4)
     return core.finishStep()
+  }
+
+  /// z for the step from h: the attention weights, the context and its gate.
+  private func attend() {
+    softAttentionForward(z: decodingZ, alpha: decodingAlpha, pre: nil, context: decodingContext, beta: decodingBeta,
+                         keys: decodingKeys, grid: decodingGrid, hPrev: core.decoding.h, wDec: attDec.value, wA: attW.value,
+                         wBeta: betaW.value, bBeta: betaBias.value, workspace: decodingWorkspace)
+  }
+
+  /// One step for a few rows on both cores (see `LSTMDecoderCore.rowsSplitAcrossCores`). The
+  /// step's products stream 10 MB of weights for a few multiply-adds each, and OpenBLAS's own
+  /// two threads would meet once per product and leave the attention to one core. Here the
+  /// gates' 2048 columns go in chunks to whichever thread is free: h·W_hhᵀ while this thread
+  /// attends, then z·W_zᵀ.
+  private func decodeStepOnBothCores(tokens: [Int32]) -> Tensor {
+    let (rows, e, d, h4, chunk) = (core.decoding.rows, GlimpseSmall.embedding, CNNEncoder.features, 4 * GlimpseSmall.hidden, 128)
+    let (z, gates, wz) = (decodingZ.pointer, core.decoding.gates.pointer, core.sequence.weightIH.value.pointer + e)
+    let threads = blasThreads
+    blasThreads = 1
+    defer { blasThreads = threads }
+    core.beginStep(tokens: tokens)
+    core.addHiddenProductOnBothCores(first: attend)
+    SpinningWorker.shared.run(chunks: h4 / chunk) { c in
+      gemm(transposeA: false, transposeB: true, m: rows, n: chunk, k: d, a: z, lda: d,
+           b: wz + c * chunk * (e + d), ldb: e + d, beta: 1, c: gates + c * chunk, ldc: h4)
+    }
+    return core.finishStep(hiddenProductAdded: true)
   }
 
   public func reorderRows(_ sources: [Int]) {
