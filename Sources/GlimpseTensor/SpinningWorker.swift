@@ -48,7 +48,13 @@ public final class SpinningWorker: @unchecked Sendable {
       let ticket = posted.add(1, ordering: .sequentiallyConsistent).newValue
       if sleeping.load(ordering: .sequentiallyConsistent) { wake.signal() }
       body(0)
-      while finished.load(ordering: .acquiring) != ticket {}
+      // After some 10 µs of waiting, yield: if the worker shares this core (a process held to
+      // one CPU), it runs only when this thread lets it.
+      var spins = 0
+      while finished.load(ordering: .acquiring) != ticket {
+        spins += 1
+        if spins > 10_000 { sched_yield() }
+      }
       task = nil
     }
   }
