@@ -1,16 +1,43 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Float32 memory allocated once, zeroed, never moved or resized; tensors are views into it.
 public final class TensorStorage: @unchecked Sendable {
   public let base: UnsafeMutablePointer<Float>
   public let count: Int
+  private let huge: Bool
 
+  /// Buffers of 2 MiB or more are aligned to 2 MiB and offered to the kernel for transparent
+  /// huge pages (which it may give only on request): a training step sweeps some 100 MB of
+  /// activations and gradients, more than the TLB covers in 4 KiB pages. Medians of alternated
+  /// processes: encoder forward at batch 32 167 → 176 GFLOP/s, train.attention 209 → 215
+  /// images/s, train.vqa-san 256 → 267; `glimpse caption` keeps its 72 MB peak.
   public init(count: Int) {
     precondition(count >= 0)
-    base = .allocate(capacity: max(count, 1))
+    let bytes = max(count, 1) * MemoryLayout<Float>.stride
+    let page = 1 << 21
+    let rounded = (bytes + page - 1) / page * page
+    var raw: UnsafeMutableRawPointer?
+    if bytes >= page && posix_memalign(&raw, page, rounded) == 0, let raw {
+      #if os(Linux)
+      madvise(raw, rounded, MADV_HUGEPAGE)
+      #endif
+      base = raw.bindMemory(to: Float.self, capacity: max(count, 1))
+      huge = true
+    } else {
+      base = .allocate(capacity: max(count, 1))
+      huge = false
+    }
     base.initialize(repeating: 0, count: max(count, 1))
     self.count = count
   }
 
-  deinit { base.deallocate() }
+  deinit {
+    if huge { free(base) } else { base.deallocate() }
+  }
 }
 
 /// A contiguous float32 tensor: a shape (up to 8 dimensions) over a range of shared storage.
