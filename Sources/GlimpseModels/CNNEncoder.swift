@@ -112,26 +112,46 @@ public final class CNNEncoder: @unchecked Sendable {
 
   /// images [B, 3, 64, 64] in [0, 1] → `grid` [B, 64, 512] and `mean` [B, 512].
   public func forward(images: Tensor) {
-    let b = images.count / (3 * Self.imageSize * Self.imageSize)
-    prepare(batch: b)
-    for i in 0..<images.count { input.pointer[i] = (images.pointer[i] - 0.5) / 0.25 }
-    for (layer, filters) in winogradForward.enumerated() {
-      if let filters { winogradFilters(weights[layer].value, into: filters, shape: shapes[layer]) }
-    }
+    beginForward(images: images)
+    let b = batch
     let workers = min(Self.workers, b)
     let byRows = b == 1 && Self.workers > 1 && winogradForward.allSatisfy { $0 == nil }
     let threads = blasThreads
     if workers > 1 || byRows { blasThreads = 1 }
-    if byRows {
+    defer { blasThreads = threads }
+    guard !byRows else {
       forwardOneImageOnBothCores()
-    } else {
-      DispatchQueue.concurrentPerform(iterations: workers) { worker in
-        let range = (b * worker / workers)..<(b * (worker + 1) / workers)
-        forward(images: range, columns: workerColumns[worker], winograd: workerWinograd[worker])
-      }
+      gridForward(grid: grid, mean: mean, featureMap: convOut[4], batch: b, channels: Self.features, locations: Self.locations)
+      return
     }
-    blasThreads = threads
-    gridForward(grid: grid, mean: mean, featureMap: convOut[4], batch: b, channels: Self.features, locations: Self.locations)
+    DispatchQueue.concurrentPerform(iterations: workers) { worker in forwardShare(worker, of: workers) }
+  }
+
+  /// The input, normalised, and the Winograd filters: what every worker's share of a forward
+  /// pass reads. `forward` calls it; a caller running the shares itself calls it first.
+  public func beginForward(images: Tensor) {
+    prepare(batch: images.count / (3 * Self.imageSize * Self.imageSize))
+    for i in 0..<images.count { input.pointer[i] = (images.pointer[i] - 0.5) / 0.25 }
+    for (layer, filters) in winogradForward.enumerated() {
+      if let filters { winogradFilters(weights[layer].value, into: filters, shape: shapes[layer]) }
+    }
+  }
+
+  /// Images `worker` of `workers` take in a batch: contiguous shares in worker order, the ones
+  /// `decodeInParallel` gives its decoders.
+  public func share(_ worker: Int, of workers: Int) -> Range<Int> {
+    (batch * worker / workers)..<(batch * (worker + 1) / workers)
+  }
+
+  /// One worker's share of the forward pass after `beginForward`, through to its rows of `grid`
+  /// and `mean`, with OpenBLAS on one thread (the caller sets it). Returns the share.
+  @discardableResult
+  public func forwardShare(_ worker: Int, of workers: Int) -> Range<Int> {
+    let range = share(worker, of: workers)
+    forward(images: range, columns: workerColumns[worker], winograd: workerWinograd[worker])
+    gridForward(grid: grid.slice(range), mean: mean.slice(range), featureMap: convOut[4].slice(range), batch: range.count,
+                channels: Self.features, locations: Self.locations)
+    return range
   }
 
   /// The convolutions, ReLUs and pools for the images in `range`.
@@ -185,26 +205,47 @@ public final class CNNEncoder: @unchecked Sendable {
   /// accumulates its images' weight gradients in its own buffers, added to the parameters'
   /// gradients in worker order at the end (so the result is the same on every run).
   public func backward(dgrid: Tensor?, dmean: Tensor?) {
-    for t in dPooled + dConvOut[3...] { t.zero() }  // what the backward adds into; the rest it overwrites
-    for (layer, filters) in winogradAdjoint.enumerated() {
-      if let filters { winogradFilters(weights[layer].value, into: filters, shape: shapes[layer], adjoint: true) }
-    }
-    gridBackward(dfeatureMap: dConvOut[4], dgrid: dgrid, dmean: dmean, batch: batch, channels: Self.features, locations: Self.locations)
+    beginBackward()
     let workers = min(Self.workers, batch)
     guard workers > 1 else {
+      for t in dPooled + dConvOut[3...] { t.zero() }  // what the backward adds into; the rest it overwrites
+      gridBackward(dfeatureMap: dConvOut[4], dgrid: dgrid, dmean: dmean, batch: batch, channels: Self.features, locations: Self.locations)
       backward(images: 0..<batch, gradients: parameters.map(\.gradient), columns: columns, dcolumns: dcolumns,
                winograd: workerWinograd[0], sums: workerWinogradSums[0])
       return
     }
     let threads = blasThreads
     blasThreads = 1
-    DispatchQueue.concurrentPerform(iterations: workers) { worker in
-      let range = (batch * worker / workers)..<(batch * (worker + 1) / workers)
-      for t in workerGradients[worker] { t.zero() }
-      backward(images: range, gradients: workerGradients[worker], columns: workerColumns[worker], dcolumns: workerDColumns[worker],
-               winograd: workerWinograd[worker], sums: workerWinogradSums[worker])
-    }
+    DispatchQueue.concurrentPerform(iterations: workers) { worker in backwardShare(worker, of: workers, dgrid: dgrid, dmean: dmean) }
     blasThreads = threads
+    finishBackward(workers: workers)
+  }
+
+  /// The Winograd adjoint filters from the weights the forward pass used: what every worker's
+  /// share of a backward pass reads. `backward` calls it; a caller running the shares itself
+  /// calls it first.
+  public func beginBackward() {
+    for (layer, filters) in winogradAdjoint.enumerated() {
+      if let filters { winogradFilters(weights[layer].value, into: filters, shape: shapes[layer], adjoint: true) }
+    }
+  }
+
+  /// One worker's share of the backward pass after `beginBackward`, from its rows of dgrid and
+  /// dmean, into the worker's own gradient buffers, with OpenBLAS on one thread (the caller
+  /// sets it). `finishBackward` adds every worker's buffers to the gradients.
+  public func backwardShare(_ worker: Int, of workers: Int, dgrid: Tensor?, dmean: Tensor?) {
+    let range = share(worker, of: workers)
+    for t in dPooled + dConvOut[3...] { t.slice(range).zero() }  // what the backward adds into; the rest it overwrites
+    gridBackward(dfeatureMap: dConvOut[4].slice(range), dgrid: dgrid?.slice(range), dmean: dmean?.slice(range), batch: range.count,
+                 channels: Self.features, locations: Self.locations)
+    for t in workerGradients[worker] { t.zero() }
+    backward(images: range, gradients: workerGradients[worker], columns: workerColumns[worker], dcolumns: workerDColumns[worker],
+             winograd: workerWinograd[worker], sums: workerWinogradSums[worker])
+  }
+
+  /// Adds the workers' gradient buffers to the parameters' gradients, in worker order (so the
+  /// result is the same on every run).
+  public func finishBackward(workers: Int) {
     for (index, parameter) in parameters.enumerated() {
       for worker in 0..<workers { parameter.gradient.add(workerGradients[worker][index]) }
     }

@@ -98,13 +98,16 @@ public func decodersPerCore(_ decoder: CaptionDecoder, ownGradients: Bool = fals
   [decoder] + (1..<CNNEncoder.workers).map { _ in decoder.replica(ownGradients: ownGradients) }
 }
 
+/// The fewest rows `decodeInParallel` gives a share by default.
+public let decodingShareMinimumRows = 4
+
 /// Splits `rows` rows into one contiguous share per decoder and runs `body` for each share on
 /// its own thread, with OpenBLAS on one thread meanwhile, and joins the results in row order.
 /// A batch step's GEMMs are too small to split well across cores (each call would pack every
 /// weight matrix and hand off between the threads), but whole shares of the batch split well.
 /// Fewer than `minimumRows` rows per share run as one share on the calling thread.
 public func decodeInParallel<Result>(
-  _ decoders: [CaptionDecoder], rows: Int, minimumRows: Int = 4, _ body: (CaptionDecoder, Range<Int>) -> [Result]
+  _ decoders: [CaptionDecoder], rows: Int, minimumRows: Int = decodingShareMinimumRows, _ body: (CaptionDecoder, Range<Int>) -> [Result]
 ) -> [Result] {
   let shares = max(1, min(decoders.count, rows / minimumRows))
   guard shares > 1 else { return body(decoders[0], 0..<rows) }

@@ -1,3 +1,4 @@
+import Dispatch
 import GlimpseLayers
 import GlimpseModels
 import GlimpseTensor
@@ -60,8 +61,10 @@ public final class CaptionTrainer {
   }
 
   /// The same for a batch given directly: images [B, 3, 64, 64], input and target tokens [B, 15].
-  /// The decoder's part runs as one share of the rows per core (`decoders`), each with
+  /// The batch is shared out among the cores, one share per decoder (`decoders`), each with
   /// single-threaded GEMMs and gradients of its own, added to the decoder's in share order.
+  /// When the encoder's workers take the same shares, each core runs its images through the
+  /// encoder, its decoder and back through the encoder without waiting for the other core.
   public func computeGradients(images: Tensor, inputs: [Int32], targets: [Int32]) -> CaptionLoss {
     let b = images.size(0)
     let steps = GlimpseSmall.maxTokens - 1
@@ -71,26 +74,55 @@ public final class CaptionTrainer {
       probs = Tensor(zeros: [b, steps, decoder.vocabularySize])
       dlogits = Tensor(zeros: [b, steps, decoder.vocabularySize])
     }
-    encoder.forward(images: images)
     for decoder in decoders { decoder.parameters.zeroGradients() }
     encoder.parameters.zeroGradients()
     dlogits.zero(); dgrid.zero(); dmean.zero()
-    let (grid, mean, probs, dlogits, dgrid, dmean) = (encoder.grid, encoder.mean, probs, dlogits, dgrid, dmean)
-    let losses = decodeInParallel(decoders, rows: b) { decoder, rows in
+    // One share of the rows through the decoder, forward and backward: its loss, averaged over
+    // the whole batch, and its rows of dgrid and dmean.
+    let (probs, dlogits, dgrid, dmean) = (probs, dlogits, dgrid, dmean)
+    let encoder = self.encoder
+    func decode(_ decoder: CaptionDecoder, _ rows: Range<Int>) -> CaptionLoss {
       let tokens = (rows.lowerBound * steps)..<(rows.upperBound * steps)
       let (shareInputs, shareTargets) = (Array(inputs[tokens]), Array(targets[tokens]))
       let (shareProbs, shareDlogits) = (probs.slice(rows), dlogits.slice(rows))
-      let logits = decoder.forward(grid: grid.slice(rows), mean: mean.slice(rows), inputs: shareInputs, batch: rows.count, steps: steps)
+      let logits = decoder.forward(grid: encoder.grid.slice(rows), mean: encoder.mean.slice(rows), inputs: shareInputs,
+                                   batch: rows.count, steps: steps)
       let loss = CaptionLoss(crossEntropy: maskedCrossEntropyForward(probs: shareProbs, logits: logits, targets: shareTargets, batch: b),
                              penalty: decoder.auxiliaryLoss(targets: shareTargets, batch: b))
       maskedCrossEntropyBackward(dlogits: shareDlogits, probs: shareProbs, targets: shareTargets, batch: b)
       decoder.backward(dlogits: shareDlogits, dgrid: dgrid.slice(rows), dmean: dmean.slice(rows))
-      return [loss]
+      return loss
+    }
+    let shares = decoders.count
+    let losses: [CaptionLoss]
+    if shares > 1 && shares == CNNEncoder.workers && b >= shares * decodingShareMinimumRows {
+      encoder.beginForward(images: images)
+      encoder.beginBackward()
+      var slots = [CaptionLoss](repeating: CaptionLoss(crossEntropy: 0, penalty: 0), count: shares)
+      let threads = blasThreads
+      blasThreads = 1
+      slots.withUnsafeMutableBufferPointer { slots in
+        nonisolated(unsafe) let (slots, decoders) = (slots, decoders)
+        withoutActuallyEscaping(decode) { decode in
+          nonisolated(unsafe) let decode = decode
+          DispatchQueue.concurrentPerform(iterations: shares) { share in
+            let rows = encoder.forwardShare(share, of: shares)
+            slots[share] = decode(decoders[share], rows)
+            encoder.backwardShare(share, of: shares, dgrid: dgrid, dmean: dmean)
+          }
+        }
+      }
+      blasThreads = threads
+      losses = slots
+      encoder.finishBackward(workers: shares)
+    } else {
+      encoder.forward(images: images)
+      losses = decodeInParallel(decoders, rows: b) { decoder, rows in [decode(decoder, rows)] }
+      encoder.backward(dgrid: dgrid, dmean: dmean)
     }
     for replica in decoders.dropFirst() {
       for (mine, theirs) in zip(decoder.parameters, replica.parameters) { mine.gradient.add(theirs.gradient) }
     }
-    encoder.backward(dgrid: dgrid, dmean: dmean)
     return losses.reduce(CaptionLoss(crossEntropy: 0, penalty: 0)) {
       CaptionLoss(crossEntropy: $0.crossEntropy + $1.crossEntropy, penalty: $0.penalty + $1.penalty)
     }

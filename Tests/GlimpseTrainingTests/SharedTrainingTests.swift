@@ -6,7 +6,9 @@ import XCTest
 /// A training step shares the decoder's rows out between the decoder and a replica with
 /// gradients of its own: the loss and every gradient equal those of the decoder alone on the
 /// whole batch (the cross-entropy and the attention penalty are still averaged over the whole
-/// batch, not over a share).
+/// batch, not over a share). With 10 rows each core also runs its share through the encoder,
+/// forward and backward, without waiting for the other; with 6 (too few to share out) the
+/// encoder splits its batch and the decoder runs alone.
 final class SharedTrainingTests: XCTestCase {
   func testSharedOutStepEqualsOneDecoder() {
     let (batch, steps, vocabulary) = (10, GlimpseSmall.maxTokens - 1, 12)
