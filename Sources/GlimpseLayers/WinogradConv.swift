@@ -32,9 +32,15 @@ extension Conv2dShape {
 /// convolution's). With `adjoint`, filters[ξ, C, O] from the kernels flipped in both axes: the
 /// filters whose convolution of dout is dinp.
 public func winogradFilters(_ weight: Tensor, into filters: Tensor, shape s: Conv2dShape, adjoint: Bool = false) {
+  winogradFilters(weight, into: filters, shape: s, adjoint: adjoint, outputs: 0..<s.outChannels)
+}
+
+/// The same for the kernels of outputs `outputs` only, so that two threads can take a half each.
+public func winogradFilters(_ weight: Tensor, into filters: Tensor, shape s: Conv2dShape, adjoint: Bool, outputs: Range<Int>) {
   precondition(weight.count == s.outChannels * s.inChannels * 9 && filters.count >= s.winogradFilterCount)
+  precondition(outputs.lowerBound >= 0 && outputs.upperBound <= s.outChannels)
   let plane = s.outChannels * s.inChannels
-  for o in 0..<s.outChannels {
+  for o in outputs {
     for c in 0..<s.inChannels {
       let source = weight.pointer + (o * s.inChannels + c) * 9
       var g = SIMD16<Float>()
