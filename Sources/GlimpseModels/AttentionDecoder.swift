@@ -154,10 +154,7 @@ public final class AttentionDecoder: CaptionDecoder {
   public func beginDecoding(grid: Tensor, mean: Tensor) {
     let (n, l, d, a) = (mean.size(0), CNNEncoder.locations, CNNEncoder.features, GlimpseSmall.attention)
     let split = n <= LSTMDecoderCore.rowsSplitAcrossCores
-    let threads = blasThreads
-    if split { blasThreads = 1 }
-    defer { blasThreads = threads }
-    core.beginDecoding(mean: mean)
+    withOneBLASThread(when: split) { core.beginDecoding(mean: mean) }
     if decodingGrid.count != n * l * d {
       decodingGrid = Tensor(zeros: [n, l, d]); decodingKeys = Tensor(zeros: [n, l, a])
       decodingZ = Tensor(zeros: [n, d]); decodingAlpha = Tensor(zeros: [n, l])
@@ -171,9 +168,11 @@ public final class AttentionDecoder: CaptionDecoder {
       return
     }
     let (keys, locations) = (decodingKeys.reshaped([n * l, a]), decodingGrid.reshaped([n * l, d]))
-    SpinningWorker.shared.run { part in
-      let rows = (n * l * part / 2)..<(n * l * (part + 1) / 2)
-      linearForward(out: keys.slice(rows), inp: locations.slice(rows), weight: attEnc.value, bias: attEncBias.value)
+    withOneBLASThread {
+      SpinningWorker.shared.run { part in
+        let rows = (n * l * part / 2)..<(n * l * (part + 1) / 2)
+        linearForward(out: keys.slice(rows), inp: locations.slice(rows), weight: attEnc.value, bias: attEncBias.value)
+      }
     }
   }
 
@@ -200,18 +199,13 @@ public final class AttentionDecoder: CaptionDecoder {
   /// gates' 2048 columns go in chunks to whichever thread is free: h·W_hhᵀ while this thread
   /// attends, then z·W_zᵀ.
   private func decodeStepOnBothCores(tokens: [Int32]) -> Tensor {
-    let (rows, e, d, h4, chunk) = (core.decoding.rows, GlimpseSmall.embedding, CNNEncoder.features, 4 * GlimpseSmall.hidden, 128)
-    let (z, gates, wz) = (decodingZ.pointer, core.decoding.gates.pointer, core.sequence.weightIH.value.pointer + e)
-    let threads = blasThreads
-    blasThreads = 1
-    defer { blasThreads = threads }
-    core.beginStep(tokens: tokens)
-    core.addHiddenProductOnBothCores(first: attend)
-    SpinningWorker.shared.run(chunks: h4 / chunk) { c in
-      gemm(transposeA: false, transposeB: true, m: rows, n: chunk, k: d, a: z, lda: d,
-           b: wz + c * chunk * (e + d), ldb: e + d, beta: 1, c: gates + c * chunk, ldc: h4)
+    let (e, d, hidden) = (GlimpseSmall.embedding, CNNEncoder.features, GlimpseSmall.hidden)
+    return withOneBLASThread {
+      core.beginStep(tokens: tokens)
+      core.addToGatesOnBothCores(core.decoding.h, core.sequence.weightHH.value.pointer, ldw: hidden, first: attend)
+      core.addToGatesOnBothCores(decodingZ, core.sequence.weightIH.value.pointer + e, ldw: e + d)
+      return core.finishStep(hiddenProductAdded: true)
     }
-    return core.finishStep(hiddenProductAdded: true)
   }
 
   public func reorderRows(_ sources: [Int]) {

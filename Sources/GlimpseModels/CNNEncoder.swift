@@ -1,4 +1,3 @@
-import Dispatch
 import GlimpseLayers
 import GlimpseTensor
 
@@ -114,17 +113,12 @@ public final class CNNEncoder: @unchecked Sendable {
   public func forward(images: Tensor) {
     beginForward(images: images)
     let b = batch
-    let workers = min(Self.workers, b)
-    let byRows = b == 1 && Self.workers > 1 && winogradForward.allSatisfy { $0 == nil }
-    let threads = blasThreads
-    if workers > 1 || byRows { blasThreads = 1 }
-    defer { blasThreads = threads }
-    guard !byRows else {
-      forwardOneImageOnBothCores()
-      gridForward(grid: grid, mean: mean, featureMap: convOut[4], batch: b, channels: Self.features, locations: Self.locations)
+    guard b == 1 && Self.workers > 1 && winogradForward.allSatisfy({ $0 == nil }) else {
+      _ = inParallelShares(min(Self.workers, b), rows: b) { worker, images in forwardShare(worker, images: images) }
       return
     }
-    DispatchQueue.concurrentPerform(iterations: workers) { worker in forwardShare(worker, of: workers) }
+    withOneBLASThread { forwardOneImageOnBothCores() }
+    gridForward(grid: grid, mean: mean, featureMap: convOut[4], batch: b, channels: Self.features, locations: Self.locations)
   }
 
   /// The input, normalised, and the Winograd filters: what every worker's share of a forward
@@ -150,21 +144,13 @@ public final class CNNEncoder: @unchecked Sendable {
     }
   }
 
-  /// Images `worker` of `workers` take in a batch: contiguous shares in worker order, the ones
-  /// `decodeInParallel` gives its decoders.
-  public func share(_ worker: Int, of workers: Int) -> Range<Int> {
-    (batch * worker / workers)..<(batch * (worker + 1) / workers)
-  }
-
-  /// One worker's share of the forward pass after `beginForward`, through to its rows of `grid`
-  /// and `mean`, with OpenBLAS on one thread (the caller sets it). Returns the share.
-  @discardableResult
-  public func forwardShare(_ worker: Int, of workers: Int) -> Range<Int> {
-    let range = share(worker, of: workers)
+  /// The forward pass, after `beginForward`, of the images in `range`: one worker's share
+  /// (worker < `workers`, whose buffers it uses), through to its rows of `grid` and `mean`.
+  /// Shares run at the same time with OpenBLAS on one thread (`inParallelShares`).
+  public func forwardShare(_ worker: Int, images range: Range<Int>) {
     forward(images: range, columns: workerColumns[worker], winograd: workerWinograd[worker])
     gridForward(grid: grid.slice(range), mean: mean.slice(range), featureMap: convOut[4].slice(range), batch: range.count,
                 channels: Self.features, locations: Self.locations)
-    return range
   }
 
   /// The convolutions, ReLUs and pools for the images in `range`.
@@ -227,10 +213,7 @@ public final class CNNEncoder: @unchecked Sendable {
                winograd: workerWinograd[0], sums: workerWinogradSums[0])
       return
     }
-    let threads = blasThreads
-    blasThreads = 1
-    DispatchQueue.concurrentPerform(iterations: workers) { worker in backwardShare(worker, of: workers, dgrid: dgrid, dmean: dmean) }
-    blasThreads = threads
+    _ = inParallelShares(workers, rows: batch) { worker, images in backwardShare(worker, images: images, dgrid: dgrid, dmean: dmean) }
     finishBackward(workers: workers)
   }
 
@@ -241,11 +224,10 @@ public final class CNNEncoder: @unchecked Sendable {
     transformFilters(winogradAdjoint, adjoint: true)
   }
 
-  /// One worker's share of the backward pass after `beginBackward`, from its rows of dgrid and
-  /// dmean, into the worker's own gradient buffers, with OpenBLAS on one thread (the caller
-  /// sets it). `finishBackward` adds every worker's buffers to the gradients.
-  public func backwardShare(_ worker: Int, of workers: Int, dgrid: Tensor?, dmean: Tensor?) {
-    let range = share(worker, of: workers)
+  /// The backward pass, after `beginBackward`, of the images in `range` (the worker's share of
+  /// the forward pass), from its rows of dgrid and dmean, into the worker's own gradient
+  /// buffers. `finishBackward` adds every worker's buffers to the gradients.
+  public func backwardShare(_ worker: Int, images range: Range<Int>, dgrid: Tensor?, dmean: Tensor?) {
     for t in dPooled + dConvOut[3...] { t.slice(range).zero() }  // what the backward adds into; the rest it overwrites
     gridBackward(dfeatureMap: dConvOut[4].slice(range), dgrid: dgrid?.slice(range), dmean: dmean?.slice(range), batch: range.count,
                  channels: Self.features, locations: Self.locations)

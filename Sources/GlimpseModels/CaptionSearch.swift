@@ -1,4 +1,3 @@
-import Dispatch
 import GlimpseLayers
 import GlimpseTensor
 
@@ -109,22 +108,14 @@ public let decodingShareMinimumRows = 4
 public func decodeInParallel<Result>(
   _ decoders: [CaptionDecoder], rows: Int, minimumRows: Int = decodingShareMinimumRows, _ body: (CaptionDecoder, Range<Int>) -> [Result]
 ) -> [Result] {
-  let shares = max(1, min(decoders.count, rows / minimumRows))
-  guard shares > 1 else { return body(decoders[0], 0..<rows) }
-  var results = [[Result]](repeating: [], count: shares)
-  let threads = blasThreads
-  blasThreads = 1
-  defer { blasThreads = threads }
-  // Each share reads its own decoder and writes its own slot of `results`.
-  withoutActuallyEscaping(body) { body in
-    results.withUnsafeMutableBufferPointer { slots in
-      nonisolated(unsafe) let (slots, decoders, body) = (slots, decoders, body)
-      DispatchQueue.concurrentPerform(iterations: shares) { share in
-        slots[share] = body(decoders[share], (rows * share / shares)..<(rows * (share + 1) / shares))
-      }
-    }
-  }
-  return results.flatMap { $0 }
+  let shares = decodingShares(decoders, rows: rows, minimumRows: minimumRows)
+  return inParallelShares(shares, rows: rows) { share, range in body(decoders[share], range) }.flatMap { $0 }
+}
+
+/// How many shares `decodeInParallel` makes of `rows` rows: one per decoder, each of at least
+/// `minimumRows` rows, and at least one.
+public func decodingShares(_ decoders: [CaptionDecoder], rows: Int, minimumRows: Int = decodingShareMinimumRows) -> Int {
+  max(1, min(decoders.count, rows / minimumRows))
 }
 
 /// Beam search over one image (grid [1, L, D], mean [1, D]) with `beams` hypotheses decoded

@@ -102,15 +102,16 @@ final class LSTMDecoderCore {
   /// whose step is one 4 MB product, ran no faster split: 2.04 against 1.97 ms a caption.)
   static let rowsSplitAcrossCores = CNNEncoder.workers > 1 ? 3 : 0
 
-  /// Adds h·W_hhᵀ to the gates in chunks of columns that this thread and the worker take in
-  /// turn, this thread after running `first`. One thread alone cannot draw the 4 MB of W_hh
-  /// from the caches as fast as two; OpenBLAS's own threads would meet at every product.
-  func addHiddenProductOnBothCores(first: () -> Void = {}) {
-    let (rows, hidden, h4, chunk) = (decoding.rows, GlimpseSmall.hidden, 4 * GlimpseSmall.hidden, 128)
-    let (h, whh, gates) = (decoding.h.pointer, sequence.weightHH.value.pointer, decoding.gates.pointer)
+  /// Adds x·Wᵀ to the gates, x [rows, K] and W [4H, K] with row stride ldw, in chunks of 128
+  /// columns that this thread and `SpinningWorker.shared` take in turn, this thread after
+  /// running `first`. One thread alone cannot draw a 4 MB weight from the caches as fast as
+  /// two; OpenBLAS's own threads would meet at every product.
+  func addToGatesOnBothCores(_ x: Tensor, _ weight: UnsafePointer<Float>, ldw: Int, first: () -> Void = {}) {
+    let (rows, h4, chunk) = (decoding.rows, 4 * GlimpseSmall.hidden, 128)
+    let (depth, input, gates) = (x.count / rows, x.pointer, decoding.gates.pointer)
     SpinningWorker.shared.run(chunks: h4 / chunk, first: first) { c in
-      gemm(transposeA: false, transposeB: true, m: rows, n: chunk, k: hidden, a: h, lda: hidden,
-           b: whh + c * chunk * hidden, ldb: hidden, beta: 1, c: gates + c * chunk, ldc: h4)
+      gemm(transposeA: false, transposeB: true, m: rows, n: chunk, k: depth, a: input, lda: depth,
+           b: weight + c * chunk * ldw, ldb: ldw, beta: 1, c: gates + c * chunk, ldc: h4)
     }
   }
 

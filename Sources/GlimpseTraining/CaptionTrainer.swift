@@ -1,4 +1,3 @@
-import Dispatch
 import GlimpseLayers
 import GlimpseModels
 import GlimpseTensor
@@ -63,8 +62,8 @@ public final class CaptionTrainer {
   /// The same for a batch given directly: images [B, 3, 64, 64], input and target tokens [B, 15].
   /// The batch is shared out among the cores, one share per decoder (`decoders`), each with
   /// single-threaded GEMMs and gradients of its own, added to the decoder's in share order.
-  /// When the encoder's workers take the same shares, each core runs its images through the
-  /// encoder, its decoder and back through the encoder without waiting for the other core.
+  /// When the batch is shared out, each core runs its share's images through the encoder, its
+  /// decoder and back through the encoder without waiting for the other core.
   public func computeGradients(images: Tensor, inputs: [Int32], targets: [Int32]) -> CaptionLoss {
     let b = images.size(0)
     let steps = GlimpseSmall.maxTokens - 1
@@ -93,27 +92,18 @@ public final class CaptionTrainer {
       decoder.backward(dlogits: shareDlogits, dgrid: dgrid.slice(rows), dmean: dmean.slice(rows))
       return loss
     }
-    let shares = decoders.count
+    let shares = decodingShares(decoders, rows: b)
     let losses: [CaptionLoss]
-    if shares > 1 && shares == CNNEncoder.workers && b >= shares * decodingShareMinimumRows {
+    if shares > 1 && shares <= CNNEncoder.workers {
       encoder.beginForward(images: images)
       encoder.beginBackward()
-      var slots = [CaptionLoss](repeating: CaptionLoss(crossEntropy: 0, penalty: 0), count: shares)
-      let threads = blasThreads
-      blasThreads = 1
-      slots.withUnsafeMutableBufferPointer { slots in
-        nonisolated(unsafe) let (slots, decoders) = (slots, decoders)
-        withoutActuallyEscaping(decode) { decode in
-          nonisolated(unsafe) let decode = decode
-          DispatchQueue.concurrentPerform(iterations: shares) { share in
-            let rows = encoder.forwardShare(share, of: shares)
-            slots[share] = decode(decoders[share], rows)
-            encoder.backwardShare(share, of: shares, dgrid: dgrid, dmean: dmean)
-          }
-        }
+      let decoders = self.decoders
+      losses = inParallelShares(shares, rows: b) { share, rows in
+        encoder.forwardShare(share, images: rows)
+        let loss = decode(decoders[share], rows)
+        encoder.backwardShare(share, images: rows, dgrid: dgrid, dmean: dmean)
+        return loss
       }
-      blasThreads = threads
-      losses = slots
       encoder.finishBackward(workers: shares)
     } else {
       encoder.forward(images: images)
