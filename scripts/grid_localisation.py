@@ -1,5 +1,6 @@
-"""What scripts/hop_localisation.py and scripts/caption_localisation.py share: their command
-line, the 8×8 grid cells an object of scenes.json covers, and the figures they report."""
+"""What scripts/caption_localisation.py reads: its command line, the 8×8 grid cells an object
+of scenes.json covers, and the figures it reports. `glimpse eval vqa` measures vqa-san's hops
+by the same rule (GlimpseData's gridCells, GlimpseEvaluation's AttentionLocalisation)."""
 import argparse, os
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

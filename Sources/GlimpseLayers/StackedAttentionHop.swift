@@ -15,15 +15,16 @@ public func stackedAttentionHopForward(
   for i in 0..<uNext.count { out[i] = previous[i] + ctx[i] }
 }
 
-/// Given duNext[B, D]: du += duNext + the attention's query gradient; dkeys, dgrid, dW_U and
-/// dw_p accumulate.
+/// Given duNext[B, D] and, optionally, extra gradient on this hop's weights dpExtra[B, L] (attention
+/// supervision's): du += duNext + the attention's query gradient; dkeys, dgrid, dW_U and dw_p
+/// accumulate.
 public func stackedAttentionHopBackward(
   dkeys: Tensor, dgrid: Tensor?, du: Tensor, dwU: Tensor, dwP: Tensor, duNext: Tensor,
   p: Tensor, pre: Tensor, grid: Tensor, u: Tensor, wU: Tensor, wP: Tensor,
-  workspace: AdditiveAttentionWorkspace
+  workspace: AdditiveAttentionWorkspace, dpExtra: Tensor? = nil
 ) {
   for i in 0..<du.count { du.pointer[i] += duNext.pointer[i] }
   additiveAttentionBackward(dkeys: dkeys, dvalues: dgrid, dquery: du, dwQuery: dwU, dwScore: dwP,
-                            dcontext: duNext, dweightsExtra: nil, weights: p, pre: pre, values: grid,
+                            dcontext: duNext, dweightsExtra: dpExtra, weights: p, pre: pre, values: grid,
                             query: u, wQuery: wU, wScore: wP, workspace: workspace)
 }

@@ -155,12 +155,17 @@ public final class VQASAN: VQAModel {
   }
 
   public func backward(dlogits: Tensor, dgrid: Tensor, dmean: Tensor) {
+    backward(dlogits: dlogits, dgrid: dgrid, dmean: dmean, hopWeightGradients: nil)
+  }
+
+  /// The same, with extra gradient on each hop's weights [B, L] (attention supervision's).
+  public func backward(dlogits: Tensor, dgrid: Tensor, dmean: Tensor, hopWeightGradients: [Tensor]?) {
     for t in dus + dkeys + [dq] { t.zero() }
     linearBackward(dinp: dus[Self.hops], dweight: ans.gradient, dbias: ansBias.gradient, dout: dlogits, inp: us[Self.hops], weight: ans.value)
     for k in stride(from: Self.hops - 1, through: 0, by: -1) {
       stackedAttentionHopBackward(dkeys: dkeys[k], dgrid: dgrid, du: dus[k], dwU: wu[k].gradient, dwP: wp[k].gradient,
                                   duNext: dus[k + 1], p: p[k], pre: pre[k], grid: savedGrid, u: us[k],
-                                  wU: wu[k].value, wP: wp[k].value, workspace: workspace)
+                                  wU: wu[k].value, wP: wp[k].value, workspace: workspace, dpExtra: hopWeightGradients?[k])
       linearBackward(dinp: dgrid, dweight: wi[k].gradient, dbias: wiBias[k].gradient, dout: dkeys[k], inp: savedGrid, weight: wi[k].value)
     }
     dpre.zero()

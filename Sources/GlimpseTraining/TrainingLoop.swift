@@ -246,6 +246,9 @@ public final class TrainingLoop {
       let was = saved.first(where: { $0.0 == key })?.1.string ?? "missing"
       throw FileError(statePath, "cannot resume: \(key) was '\(was)' in this run, now '\(value)'")
     }
+    for (key, value) in saved where !settings.identity.contains(where: { $0.0 == key }) {
+      throw FileError(statePath, "cannot resume: \(key) was '\(value.string ?? "?")' in this run, now none")
+    }
     guard state["seed"]?.string == String(settings.seed), state["batch"]?.integer == settings.batch else {
       throw FileError(statePath, "cannot resume: the run used --seed \(state["seed"]?.string ?? "?") --batch \(state["batch"]?.integer.map(String.init) ?? "?")")
     }

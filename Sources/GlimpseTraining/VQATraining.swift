@@ -23,11 +23,14 @@ public struct QuestionBatches: Sendable {
   public let targets: [Int32]
   /// With `skipBad`: each image that could not be decoded, with how many questions went with it.
   public let skipped: [String]
+  /// For attention supervision: each question's target cells of the grid (none: unsupervised).
+  public let attentionCells: [[Int]]?
 
   /// `source` names the file that lists the images, for error messages. With `skipBad`, the
   /// questions about images that cannot be decoded are left out and reported in `skipped`.
+  /// `attentionCells`, if given, has one entry per question of `dataset`.
   public init(dataset: QuestionDataset, vocabulary: Vocabulary, answers: AnswerVocabulary, source: String? = nil,
-              skipBad: Bool = false) throws {
+              skipBad: Bool = false, attentionCells: [[Int]]? = nil) throws {
     var paths = [String](), imageIndex = [String: Int](), imageIDs = [Int]()
     var imageOfQuestion = [Int](), encoded = [[Int32]]()
     for question in dataset.questions {
@@ -52,6 +55,7 @@ public struct QuestionBatches: Sendable {
     self.steps = steps
     self.imageOfQuestion = kept.map { imageOfQuestion[$0] }
     targets = kept.map { answers.index(dataset.questions[$0].answer) ?? -1 }
+    self.attentionCells = attentionCells.map { cells in kept.map { cells[$0] } }
     skipped = cache.failed.map { failure in
       "\(failure.message) (its \(imageOfQuestion.filter { $0 == failure.index }.count) questions left out)"
     }
@@ -61,13 +65,19 @@ public struct QuestionBatches: Sendable {
 /// Forward and backward of a VQA model (encoder and head) over a batch of questions.
 public final class VQATrainer {
   let model: AnsweringModel
+  /// λ of attention supervision: λ · supervision(p) for each of vqa-san's hops joins the loss.
+  public var supervisionWeight: Float = 0
+  /// How many of the hops, from the first, the supervision applies to.
+  public var supervisedHops = VQASAN.hops
   var batchImages = Tensor(zeros: [0]), probs = Tensor(zeros: [0]), dlogits = Tensor(zeros: [0])
   var dgrid = Tensor(zeros: [0]), dmean = Tensor(zeros: [0])
+  var dhops: [Tensor] = []
 
   public init(model: AnsweringModel) { self.model = model }
 
-  /// Replaces the parameters' gradients with those of the mean cross-entropy over the batch.
-  public func computeGradients(_ batches: QuestionBatches, indices: [Int]) throws -> Float {
+  /// Replaces the parameters' gradients with those of the mean cross-entropy over the batch
+  /// (plus the attention supervision where the batches have target cells).
+  public func computeGradients(_ batches: QuestionBatches, indices: [Int]) throws -> TrainingLoss {
     let size = CNNEncoder.imageSize
     if batchImages.count != indices.count * 3 * size * size { batchImages = Tensor(zeros: [indices.count, 3, size, size]) }
     var questions = [Int32](), targets = [Int32]()
@@ -76,32 +86,49 @@ public final class VQATrainer {
       questions += batches.questions[index]
       targets.append(batches.targets[index])
     }
-    return computeGradients(images: batchImages, questions: questions, steps: batches.steps, targets: targets)
+    let cells = batches.attentionCells.map { all in indices.map { all[$0] } }
+    return computeGradients(images: batchImages, questions: questions, steps: batches.steps, targets: targets, attentionCells: cells)
   }
 
-  /// The same for a batch given directly: images [B, 3, 64, 64], questions [B, steps], answers [B].
-  public func computeGradients(images: Tensor, questions: [Int32], steps: Int, targets: [Int32]) -> Float {
+  /// The same for a batch given directly: images [B, 3, 64, 64], questions [B, steps], answers [B],
+  /// and optionally each row's target cells for attention supervision.
+  public func computeGradients(images: Tensor, questions: [Int32], steps: Int, targets: [Int32], attentionCells: [[Int]]? = nil) -> TrainingLoss {
     let b = images.size(0), a = model.answers.count
     if dgrid.count != b * CNNEncoder.locations * CNNEncoder.features {
       dgrid = Tensor(zeros: [b, CNNEncoder.locations, CNNEncoder.features])
       dmean = Tensor(zeros: [b, CNNEncoder.features])
       (probs, dlogits) = (Tensor(zeros: [b, a]), Tensor(zeros: [b, a]))
+      dhops = (0..<VQASAN.hops).map { _ in Tensor(zeros: [b, CNNEncoder.locations]) }
     }
     model.encoder.forward(images: images)
     let logits = model.head.forward(grid: model.encoder.grid, mean: model.encoder.mean, questions: questions, batch: b, steps: steps)
-    let loss = maskedCrossEntropyForward(probs: probs, logits: logits, targets: targets, batch: b, padID: -1)
+    let crossEntropy = maskedCrossEntropyForward(probs: probs, logits: logits, targets: targets, batch: b, padID: -1)
     let parameters = model.parameters
     parameters.zeroGradients()
     dlogits.zero(); dgrid.zero(); dmean.zero()
     maskedCrossEntropyBackward(dlogits: dlogits, probs: probs, targets: targets, batch: b, padID: -1)
-    model.head.backward(dlogits: dlogits, dgrid: dgrid, dmean: dmean)
+    guard supervisionWeight > 0, let cells = attentionCells, let san = model.head as? VQASAN else {
+      model.head.backward(dlogits: dlogits, dgrid: dgrid, dmean: dmean)
+      model.encoder.backward(dgrid: dgrid, dmean: dmean)
+      return TrainingLoss(total: crossEntropy)
+    }
+    var supervision: Float = 0
+    for (hop, (p, dp)) in zip(san.hopWeights, dhops).enumerated() {
+      dp.zero()
+      guard hop < supervisedHops else { continue }
+      supervision += attentionSupervisionForward(weights: p, cells: cells)
+      attentionSupervisionBackward(dweights: dp, weights: p, cells: cells, scale: supervisionWeight)
+    }
+    san.backward(dlogits: dlogits, dgrid: dgrid, dmean: dmean, hopWeightGradients: dhops)
     model.encoder.backward(dgrid: dgrid, dmean: dmean)
-    return loss
+    return TrainingLoss(total: crossEntropy + supervisionWeight * supervision, parts: [("ce", crossEntropy), ("att", supervision)])
   }
 }
 
 /// The answer probabilities of every question in `batches`, 32 at a time: [questions][answers].
-public func answerAll(_ batches: QuestionBatches, model: AnsweringModel) throws -> [[Float]] {
+/// `afterChunk`, if given, sees each chunk's question range after its forward pass (while the
+/// model still holds that chunk's activations, such as vqa-san's hop weights).
+public func answerAll(_ batches: QuestionBatches, model: AnsweringModel, afterChunk: ((Range<Int>) -> Void)? = nil) throws -> [[Float]] {
   let size = CNNEncoder.imageSize, count = batches.questions.count, a = model.answers.count
   let chunk = 32
   let images = Tensor(zeros: [chunk, 3, size, size])
@@ -114,6 +141,7 @@ public func answerAll(_ batches: QuestionBatches, model: AnsweringModel) throws 
     for row in 0..<n { questions += batches.questions[start + row] }
     model.encoder.forward(images: n == chunk ? images : images.slice(0..<n))
     let logits = model.head.forward(grid: model.encoder.grid, mean: model.encoder.mean, questions: questions, batch: n, steps: batches.steps)
+    afterChunk?(start..<start + n)
     softmaxRows(logits.pointer, rows: n, columns: a)
     for row in 0..<n { result.append(Array(UnsafeBufferPointer(start: logits.pointer + row * a, count: a))) }
   }
@@ -151,6 +179,12 @@ public struct VQATrainingOptions: Sendable {
   public var validationLimit = 5000
   /// Leave out bad entries of the training data and questions about undecodable images.
   public var skipBad = false
+  /// λ of attention supervision (vqa-san only; needs the data's scenes.json): 0 is off.
+  public var attentionSupervision: Float = 0
+  /// The supervision applies to this many hops, from the first.
+  public var supervisedHops = VQASAN.hops
+  /// Start from this model folder's weights, question words and answers instead of new ones.
+  public var initialModel: String?
 
   public init(data: String, validation: String?, kind: VQAKind, out: String) {
     (self.data, self.validation, self.kind, self.out) = (data, validation, kind, out)
@@ -164,15 +198,21 @@ public final class VQATrainingTask: TrainingTask {
   let batches: QuestionBatches
   let validationData: (batches: QuestionBatches, dataset: QuestionDataset)?
 
-  init(model: AnsweringModel, batches: QuestionBatches, validationData: (QuestionBatches, QuestionDataset)?) {
+  init(model: AnsweringModel, batches: QuestionBatches, validationData: (QuestionBatches, QuestionDataset)?, supervisionWeight: Float) {
     (self.model, self.batches, self.validationData) = (model, batches, validationData)
     trainer = VQATrainer(model: model)
+    trainer.supervisionWeight = supervisionWeight
+  }
+
+  var supervisedHops: Int {
+    get { trainer.supervisedHops }
+    set { trainer.supervisedHops = newValue }
   }
 
   public var parameters: [Parameter] { model.parameters }
   public var exampleCount: Int { batches.questions.count }
   public func computeGradients(indices: [Int]) throws -> TrainingLoss {
-    TrainingLoss(total: try trainer.computeGradients(batches, indices: indices))
+    try trainer.computeGradients(batches, indices: indices)
   }
 
   public func prefetch(indices: [Int]) { batches.images.prefetch(indices.map { batches.imageOfQuestion[$0] }) }
@@ -192,10 +232,23 @@ public func makeVQATraining(_ options: VQATrainingOptions) throws -> TrainingSet
   try loadBLAS()
   let source = try QuestionSource(path: options.data, options: LoadOptions(skipBad: options.skipBad))
   let questions = source.dataset.questions
-  let vocabulary = Vocabulary.build(from: questions.map { tokenize($0.question) })
-  let answers = try AnswerVocabulary.build(from: questions.map(\.answer), topK: options.topAnswers)
+  var initial: AnsweringModel? = nil
+  if let path = options.initialModel {
+    let loaded = try AnsweringModel.load(folder: path)
+    guard loaded.kind == options.kind else {
+      throw FileError(path, "is a vqa-\(loaded.kind.rawValue) model; it cannot start a vqa-\(options.kind.rawValue) run")
+    }
+    initial = loaded
+  }
+  let vocabulary = initial?.vocabulary ?? Vocabulary.build(from: questions.map { tokenize($0.question) })
+  let answers = try initial?.answers ?? AnswerVocabulary.build(from: questions.map(\.answer), topK: options.topAnswers)
+  var cells: [[Int]]? = nil
+  if options.attentionSupervision > 0 {
+    guard options.kind == .san else { throw FileError(options.data, "attention supervision needs vqa-san (vqa-concat has no attention)") }
+    cells = try questionObjectCells(source.dataset, scenesPath: options.data + "/scenes.json")
+  }
   let batches = try QuestionBatches(dataset: source.dataset, vocabulary: vocabulary, answers: answers,
-                                    source: options.data + "/captions.json", skipBad: options.skipBad)
+                                    source: options.data + "/captions.json", skipBad: options.skipBad, attentionCells: cells)
   var validationData: (QuestionBatches, QuestionDataset)? = nil
   if let path = options.validation {
     var validation = try QuestionSource(path: path).dataset
@@ -205,17 +258,36 @@ public func makeVQATraining(_ options: VQATrainingOptions) throws -> TrainingSet
     validationData = (try QuestionBatches(dataset: validation, vocabulary: vocabulary, answers: answers), validation)
   }
   var random = SeededGenerator(seed: options.seed)
-  var model = AnsweringModel(kind: options.kind, vocabulary: vocabulary, answers: answers, random: &random)
-  model.training = .object([
+  var model = initial ?? AnsweringModel(kind: options.kind, vocabulary: vocabulary, answers: answers, random: &random)
+  let extra: [(String, JSONValue)] = (options.attentionSupervision > 0
+    ? [("attention_supervision", .number(Double(options.attentionSupervision))), ("supervised_hops", .number(Double(options.supervisedHops)))] : [])
+    + (options.initialModel.map { [("init", .string($0))] } ?? [])
+  model.training = .object(extra + [
     ("data", .string(options.data)), ("questions", .number(Double(questions.count))), ("epochs", .number(Double(options.epochs))),
     ("batch", .number(Double(options.batch))), ("learning_rate", .number(Double(options.learningRate))),
     ("seed", .string(String(options.seed))), ("top_answers", .number(Double(options.topAnswers))),
   ])
-  let task = VQATrainingTask(model: model, batches: batches, validationData: validationData)
+  let task = VQATrainingTask(model: model, batches: batches, validationData: validationData, supervisionWeight: options.attentionSupervision)
+  task.supervisedHops = options.supervisedHops
   let settings = TrainingSettings(
     out: options.out, epochs: options.epochs, batch: options.batch, learningRate: options.learningRate, seed: options.seed,
     checkpointEvery: options.checkpointEvery, resume: options.resume,
     identity: [("model", "vqa-" + options.kind.rawValue), ("data", options.data), ("examples", String(questions.count)),
-               ("vocabulary", String(vocabulary.count)), ("answers", String(answers.count))])
+               ("vocabulary", String(vocabulary.count)), ("answers", String(answers.count))]
+      + (options.initialModel.map { [("init", $0)] } ?? []))
   return TrainingSetup(loop: try TrainingLoop(task: task, settings: settings), skipped: source.dataset.skipped + batches.skipped)
+}
+
+/// Each question's target cells on the 8×8 grid for attention supervision: the cells of the one
+/// object it asks about (`askedObject`), none for questions about no single object. Every image
+/// needs its scene in `scenesPath`.
+public func questionObjectCells(_ dataset: QuestionDataset, scenesPath: String) throws -> [[Int]] {
+  let scenes = try loadScenes(path: scenesPath)
+  let side = Int(Double(CNNEncoder.locations).squareRoot())
+  return try dataset.questions.map { question in
+    guard let scene = scenes[question.imageID] else {
+      throw FileError(scenesPath, "no scene for image id \(question.imageID) (question \(question.id)); attention supervision needs every image's objects")
+    }
+    return askedObject(question.question, in: scene).map { gridCells(of: $0, side: side) } ?? []
+  }
 }

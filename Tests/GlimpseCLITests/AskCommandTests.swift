@@ -76,5 +76,20 @@ final class AskCommandTests: XCTestCase {
     XCTAssertEqual(object["questions"] as? Int, 404)
     let perType = try XCTUnwrap(object["per_type"] as? [String: Double])
     XCTAssertEqual(Set(perType.keys), ["color", "shape", "size", "count", "exist", "position", "relation"])
+    // The sample has scenes.json, so vqa-san's hops are measured on the questions that name one
+    // object; hit and mass are fractions, and uniform attention's mass is the area.
+    let attention = try XCTUnwrap(object["attention"] as? [String: [String: Any]])
+    XCTAssertEqual(attention.mapValues { $0["questions"] as? Int }, ["color": 61, "shape": 62, "size": 64, "position": 43])
+    for figures in attention.values {
+      let hops = try XCTUnwrap(figures["hops"] as? [[String: Double]])
+      XCTAssertEqual(hops.count, 2)
+      for hop in hops { XCTAssertTrue((0...1).contains(hop["hit"]!) && (0...1).contains(hop["mass"]!), "\(hop)") }
+      XCTAssertEqual(try XCTUnwrap(figures["area"] as? Double), 0.17, accuracy: 0.01)
+    }
+    let text = try runGlimpse(["eval", "vqa", "--model", model, "--data", projectRoot + "/datasets/sample"])
+    XCTAssertEqual(text.status, 0, text.stderr)
+    let lines = text.stdout.split(separator: "\n").map(String.init)
+    XCTAssertEqual(lines.first, "questions             404")
+    XCTAssertTrue(lines.contains { $0.hasPrefix("  position  43 questions  hop 1 ") && $0.hasSuffix("area 17.8%") }, text.stdout)
   }
 }

@@ -139,3 +139,33 @@ final class SceneGeneratorTests: XCTestCase {
     XCTAssertFalse(trainText.contains { text in held.contains { text.contains($0) } }, "train text names a held-out pair")
   }
 }
+
+/// The object a question asks about, for attention supervision and its measure.
+final class QuestionGroundingTests: XCTestCase {
+  let scene = Scene(objects: [
+    SceneObject(shape: .circle, color: .red, size: .small, x: 0.2, y: 0.5),
+    SceneObject(shape: .square, color: .blue, size: .large, x: 0.7, y: 0.3),
+    SceneObject(shape: .circle, color: .green, size: .large, x: 0.5, y: 0.8),
+  ], top: [1, 1, 1], bottom: [1, 1, 1], noiseSeed: 0)
+
+  func testAskedObject() {
+    let (red, blue, green) = (scene.objects[0], scene.objects[1], scene.objects[2])
+    XCTAssertEqual(askedObject("what color is the small circle?", in: scene), red)
+    XCTAssertEqual(askedObject("what shape is the blue object?", in: scene), blue)
+    XCTAssertEqual(askedObject("what size is the green circle?", in: scene), green)
+    XCTAssertEqual(askedObject("Where is the square?", in: scene), blue, "case does not matter")
+    XCTAssertNil(askedObject("where is the circle?", in: scene), "two circles: no single object")
+    XCTAssertNil(askedObject("what color is the shape left of the blue square?", in: scene), "a relation's object is found through another")
+    XCTAssertNil(askedObject("what shape is the object above the green circle?", in: scene))
+    XCTAssertNil(askedObject("how many circles are there?", in: scene))
+    XCTAssertNil(askedObject("is there a red circle?", in: scene))
+  }
+
+  /// Cells whose centres ((k + 0.5) / 8) lie within radius + 1/16 of the object's centre.
+  /// Small at (0.2, 0.5), reach 0.1625: columns 0–2 (0.0625–0.3125), rows 3–4 (0.4375, 0.5625).
+  /// Large at (0.7, 0.3), reach 0.2325: columns 4–6 (0.5625–0.8125), rows 1–3 (0.1875–0.4375).
+  func testGridCells() {
+    XCTAssertEqual(gridCells(of: scene.objects[0], side: 8), [24, 25, 26, 32, 33, 34])
+    XCTAssertEqual(gridCells(of: scene.objects[1], side: 8), [12, 13, 14, 20, 21, 22, 28, 29, 30])
+  }
+}

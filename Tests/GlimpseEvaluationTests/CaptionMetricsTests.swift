@@ -75,3 +75,26 @@ final class VQAAccuracyTests: XCTestCase {
     XCTAssertEqual(scores.questions, 4)
   }
 }
+
+final class AttentionLocalisationTests: XCTestCase {
+  /// Four cells; question 0 (color) looks at its object with both hops, question 1 (color) with
+  /// neither, question 2 (position) with hop 2 only; question 3 has no object and is left out.
+  func testHitMassAndArea() {
+    let weights: [[[Float]]] = [
+      [[0.7, 0.1, 0.1, 0.1], [0.4, 0.5, 0.05, 0.05]],
+      [[0.1, 0.1, 0.1, 0.7], [0.25, 0.25, 0.25, 0.25]],
+      [[0.6, 0.2, 0.1, 0.1], [0.1, 0.1, 0.8, 0.0]],
+      [[1, 0, 0, 0], [1, 0, 0, 0]],
+    ]
+    let figures = AttentionLocalisation(weights: weights, cells: [[0, 1], [2], [2], []], types: ["color", "color", "position", "count"], locations: 4)
+    XCTAssertEqual(figures.rows.map(\.type), ["color", "position"])
+    XCTAssertEqual(figures.rows.map(\.questions), [2, 1])
+    XCTAssertEqual(figures.rows[0].area, (0.5 + 0.25) / 2, accuracy: 1e-12)
+    let color = figures.rows[0].hops, position = figures.rows[1].hops
+    XCTAssertEqual(color.map(\.hit), [0.5, 0.5])
+    XCTAssertEqual(color[0].mass, (0.8 + 0.1) / 2, accuracy: 1e-6)
+    XCTAssertEqual(color[1].mass, (0.9 + 0.25) / 2, accuracy: 1e-6)
+    XCTAssertEqual(position.map(\.hit), [0, 1])
+    XCTAssertEqual(position[1].mass, 0.8, accuracy: 1e-6)
+  }
+}

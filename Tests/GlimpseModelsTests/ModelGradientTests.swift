@@ -54,6 +54,38 @@ final class ModelGradientTests: XCTestCase {
     checkDirectionalGradients(name, checks, epsilon: 0.1, threshold: 5e-2, loss: loss)
   }
 
+  /// Every parameter of vqa-san and its grid, with attention supervision on both hops (one row
+  /// unsupervised): loss = Σ logits·R + λ Σ_hops supervision(p_hop), along random directions.
+  func testVQASANWithAttentionSupervision() {
+    var random = SeededGenerator(seed: 12)
+    let model = VQASAN(questionVocabularySize: 10, answerCount: 6)
+    model.initialize(random: &random)
+    for p in model.parameters where p.name.hasPrefix("hops.") {
+      for i in 0..<p.value.count { p.value.pointer[i] *= 8 }
+    }
+    let questions: [Int32] = [4, 7, 5, 9, 0, 6, 5, 0, 0, 0]
+    let cells = [[9, 10, 17, 18], []]
+    let lambda: Float = 0.5
+    let grid = randomTensor([batch, CNNEncoder.locations, CNNEncoder.features], &random)
+    let mean = randomTensor([batch, CNNEncoder.features], &random)
+    let r = randomTensor([batch, 6], &random)
+    func loss() -> Double {
+      let logits = model.forward(grid: grid, mean: mean, questions: questions, batch: batch, steps: 5)
+      return projection(logits, r) + model.hopWeights.map { Double(lambda * attentionSupervisionForward(weights: $0, cells: cells)) }.reduce(0, +)
+    }
+    _ = loss()
+    model.parameters.zeroGradients()
+    let (dgrid, dmean) = (Tensor(zeros: grid.shape), Tensor(zeros: mean.shape))
+    let dp = model.hopWeights.map { p in
+      let d = Tensor(zeros: p.shape)
+      attentionSupervisionBackward(dweights: d, weights: p, cells: cells, scale: lambda)
+      return d
+    }
+    model.backward(dlogits: r, dgrid: dgrid, dmean: dmean, hopWeightGradients: dp)
+    let checks = [("grid", grid, dgrid)] + model.parameters.map { ($0.name, $0.value, $0.gradient) }
+    checkDirectionalGradients("vqa-san with attention supervision", checks, epsilon: 0.1, threshold: 5e-2, loss: loss)
+  }
+
   func testRNNDecoder() { checkDecoder(RNNDecoder(vocabularySize: vocabulary), name: "rnn decoder") }
   func testLSTMDecoder() { checkDecoder(LSTMDecoder(vocabularySize: vocabulary), name: "lstm decoder") }
   func testAttentionDecoderWithoutPenalty() { checkDecoder(AttentionDecoder(vocabularySize: vocabulary), name: "attention decoder (no penalty)") }
