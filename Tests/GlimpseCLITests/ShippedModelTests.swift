@@ -43,7 +43,8 @@ final class ShippedModelTests: XCTestCase {
 
   /// `glimpse ask` with no --model finds the shipped vqa-san and answers sample scene 5's seven
   /// questions, one of each type, as annotated; over all 404 sample questions it scores at
-  /// least 93% (95.8%; it misses position and relation questions most), far above vqa-concat.
+  /// least 93% (it misses position and relation questions most), far above vqa-concat, and
+  /// both of its hops look at the object a question names.
   func testShippedVQAAnswersSampleQuestions() throws {
     let questions = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: sample + "/questions.json"))) as! [String: Any]
     let annotations = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: sample + "/annotations.json"))) as! [String: Any]
@@ -62,14 +63,27 @@ final class ShippedModelTests: XCTestCase {
       let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
       XCTAssertEqual(object["answer"] as? String, answers[question["question_id"] as! Int], question["question"] as! String)
     }
-    func accuracy(_ model: String) throws -> Double {
+    func evaluation(_ model: String) throws -> [String: Any] {
       let result = try runGlimpse(["eval", "vqa", "--model", projectRoot + "/models/" + model, "--data", sample, "--json"])
       XCTAssertEqual(result.status, 0, result.stderr)
-      let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
-      return try XCTUnwrap(object["accuracy"] as? Double)
+      return try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
     }
-    let (san, concat) = (try accuracy("vqa-san"), try accuracy("vqa-concat"))
-    XCTAssertGreaterThanOrEqual(san, 0.93, "shipped vqa-san on the sample questions")
-    XCTAssertGreaterThan(san, concat + 0.3, "vqa-san against vqa-concat on the sample questions")
+    let (san, concat) = (try evaluation("vqa-san"), try evaluation("vqa-concat"))
+    let (sanAccuracy, concatAccuracy) = (try XCTUnwrap(san["accuracy"] as? Double), try XCTUnwrap(concat["accuracy"] as? Double))
+    XCTAssertGreaterThanOrEqual(sanAccuracy, 0.93, "shipped vqa-san on the sample questions")
+    XCTAssertGreaterThan(sanAccuracy, concatAccuracy + 0.3, "vqa-san against vqa-concat on the sample questions")
+    XCTAssertNil(concat["attention"], "vqa-concat has no hops")
+
+    // Where the hops look (item 3 of the VQA issue): for each type of question about one
+    // object, each hop's strongest cell is on the object for at least 85% of the questions.
+    let attention = try XCTUnwrap(san["attention"] as? [String: [String: Any]])
+    XCTAssertEqual(Set(attention.keys), ["color", "shape", "size", "position"])
+    for (type, figures) in attention {
+      let hops = try XCTUnwrap(figures["hops"] as? [[String: Double]])
+      XCTAssertEqual(hops.count, 2)
+      for (k, hop) in hops.enumerated() {
+        XCTAssertGreaterThanOrEqual(try XCTUnwrap(hop["hit"]), 0.85, "\(type) questions: hop \(k + 1)'s strongest cell on the object")
+      }
+    }
   }
 }
