@@ -10,7 +10,10 @@ struct EvalVQACommand: ParsableCommand {
       Prints the accuracy overall, per question type and per answer type. Answers are \
       normalised as the official VQA evaluation does (case, punctuation, articles, number \
       words as digits); a prediction scores min(#annotators who gave it / 3, 1) when a question \
-      has several answers, exact match when it has one.
+      has several answers, exact match when it has one. For a vqa-san model on data with \
+      scenes.json (as `glimpse data generate` writes), it also prints where each hop looks for \
+      questions about one object: how often its strongest cell of the 8×8 grid lies on the \
+      object, and its weight there ("attention" in --json).
       """
   )
 
