@@ -286,7 +286,7 @@ public func questionObjectCells(_ dataset: QuestionDataset, scenesPath: String) 
   let side = Int(Double(CNNEncoder.locations).squareRoot())
   return try dataset.questions.map { question in
     guard let scene = scenes[question.imageID] else {
-      throw FileError(scenesPath, "no scene for image id \(question.imageID) (question \(question.id)); attention supervision needs every image's objects")
+      throw FileError(scenesPath, "no scene for image id \(question.imageID) (question \(question.id)); every image of the questions needs one")
     }
     return askedObject(question.question, in: scene).map { gridCells(of: $0, side: side) } ?? []
   }

@@ -46,6 +46,13 @@ final class TrainVQACommandTests: XCTestCase {
     let missing = try runGlimpse(arguments(data: noScenes, ["--attention-supervision", "1"]))
     XCTAssertEqual(missing.status, 1)
     XCTAssertEqual(missing.stderrLines, ["glimpse: error: \(noScenes)/scenes.json: no such file or directory"])
+    try Data(#"{"scenes": []}"#.utf8).write(to: URL(fileURLWithPath: noScenes + "/scenes.json"))
+    let empty = try runGlimpse(arguments(data: noScenes, ["--attention-supervision", "1"]))
+    XCTAssertEqual(empty.status, 1)
+    XCTAssertEqual(empty.stderrLines, ["glimpse: error: \(noScenes)/scenes.json: no scene for image id 1 (question 10); every image of the questions needs one"])
+    let evaluation = try runGlimpse(["eval", "vqa", "--model", projectRoot + "/models/vqa-san", "--data", noScenes])
+    XCTAssertEqual(evaluation.status, 1)
+    XCTAssertEqual(evaluation.stderrLines, empty.stderrLines, "eval vqa reads scenes.json the same way")
     XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/run"), "nothing written")
   }
 
