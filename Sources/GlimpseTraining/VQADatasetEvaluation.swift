@@ -13,14 +13,8 @@ public func evaluateAnswerer(model: AnsweringModel, data: String, predictionsPat
   try loadBLAS()
   let dataset = try QuestionSource(path: data).dataset
   let batches = try QuestionBatches(dataset: dataset, vocabulary: model.vocabulary, answers: model.answers)
-  let scenesPath = data + "/scenes.json"
-  let san = model.head as? VQASAN
-  let cells = san != nil && fileExists(scenesPath) ? try questionObjectCells(dataset, scenesPath: scenesPath) : nil
-  var hopWeights = [[[Float]]]()
-  let probabilities = try answerAll(batches, model: model) { range in
-    guard let san, cells != nil else { return }
-    for row in 0..<range.count { hopWeights.append(san.hopWeights.map { $0.slice(row).values }) }
-  }
+  let cells = try objectCellsIfGenerated(dataset, folder: data, kind: model.kind)
+  let (probabilities, localisation) = try answerAndLocate(batches, dataset: dataset, model: model, cells: cells)
   let (scores, predictions) = scoreAnswers(probabilities, dataset: dataset, answers: model.answers)
   if let predictionsPath {
     let results: JSONValue = .array(zip(dataset.questions, predictions).map { question, answer in
@@ -28,10 +22,28 @@ public func evaluateAnswerer(model: AnsweringModel, data: String, predictionsPat
     })
     try writeFileAtomically(predictionsPath, Array((results.text + "\n").utf8))
   }
-  let localisation = cells.map {
-    AttentionLocalisation(weights: hopWeights, cells: $0, types: dataset.questions.map(\.questionType), locations: CNNEncoder.locations)
-  }
   return (scores, localisation)
+}
+
+/// Each question's object cells for a model with hops (san) when `folder` holds scenes.json, else nil.
+func objectCellsIfGenerated(_ dataset: QuestionDataset, folder: String, kind: VQAKind) throws -> [[Int]]? {
+  let scenesPath = folder + "/scenes.json"
+  guard kind == .san, fileExists(scenesPath) else { return nil }
+  return try questionObjectCells(dataset, scenesPath: scenesPath)
+}
+
+/// `answerAll`, and with `cells` (one entry per question of `batches`), where the hops looked.
+func answerAndLocate(_ batches: QuestionBatches, dataset: QuestionDataset, model: AnsweringModel, cells: [[Int]]?) throws
+  -> ([[Float]], AttentionLocalisation?) {
+  let san = cells == nil ? nil : model.head as? VQASAN
+  var hopWeights = [[[Float]]]()
+  let probabilities = try answerAll(batches, model: model) { range in
+    guard let san else { return }
+    for row in 0..<range.count { hopWeights.append(san.hopWeights.map { $0.slice(row).values }) }
+  }
+  guard let cells, san != nil else { return (probabilities, nil) }
+  let types = dataset.questions.map(\.questionType)
+  return (probabilities, AttentionLocalisation(weights: hopWeights, cells: cells, types: types, locations: CNNEncoder.locations))
 }
 
 extension AttentionLocalisation {

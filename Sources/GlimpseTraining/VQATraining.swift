@@ -196,9 +196,9 @@ public final class VQATrainingTask: TrainingTask {
   public let model: AnsweringModel
   let trainer: VQATrainer
   let batches: QuestionBatches
-  let validationData: (batches: QuestionBatches, dataset: QuestionDataset)?
+  let validationData: (batches: QuestionBatches, dataset: QuestionDataset, cells: [[Int]]?)?
 
-  init(model: AnsweringModel, batches: QuestionBatches, validationData: (QuestionBatches, QuestionDataset)?, supervisionWeight: Float) {
+  init(model: AnsweringModel, batches: QuestionBatches, validationData: (QuestionBatches, QuestionDataset, [[Int]]?)?, supervisionWeight: Float) {
     (self.model, self.batches, self.validationData) = (model, batches, validationData)
     trainer = VQATrainer(model: model)
     trainer.supervisionWeight = supervisionWeight
@@ -218,11 +218,18 @@ public final class VQATrainingTask: TrainingTask {
   public func prefetch(indices: [Int]) { batches.images.prefetch(indices.map { batches.imageOfQuestion[$0] }) }
 
   public func validate() throws -> Validation? {
-    guard let (batches, dataset) = validationData else { return nil }
-    let (scores, _) = scoreAnswers(try answerAll(batches, model: model), dataset: dataset, answers: model.answers)
+    guard let (batches, dataset, cells) = validationData else { return nil }
+    let (probabilities, localisation) = try answerAndLocate(batches, dataset: dataset, model: model, cells: cells)
+    let (scores, _) = scoreAnswers(probabilities, dataset: dataset, answers: model.answers)
     let types = scores.perType.map { "\($0.0) \(fixedPoint($0.1 * 100, 1))" }.joined(separator: ", ")
-    return Validation(metrics: scores.json, score: [scores.accuracy],
-                      summary: "accuracy \(fixedPoint(scores.accuracy * 100, 2))%" + " (\(types))")
+    var summary = "accuracy \(fixedPoint(scores.accuracy * 100, 2))%" + " (\(types))"
+    var metrics = scores.json.object ?? []
+    if let localisation {
+      let hits = localisation.rows.map { row in "\(row.type) " + row.hops.map { fixedPoint($0.hit * 100, 1) }.joined(separator: "/") }
+      summary += "; hops on the object: " + hits.joined(separator: ", ")
+      metrics.append(("attention", localisation.json))
+    }
+    return Validation(metrics: .object(metrics), score: [scores.accuracy], summary: summary)
   }
 
   public func saveModel(folder: String) throws { try model.save(folder: folder) }
@@ -249,13 +256,14 @@ public func makeVQATraining(_ options: VQATrainingOptions) throws -> TrainingSet
   }
   let batches = try QuestionBatches(dataset: source.dataset, vocabulary: vocabulary, answers: answers,
                                     source: options.data + "/captions.json", skipBad: options.skipBad, attentionCells: cells)
-  var validationData: (QuestionBatches, QuestionDataset)? = nil
+  var validationData: (QuestionBatches, QuestionDataset, [[Int]]?)? = nil
   if let path = options.validation {
     var validation = try QuestionSource(path: path).dataset
     if options.validationLimit > 0 && validation.questions.count > options.validationLimit {
       validation.questions = Array(validation.questions.prefix(options.validationLimit))
     }
-    validationData = (try QuestionBatches(dataset: validation, vocabulary: vocabulary, answers: answers), validation)
+    validationData = (try QuestionBatches(dataset: validation, vocabulary: vocabulary, answers: answers), validation,
+                      try objectCellsIfGenerated(validation, folder: path, kind: options.kind))
   }
   var random = SeededGenerator(seed: options.seed)
   var model = initial ?? AnsweringModel(kind: options.kind, vocabulary: vocabulary, answers: answers, random: &random)

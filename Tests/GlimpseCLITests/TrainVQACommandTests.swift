@@ -66,6 +66,14 @@ final class TrainVQACommandTests: XCTestCase {
     XCTAssertTrue(result.stderr.contains("epoch 1/1  step 6/6  loss "), result.stderr)
     XCTAssertTrue(result.stderr.contains(" att "), result.stderr)
     XCTAssertTrue(result.stderr.contains("epoch 1 validation: accuracy "), result.stderr)
+    // The sample has scenes.json: validation also says where vqa-san's two hops look.
+    let validation = try XCTUnwrap(result.stderrLines.first { $0.hasPrefix("epoch 1 validation: ") })
+    XCTAssertNotNil(validation.range(of: #"; hops on the object: color \d+\.\d/\d+\.\d, shape .*, size .*, position \d+\.\d/\d+\.\d  \(best"#,
+                                     options: .regularExpression), validation)
+    let metrics = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder + "/run/metrics.json"))) as? [String: Any]
+    let epochs = try XCTUnwrap(metrics?["epochs"] as? [[String: Any]])
+    let attention = try XCTUnwrap((epochs[0]["validation"] as? [String: Any])?["attention"] as? [String: Any])
+    XCTAssertEqual(Set(attention.keys), ["color", "shape", "size", "position"])
     let out = folder + "/run"
     for file in ["vocab.json", "answers.json"] {
       XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: out + "/" + file)), try Data(contentsOf: URL(fileURLWithPath: initial + "/" + file)), file)
