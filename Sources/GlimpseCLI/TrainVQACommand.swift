@@ -11,7 +11,8 @@ struct TrainVQACommand: ParsableCommand {
       --data is a folder with questions.json and annotations.json (VQA v2 layout) and \
       captions.json naming the image files, as `glimpse data generate` writes. Each epoch visits \
       every question once in a seeded order. After each epoch the model answers the --val \
-      questions and the most accurate one is kept in --out. Ctrl-C writes the training state \
+      questions and the most accurate one is kept in --out (for san, with scenes.json in --val, \
+      validation also says how often each hop looks at the object a question names). Ctrl-C writes the training state \
       and stops; --resume continues exactly as if never stopped.
       """
   )
