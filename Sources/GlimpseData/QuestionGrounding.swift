@@ -1,14 +1,11 @@
 /// The one object a generated question asks about ("what color is the large square?", "where
-/// is the red circle?"), or nil: for count, exist and relation questions (a relation's object is
-/// found through another), for questions that do not parse and for referents that are not unique.
+/// is the red circle?"), or nil: for count, exist and relation questions (a relation's words,
+/// "shape left of the …", describe no object), for questions that do not parse and for
+/// referents that are not unique.
 public func askedObject(_ question: String, in scene: Scene) -> SceneObject? {
   var text = question.lowercased()
   if text.hasSuffix("?") { text.removeLast() }
-  let isRelation = Relation.allCases.contains { relation in
-    text.hasPrefix("what color is the shape \(relation.rawValue) ") || text.hasPrefix("what shape is the object \(relation.rawValue) ")
-  }
-  guard !isRelation else { return nil }
-  for lead in ["what color is the ", "what shape is the ", "what size is the ", "where is the "] where text.hasPrefix(lead) {
+  for (lead, _) in singleObjectQuestions where text.hasPrefix(lead) {
     let found = resolve(String(text.dropFirst(lead.count)), in: scene)
     return found.count == 1 ? found[0] : nil
   }

@@ -8,9 +8,12 @@ import Darwin
 
 /// Where `glimpse` finds questions: a folder holding the VQA v2 pair `questions.json` and
 /// `annotations.json` (as `glimpse data generate` writes), with the image files named by the
-/// `images` list of `captions.json` beside them (COCO layout: id and file_name).
+/// `images` list of `captions.json` beside them (COCO layout: id and file_name), and
+/// `scenes.json` for generated scenes.
 public struct QuestionSource: Sendable {
   public var dataset: QuestionDataset
+  /// The generated scenes of the images, when the data came with `scenes.json`.
+  public var scenes: [Int: Scene]?
   public var path: String
 
   public init(path: String, options: LoadOptions = .init()) throws {
@@ -33,5 +36,10 @@ public struct QuestionSource: Sendable {
     dataset = try loadVQA(questionsPath: path + "/questions.json", annotationsPath: path + "/annotations.json", images: images,
                           options: options)
     guard !dataset.questions.isEmpty else { throw FileError(path, "no questions") }
+    let scenesPath = path + "/scenes.json"
+    scenes = stat(scenesPath, &status) == 0 ? try loadScenes(path: scenesPath) : nil
+    if let scenes, let missing = dataset.questions.first(where: { scenes[$0.imageID] == nil }) {
+      throw FileError(scenesPath, "no scene for image id \(missing.imageID) (question \(missing.id)); every image of the questions needs one")
+    }
   }
 }

@@ -161,9 +161,14 @@ public func answerQuestion(_ question: String, _ scene: Scene) -> String? {
       }
     }
   }
-  if text.hasPrefix("what color is the ") { return unique(String(text.dropFirst(18)))?.color.rawValue }
-  if text.hasPrefix("what shape is the ") { return unique(String(text.dropFirst(18)))?.shape.rawValue }
-  if text.hasPrefix("what size is the ") { return unique(String(text.dropFirst(17)))?.size.rawValue }
-  if text.hasPrefix("where is the ") { return unique(String(text.dropFirst(13))).flatMap(region) }
+  for (lead, answer) in singleObjectQuestions where text.hasPrefix(lead) {
+    return unique(String(text.dropFirst(lead.count))).flatMap(answer)
+  }
   return nil
 }
+
+/// The questions about one named object: the words before its description, and the answer.
+let singleObjectQuestions: [(lead: String, answer: @Sendable (SceneObject) -> String?)] = [
+  ("what color is the ", { $0.color.rawValue }), ("what shape is the ", { $0.shape.rawValue }),
+  ("what size is the ", { $0.size.rawValue }), ("where is the ", region),
+]

@@ -16,18 +16,17 @@ public struct AttentionLocalisation: Sendable {
     var order = [String](), sums = [String: (questions: Int, area: Double, hit: [Double], mass: [Double])]()
     for q in weights.indices where !cells[q].isEmpty {
       let hops = weights[q].count
-      if sums[types[q]] == nil {
-        order.append(types[q])
-        sums[types[q]] = (0, 0, [Double](repeating: 0, count: hops), [Double](repeating: 0, count: hops))
-      }
+      if sums[types[q]] == nil { order.append(types[q]) }
+      var sum = sums[types[q]] ?? (0, 0, [Double](repeating: 0, count: hops), [Double](repeating: 0, count: hops))
       let target = Set(cells[q])
-      sums[types[q]]!.questions += 1
-      sums[types[q]]!.area += Double(target.count) / Double(locations)
+      sum.questions += 1
+      sum.area += Double(target.count) / Double(locations)
       for (hop, p) in weights[q].enumerated() {
         let strongest = p.indices.max { p[$0] < p[$1] }!
-        if target.contains(strongest) { sums[types[q]]!.hit[hop] += 1 }
-        sums[types[q]]!.mass[hop] += target.reduce(0.0) { $0 + Double(p[$1]) }
+        if target.contains(strongest) { sum.hit[hop] += 1 }
+        sum.mass[hop] += target.reduce(0.0) { $0 + Double(p[$1]) }
       }
+      sums[types[q]] = sum
     }
     rows = order.map { type in
       let s = sums[type]!, n = Double(s.questions)

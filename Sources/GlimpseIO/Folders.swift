@@ -11,12 +11,6 @@ public func makeFolder(_ path: String) throws {
   guard stat(path, &status) == 0, (status.st_mode & S_IFMT) == S_IFDIR else { throw FileError(path, "is not a folder") }
 }
 
-/// Whether anything exists at `path` (a file, a folder, a link to one).
-public func fileExists(_ path: String) -> Bool {
-  var status = stat()
-  return stat(path, &status) == 0
-}
-
 /// Reads and parses a JSON file; every failure is a FileError naming it.
 public func readJSONFile(_ path: String) throws -> JSONValue {
   do {

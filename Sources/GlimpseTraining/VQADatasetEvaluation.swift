@@ -11,9 +11,10 @@ import GlimpseTensor
 public func evaluateAnswerer(model: AnsweringModel, data: String, predictionsPath: String? = nil) throws
   -> (scores: VQAScores, localisation: AttentionLocalisation?) {
   try loadBLAS()
-  let dataset = try QuestionSource(path: data).dataset
+  let source = try QuestionSource(path: data)
+  let dataset = source.dataset
   let batches = try QuestionBatches(dataset: dataset, vocabulary: model.vocabulary, answers: model.answers)
-  let cells = try objectCellsIfGenerated(dataset, folder: data, kind: model.kind)
+  let cells = model.kind == .san ? source.scenes.map { questionObjectCells(dataset, scenes: $0) } : nil
   let (probabilities, localisation) = try answerAndLocate(batches, dataset: dataset, model: model, cells: cells)
   let (scores, predictions) = scoreAnswers(probabilities, dataset: dataset, answers: model.answers)
   if let predictionsPath {
@@ -23,13 +24,6 @@ public func evaluateAnswerer(model: AnsweringModel, data: String, predictionsPat
     try writeFileAtomically(predictionsPath, Array((results.text + "\n").utf8))
   }
   return (scores, localisation)
-}
-
-/// Each question's object cells for a model with hops (san) when `folder` holds scenes.json, else nil.
-func objectCellsIfGenerated(_ dataset: QuestionDataset, folder: String, kind: VQAKind) throws -> [[Int]]? {
-  let scenesPath = folder + "/scenes.json"
-  guard kind == .san, fileExists(scenesPath) else { return nil }
-  return try questionObjectCells(dataset, scenesPath: scenesPath)
 }
 
 /// `answerAll`, and with `cells` (one entry per question of `batches`), where the hops looked.

@@ -198,15 +198,11 @@ public final class VQATrainingTask: TrainingTask {
   let batches: QuestionBatches
   let validationData: (batches: QuestionBatches, dataset: QuestionDataset, cells: [[Int]]?)?
 
-  init(model: AnsweringModel, batches: QuestionBatches, validationData: (QuestionBatches, QuestionDataset, [[Int]]?)?, supervisionWeight: Float) {
+  init(model: AnsweringModel, batches: QuestionBatches, validationData: (QuestionBatches, QuestionDataset, [[Int]]?)?,
+       supervisionWeight: Float, supervisedHops: Int) {
     (self.model, self.batches, self.validationData) = (model, batches, validationData)
     trainer = VQATrainer(model: model)
-    trainer.supervisionWeight = supervisionWeight
-  }
-
-  var supervisedHops: Int {
-    get { trainer.supervisedHops }
-    set { trainer.supervisedHops = newValue }
+    (trainer.supervisionWeight, trainer.supervisedHops) = (supervisionWeight, supervisedHops)
   }
 
   public var parameters: [Parameter] { model.parameters }
@@ -252,18 +248,20 @@ public func makeVQATraining(_ options: VQATrainingOptions) throws -> TrainingSet
   var cells: [[Int]]? = nil
   if options.attentionSupervision > 0 {
     guard options.kind == .san else { throw FileError(options.data, "attention supervision needs vqa-san (vqa-concat has no attention)") }
-    cells = try questionObjectCells(source.dataset, scenesPath: options.data + "/scenes.json")
+    guard let scenes = source.scenes else { throw FileError(options.data + "/scenes.json", "no such file or directory") }
+    cells = questionObjectCells(source.dataset, scenes: scenes)
   }
   let batches = try QuestionBatches(dataset: source.dataset, vocabulary: vocabulary, answers: answers,
                                     source: options.data + "/captions.json", skipBad: options.skipBad, attentionCells: cells)
   var validationData: (QuestionBatches, QuestionDataset, [[Int]]?)? = nil
   if let path = options.validation {
-    var validation = try QuestionSource(path: path).dataset
+    let validationSource = try QuestionSource(path: path)
+    var validation = validationSource.dataset
     if options.validationLimit > 0 && validation.questions.count > options.validationLimit {
       validation.questions = Array(validation.questions.prefix(options.validationLimit))
     }
     validationData = (try QuestionBatches(dataset: validation, vocabulary: vocabulary, answers: answers), validation,
-                      try objectCellsIfGenerated(validation, folder: path, kind: options.kind))
+                      options.kind == .san ? validationSource.scenes.map { questionObjectCells(validation, scenes: $0) } : nil)
   }
   var random = SeededGenerator(seed: options.seed)
   var model = initial ?? AnsweringModel(kind: options.kind, vocabulary: vocabulary, answers: answers, random: &random)
@@ -275,8 +273,8 @@ public func makeVQATraining(_ options: VQATrainingOptions) throws -> TrainingSet
     ("batch", .number(Double(options.batch))), ("learning_rate", .number(Double(options.learningRate))),
     ("seed", .string(String(options.seed))), ("top_answers", .number(Double(options.topAnswers))),
   ])
-  let task = VQATrainingTask(model: model, batches: batches, validationData: validationData, supervisionWeight: options.attentionSupervision)
-  task.supervisedHops = options.supervisedHops
+  let task = VQATrainingTask(model: model, batches: batches, validationData: validationData,
+                             supervisionWeight: options.attentionSupervision, supervisedHops: options.supervisedHops)
   let settings = TrainingSettings(
     out: options.out, epochs: options.epochs, batch: options.batch, learningRate: options.learningRate, seed: options.seed,
     checkpointEvery: options.checkpointEvery, resume: options.resume,
@@ -287,15 +285,10 @@ public func makeVQATraining(_ options: VQATrainingOptions) throws -> TrainingSet
 }
 
 /// Each question's target cells on the 8×8 grid for attention supervision: the cells of the one
-/// object it asks about (`askedObject`), none for questions about no single object. Every image
-/// needs its scene in `scenesPath`.
-public func questionObjectCells(_ dataset: QuestionDataset, scenesPath: String) throws -> [[Int]] {
-  let scenes = try loadScenes(path: scenesPath)
-  let side = Int(Double(CNNEncoder.locations).squareRoot())
-  return try dataset.questions.map { question in
-    guard let scene = scenes[question.imageID] else {
-      throw FileError(scenesPath, "no scene for image id \(question.imageID) (question \(question.id)); every image of the questions needs one")
-    }
-    return askedObject(question.question, in: scene).map { gridCells(of: $0, side: side) } ?? []
+/// object it asks about (`askedObject`), none for questions about no single object or without
+/// a scene.
+public func questionObjectCells(_ dataset: QuestionDataset, scenes: [Int: Scene]) -> [[Int]] {
+  dataset.questions.map { question in
+    scenes[question.imageID].flatMap { askedObject(question.question, in: $0) }.map { gridCells(of: $0, side: CNNEncoder.gridSide) } ?? []
   }
 }
