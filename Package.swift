@@ -17,7 +17,6 @@ let vectorDefine: [CSetting] = vectorLevel ? [.define("GLIMPSE_X86_64_V3")] : []
 
 let package = Package(
   name: "Glimpse",
-  platforms: [.macOS(.v13)],
   products: [
     .executable(name: "glimpse", targets: ["GlimpseCLI"]),
     .library(name: "GlimpseImage", targets: ["GlimpseImage"]),
@@ -29,12 +28,13 @@ let package = Package(
     .target(name: "CBLAS", cSettings: vectorDefine, linkerSettings: [.linkedLibrary("dl")]),  // OpenBLAS itself is loaded with dlopen
     .target(name: "CPNG", linkerSettings: [.linkedLibrary("png16")]),
     .target(name: "CJPEG", linkerSettings: [.linkedLibrary("jpeg")]),
+    .target(name: "GlimpseCore"),
     .target(name: "GlimpseIO"),
     .target(name: "GlimpseImage", dependencies: ["CPNG", "CJPEG", "GlimpseIO"]),
-    .target(name: "GlimpseTensor", dependencies: ["CBLAS", "GlimpseIO"], swiftSettings: vectorSettings),
-    .target(name: "GlimpseLayers", dependencies: ["GlimpseTensor"], swiftSettings: vectorSettings),
-    .target(name: "GlimpseModels", dependencies: ["GlimpseLayers", "GlimpseTensor"], swiftSettings: vectorSettings),
-    .target(name: "GlimpseData", dependencies: ["GlimpseIO", "GlimpseImage", "GlimpseTensor"]),
+    .target(name: "GlimpseTensor", dependencies: ["CBLAS", "GlimpseCore", "GlimpseIO"], swiftSettings: vectorSettings),
+    .target(name: "GlimpseLayers", dependencies: ["GlimpseCore", "GlimpseTensor"], swiftSettings: vectorSettings),
+    .target(name: "GlimpseModels", dependencies: ["GlimpseCore", "GlimpseLayers", "GlimpseTensor"], swiftSettings: vectorSettings),
+    .target(name: "GlimpseData", dependencies: ["GlimpseCore", "GlimpseIO", "GlimpseImage"]),
     .target(name: "GlimpseEvaluation", dependencies: ["GlimpseData"]),
     .target(name: "GlimpseTraining", dependencies: ["GlimpseEvaluation", "GlimpseData", "GlimpseModels", "GlimpseLayers", "GlimpseImage", "GlimpseIO", "GlimpseTensor"]),
     .target(name: "GlimpseBench", dependencies: ["GlimpseImage", "GlimpseIO", "GlimpseModels", "GlimpseLayers", "GlimpseTensor", "GlimpseData", "GlimpseTraining"]),

@@ -1,37 +1,75 @@
-"""The glimpse-small networks of ../shared/spec/glimpse-small.md written plainly in PyTorch, with
-the spec's tensor names, so a glimpse checkpoint loads with load_state_dict(strict=True) and
-gives the same outputs. Used by scripts/make_fixtures.py and the checkpoint checks; never by
-the product or CI."""
+"""The networks of ../shared/spec/glimpse-small.md written plainly in PyTorch, at any size
+(`Sizes`, read from a model folder's config.json: a missing key means the glimpse-small value,
+as in glimpse), with the spec's tensor names, so a glimpse checkpoint loads with
+load_state_dict(strict=True) and gives the same outputs. Used by scripts/make_fixtures.py and
+the checkpoint checks; never by the product or CI."""
+import json
+from dataclasses import dataclass, field
+
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-E, H, A, D, L = 256, 512, 256, 512, 64
+
+@dataclass
+class Sizes:
+    image_size: int = 64
+    encoder_channels: list = field(default_factory=lambda: [32, 64, 128, 256, 512])
+    embedding: int = 256
+    hidden: int = 512
+    attention: int = 256
+    max_tokens: int = 16
+    hops: int = 2
+
+    @property
+    def features(self):  # D, the grid's channels
+        return self.encoder_channels[-1]
+
+    @property
+    def side(self):  # the grid's side: three 2x2 pools
+        return self.image_size // 8
+
+    @classmethod
+    def from_config(cls, config):
+        small = cls()
+        values = {k: config.get(k, getattr(small, k)) for k in small.__dataclass_fields__}
+        if config.get("head") == "concat":
+            values["hops"] = small.hops  # older concat folders say 0
+        return cls(**values)
+
+
+GLIMPSE_SMALL = Sizes()
+TINY = Sizes(image_size=16, encoder_channels=[4, 6, 8, 8, 10], embedding=6, hidden=8, attention=5, max_tokens=8)
 
 
 class Encoder(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.conv1 = nn.Conv2d(3, 32, 3, padding=1)
-        self.conv2 = nn.Conv2d(32, 64, 3, padding=1)
-        self.conv3 = nn.Conv2d(64, 128, 3, padding=1)
-        self.conv4 = nn.Conv2d(128, 256, 3, padding=1)
-        self.conv5 = nn.Conv2d(256, 512, 1)
+    """cnn-small: conv1-conv3 3x3 each with ReLU and a 2x2 max-pool, conv4 3x3 and conv5 1x1 with ReLU."""
 
-    def forward(self, images):  # [B, 3, 64, 64] in [0, 1]
+    def __init__(self, sizes=GLIMPSE_SMALL):
+        super().__init__()
+        c = [3] + list(sizes.encoder_channels)
+        self.conv1 = nn.Conv2d(c[0], c[1], 3, padding=1)
+        self.conv2 = nn.Conv2d(c[1], c[2], 3, padding=1)
+        self.conv3 = nn.Conv2d(c[2], c[3], 3, padding=1)
+        self.conv4 = nn.Conv2d(c[3], c[4], 3, padding=1)
+        self.conv5 = nn.Conv2d(c[4], c[5], 1)
+
+    def forward(self, images):  # [B, 3, S, S] in [0, 1]
         x = (images - 0.5) / 0.25
         x = F.max_pool2d(F.relu(self.conv1(x)), 2)
         x = F.max_pool2d(F.relu(self.conv2(x)), 2)
         x = F.max_pool2d(F.relu(self.conv3(x)), 2)
         x = F.relu(self.conv4(x))
-        x = F.relu(self.conv5(x))  # [B, 512, 8, 8]
-        grid = x.flatten(2).transpose(1, 2)  # [B, 64, 512], location = row * 8 + col
+        x = F.relu(self.conv5(x))  # [B, D, S/8, S/8]
+        grid = x.flatten(2).transpose(1, 2)  # [B, L, D], location = row * side + col
         return grid, grid.mean(1)
 
 
 class RNNDecoder(nn.Module):
-    def __init__(self, vocab):
+    def __init__(self, vocab, sizes=GLIMPSE_SMALL):
         super().__init__()
+        E, H, D = sizes.embedding, sizes.hidden, sizes.features
+        self.hidden = H
         self.embed = nn.Embedding(vocab, E)
         self.wxh = nn.Linear(E, H)
         self.whh = nn.Linear(H, H, bias=False)
@@ -41,7 +79,7 @@ class RNNDecoder(nn.Module):
     def forward(self, grid, v, inputs):  # inputs [B, S]
         x = self.embed(inputs)
         image = self.wih(v)
-        h = torch.zeros(inputs.shape[0], H, dtype=v.dtype)
+        h = torch.zeros(inputs.shape[0], self.hidden, dtype=v.dtype)
         hs = []
         for t in range(inputs.shape[1]):
             h = torch.tanh(self.wxh(x[:, t]) + self.whh(h) + image)
@@ -50,12 +88,13 @@ class RNNDecoder(nn.Module):
 
 
 class LSTMDecoder(nn.Module):
-    def __init__(self, vocab, input_size=E):
+    def __init__(self, vocab, sizes=GLIMPSE_SMALL, input_size=None):
         super().__init__()
+        E, H, D = sizes.embedding, sizes.hidden, sizes.features
         self.embed = nn.Embedding(vocab, E)
         self.init_h = nn.Linear(D, H)
         self.init_c = nn.Linear(D, H)
-        self.lstm = nn.LSTMCell(input_size, H)
+        self.lstm = nn.LSTMCell(input_size or E, H)
         self.out = nn.Linear(H, vocab)
 
     def initial_state(self, v):
@@ -71,9 +110,27 @@ class LSTMDecoder(nn.Module):
         return self.out(torch.stack(hs, 1))
 
 
+class GRUDecoder(nn.Module):
+    """h0 = tanh(W_h0 v + b_h0); nn.GRU's cell (gates r, z, n) over the embeddings."""
+
+    def __init__(self, vocab, sizes=GLIMPSE_SMALL):
+        super().__init__()
+        E, H, D = sizes.embedding, sizes.hidden, sizes.features
+        self.embed = nn.Embedding(vocab, E)
+        self.init_h = nn.Linear(D, H)
+        self.gru = nn.GRU(E, H, batch_first=True)
+        self.out = nn.Linear(H, vocab)
+
+    def forward(self, grid, v, inputs):
+        h0 = torch.tanh(self.init_h(v))[None]  # [1, B, H]
+        hs, _ = self.gru(self.embed(inputs), h0)
+        return self.out(hs)
+
+
 class AttentionDecoder(LSTMDecoder):
-    def __init__(self, vocab):
-        super().__init__(vocab, E + D)
+    def __init__(self, vocab, sizes=GLIMPSE_SMALL):
+        E, H, A, D = sizes.embedding, sizes.hidden, sizes.attention, sizes.features
+        super().__init__(vocab, sizes, E + D)
         self.att_enc = nn.Linear(D, A)
         self.att_dec = nn.Linear(H, A, bias=False)
         self.att_w = nn.Linear(A, 1, bias=False)
@@ -99,10 +156,13 @@ class AttentionDecoder(LSTMDecoder):
         return self.out(torch.stack(hs, 1))
 
 
+DECODERS = {"rnn": RNNDecoder, "lstm": LSTMDecoder, "gru": GRUDecoder, "attention": AttentionDecoder}
+
+
 class CaptionModel(nn.Module):
-    def __init__(self, decoder):
+    def __init__(self, decoder, sizes=GLIMPSE_SMALL):
         super().__init__()
-        self.encoder = Encoder()
+        self.encoder = Encoder(sizes)
         self.decoder = decoder
 
     def forward(self, images, inputs):
@@ -168,15 +228,16 @@ def fill_fixture_weights(model, seed):
 
 
 class QuestionEncoder(nn.Module):
-    def __init__(self, vocab):
+    def __init__(self, vocab, sizes=GLIMPSE_SMALL):
         super().__init__()
-        self.embed = nn.Embedding(vocab, E)
-        self.lstm = nn.LSTMCell(E, H)
+        self.hidden = sizes.hidden
+        self.embed = nn.Embedding(vocab, sizes.embedding)
+        self.lstm = nn.LSTMCell(sizes.embedding, sizes.hidden)
 
     def forward(self, questions):  # [B, S], <pad> = 0 at the end; q = state after the last real token
         x = self.embed(questions)
         lengths = (questions != 0).long().cumsum(1).max(1).values
-        h = torch.zeros(questions.shape[0], H, dtype=x.dtype)
+        h = torch.zeros(questions.shape[0], self.hidden, dtype=x.dtype)
         c = torch.zeros_like(h)
         hs = []
         for t in range(questions.shape[1]):
@@ -187,10 +248,11 @@ class QuestionEncoder(nn.Module):
 
 
 class VQAConcat(nn.Module):
-    def __init__(self, vocab, answers):
+    def __init__(self, vocab, answers, sizes=GLIMPSE_SMALL):
         super().__init__()
-        self.encoder = Encoder()
-        self.question = QuestionEncoder(vocab)
+        H, D = sizes.hidden, sizes.features
+        self.encoder = Encoder(sizes)
+        self.question = QuestionEncoder(vocab, sizes)
         self.wv = nn.Linear(D, H, bias=False)
         self.wq = nn.Linear(H, H, bias=False)
         self.fc1 = nn.Linear(H, H)
@@ -203,8 +265,9 @@ class VQAConcat(nn.Module):
 
 
 class Hop(nn.Module):
-    def __init__(self):
+    def __init__(self, sizes=GLIMPSE_SMALL):
         super().__init__()
+        A, D = sizes.attention, sizes.features
         self.wi = nn.Linear(D, A)
         self.wu = nn.Linear(D, A, bias=False)
         self.wp = nn.Linear(A, 1, bias=False)
@@ -216,12 +279,13 @@ class Hop(nn.Module):
 
 
 class VQASAN(nn.Module):
-    def __init__(self, vocab, answers):
+    def __init__(self, vocab, answers, sizes=GLIMPSE_SMALL):
         super().__init__()
-        self.encoder = Encoder()
-        self.question = QuestionEncoder(vocab)
+        H, D = sizes.hidden, sizes.features
+        self.encoder = Encoder(sizes)
+        self.question = QuestionEncoder(vocab, sizes)
         self.wq = nn.Linear(H, D, bias=False)
-        self.hops = nn.ModuleList([Hop(), Hop()])
+        self.hops = nn.ModuleList([Hop(sizes) for _ in range(sizes.hops)])
         self.ans = nn.Linear(D, answers)
 
     def forward(self, images, questions):
@@ -237,3 +301,38 @@ class VQASAN(nn.Module):
 def vqa_loss(logits, answers):
     """Cross-entropy over the answers, averaged over the batch."""
     return F.cross_entropy(logits, answers, reduction="sum") / logits.shape[0]
+
+
+HEADS = {"concat": VQAConcat, "san": VQASAN}
+
+
+def glimpse_names(model):
+    """nn.GRU names its tensors weight_ih_l0, ...; glimpse (the spec) drops the layer suffix."""
+    return {name.replace("_l0", ""): name for name, _ in model.state_dict().items()}
+
+
+def load_glimpse_weights(model, weights):
+    """Loads a glimpse state dict (spec names) strictly into a reference model."""
+    names = glimpse_names(model)
+    missing = set(names) - set(weights)
+    unexpected = set(weights) - set(names)
+    if missing or unexpected:
+        raise KeyError(f"missing {sorted(missing)}, unexpected {sorted(unexpected)}")
+    model.load_state_dict({names[k]: v for k, v in weights.items()}, strict=True)
+
+
+def build_from_folder(folder):
+    """The reference model a glimpse model folder describes (config.json), its weights loaded
+    strictly in float64; returns (model, config)."""
+    from safetensors.torch import load_file
+
+    config = json.load(open(f"{folder}/config.json"))
+    sizes = Sizes.from_config(config)
+    if config["model"] == "caption":
+        model = CaptionModel(DECODERS[config["decoder"]](config["vocabulary_size"], sizes), sizes)
+    else:
+        model = HEADS[config["head"]](config["vocabulary_size"], config["answers"], sizes)
+    weights = {k: v.double() for k, v in load_file(f"{folder}/model.safetensors").items()}
+    model.double()
+    load_glimpse_weights(model, weights)
+    return model.eval(), config

@@ -1,3 +1,4 @@
+import GlimpseCore
 import GlimpseLayers
 import GlimpseModels
 import GlimpseTensor
@@ -9,15 +10,14 @@ import GlimpseTensor
 /// GFLOP/s can pass raw sgemm's.
 public func benchmarkKernels(repeats: Int = 10, batch: Int = 32) -> [Measurement] {
   var random = SeededGenerator(seed: 1)
-  let encoder = CNNEncoder()
+  let encoder = CNNEncoder(sizes: benchSizes)
   encoder.initialize(random: &random)
-  let images = Tensor(zeros: [batch, 3, 64, 64])
-  for i in 0..<images.count { images.pointer[i] = random.nextUnit() }
-  let forwardFlop = 2 * Double(CNNEncoder.forwardMultiplyAdds) * Double(batch)
+  let images = randomImages(batch, &random)
+  let forwardFlop = 2 * Double(encoder.forwardMultiplyAdds) * Double(batch)
   var results = [Measurement]()
 
   // The same GEMMs as the forward pass (one per image per layer), alone, on ready buffers.
-  let shapes = [(32, 4096, 27), (64, 1024, 288), (128, 256, 576), (256, 64, 1152), (512, 64, 256)]
+  let shapes = encoder.layerProducts.map { ($0.m, $0.n, $0.k) }
   let buffers = shapes.map { (m, n, k) in (Tensor(zeros: [m * k]), Tensor(zeros: [k * n]), Tensor(zeros: [m * n])) }
   for (a, b, _) in buffers { for t in [a, b] { for i in 0..<t.count { t.pointer[i] = random.nextSymmetric(1) } } }
   let gemmFlop = Double(batch) * shapes.reduce(0.0) { $0 + 2 * Double($1.0 * $1.1 * $1.2) }
@@ -41,13 +41,14 @@ public func benchmarkKernels(repeats: Int = 10, batch: Int = 32) -> [Measurement
   results.append(Measurement(name: "encoder.forward.b\(batch).share-of-sgemm", unit: "%", samples: zip(forward, raw).map { 100 * (forwardFlop / $0) / (gemmFlop / $1) }))
   results.append(Measurement(name: "encoder.forward.b\(batch).images", unit: "images/s", samples: forward.map { Double(batch) / $0 }))
 
-  let dgrid = Tensor(zeros: [batch, 64, 512]), dmean = Tensor(zeros: [batch, 512])
+  let grid = encoder.gridShape
+  let dgrid = Tensor(zeros: [batch, grid.locations, grid.features]), dmean = Tensor(zeros: [batch, grid.features])
   for i in 0..<dgrid.count { dgrid.pointer[i] = random.nextSymmetric(1) }
   // Backward: a weight-gradient GEMM for every layer (dout · columnsᵀ) and an input-gradient
   // GEMM for all but conv1 (weightᵀ · dout), one of each per image; raw sgemm on those shapes
   // interleaved with it.
-  let conv1MultiplyAdds = 3 * 32 * 9 * 64 * 64
-  let backwardFlop = 2 * Double(2 * CNNEncoder.forwardMultiplyAdds - conv1MultiplyAdds) * Double(batch)
+  let conv1MultiplyAdds = shapes[0].0 * shapes[0].1 * shapes[0].2
+  let backwardFlop = 2 * Double(2 * encoder.forwardMultiplyAdds - conv1MultiplyAdds) * Double(batch)
   let gradientBuffers = shapes.map { (m, n, k) in (Tensor(zeros: [m * n]), Tensor(zeros: [k * n]), Tensor(zeros: [m * k]), Tensor(zeros: [k * n])) }
   func rawBackwardGEMMs() {
     for _ in 0..<batch {

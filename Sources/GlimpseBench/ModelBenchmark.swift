@@ -1,3 +1,4 @@
+import GlimpseCore
 import GlimpseData
 import GlimpseLayers
 import GlimpseModels
@@ -17,23 +18,27 @@ import Glibc
 /// - `vqa.<model>.b1`: ms to answer one question about one image;
 /// - `train.peak-rss`: the process's peak resident memory after the training figures (MiB).
 public enum BenchModel: String, CaseIterable, Sendable {
-  case rnn, lstm, attention
+  case rnn, lstm, gru, attention
   case vqaConcat = "vqa-concat", vqaSAN = "vqa-san"
 }
 
 public let benchVocabulary = 64, benchAnswers = 32, benchQuestionWords = 8
+/// The benchmarks compare glimpse-small, the spec's reference sizes.
+let benchSizes = ModelSizes.glimpseSmall
 
 /// Multiply-adds of one image's forward pass, counted from the layer shapes of the spec
 /// (T = 15 decoder steps for the 16-token captions, 8 question words).
 public func forwardMultiplyAdds(_ model: BenchModel) -> Int {
-  let (e, h, a, l, d, v) = (GlimpseSmall.embedding, GlimpseSmall.hidden, GlimpseSmall.attention, 64, 512, benchVocabulary)
-  let steps = GlimpseSmall.maxTokens - 1
+  let (e, h, a, v) = (benchSizes.embedding, benchSizes.hidden, benchSizes.attention, benchVocabulary)
+  let (l, d) = (benchSizes.grid.locations, benchSizes.grid.features)
+  let steps = benchSizes.maxTokens - 1
   let lstmStep = { (input: Int) in 4 * h * (input + h) }
   let question = benchQuestionWords * lstmStep(e)
-  var total = CNNEncoder.forwardMultiplyAdds
+  var total = CNNEncoder(sizes: benchSizes).forwardMultiplyAdds
   switch model {
   case .rnn: total += h * d + steps * (h * e + h * h + v * h)
   case .lstm: total += 2 * h * d + steps * (lstmStep(e) + v * h)
+  case .gru: total += h * d + steps * (3 * h * (e + h) + v * h)
   case .attention: total += 2 * h * d + l * a * d + steps * (a * h + l * a + l * d + d * h + lstmStep(e + d) + v * h)
   case .vqaConcat: total += question + h * d + h * h + h * h + benchAnswers * h
   case .vqaSAN: total += question + d * h + 2 * (l * a * d + a * d + l * a + l * d) + benchAnswers * d
@@ -42,7 +47,7 @@ public func forwardMultiplyAdds(_ model: BenchModel) -> Int {
 }
 
 func randomImages(_ batch: Int, _ random: inout SeededGenerator) -> Tensor {
-  let images = Tensor(zeros: [batch, 3, CNNEncoder.imageSize, CNNEncoder.imageSize])
+  let images = Tensor(zeros: [batch, 3, benchSizes.imageSize, benchSizes.imageSize])
   for i in 0..<images.count { images.pointer[i] = random.nextUnit() }
   return images
 }
@@ -57,14 +62,14 @@ public func benchmarkTraining(_ model: BenchModel, batch: Int = 32, repeats: Int
   let images = randomImages(batch, &random)
   let step: () -> Void
   switch model {
-  case .rnn, .lstm, .attention:
+  case .rnn, .lstm, .gru, .attention:
     let kind = DecoderKind(rawValue: model.rawValue)!
-    let encoder = CNNEncoder()
+    let encoder = CNNEncoder(sizes: benchSizes)
     encoder.initialize(random: &random)
-    let decoder = kind.make(vocabularySize: benchVocabulary)
+    let decoder = kind.make(vocabularySize: benchVocabulary, sizes: benchSizes)
     decoder.initialize(random: &random)
     let trainer = CaptionTrainer(encoder: encoder, decoder: decoder)
-    let steps = GlimpseSmall.maxTokens - 1
+    let steps = benchSizes.maxTokens - 1
     var inputs = [Int32](), targets = [Int32]()
     for _ in 0..<batch {
       let words = randomTokens(steps - 1, &random, below: benchVocabulary)
@@ -102,7 +107,7 @@ public func benchmarkTraining(_ model: BenchModel, batch: Int = 32, repeats: Int
 public func benchmarkCaptioning(repeats: Int = 20) -> [Measurement] {
   var random = SeededGenerator(seed: 12)
   var results = [Measurement]()
-  let encoder = CNNEncoder()
+  let encoder = CNNEncoder(sizes: benchSizes)
   encoder.initialize(random: &random)
   let one = randomImages(1, &random), batch = randomImages(32, &random)
   // Batches are shared out among the cores as `captionAll` does.
@@ -112,7 +117,7 @@ public func benchmarkCaptioning(repeats: Int = 20) -> [Measurement] {
     _ = decodeInParallel(decoders, rows: images.size(0)) { decoder, rows -> [Int32] in
       decoder.beginDecoding(grid: grid.slice(rows), mean: mean.slice(rows))
       var tokens = [Int32](repeating: SpecialToken.start, count: rows.count)
-      for _ in 0..<GlimpseSmall.maxTokens {
+      for _ in 0..<benchSizes.maxTokens {
         let logits = decoder.decodeStep(tokens: tokens)
         for row in 0..<tokens.count {
           let p = logits.pointer + row * benchVocabulary
@@ -125,7 +130,7 @@ public func benchmarkCaptioning(repeats: Int = 20) -> [Measurement] {
     }
   }
   for kind in DecoderKind.allCases {
-    let decoder = kind.make(vocabularySize: benchVocabulary)
+    let decoder = kind.make(vocabularySize: benchVocabulary, sizes: benchSizes)
     decoder.initialize(random: &random)
     let decoders = decodersPerCore(decoder)
     let seconds = timeRepeats(warmup: 3, repeats: repeats) { greedy(decoders, one) }

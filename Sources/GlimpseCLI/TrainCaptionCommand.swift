@@ -1,7 +1,6 @@
 import ArgumentParser
+import GlimpseModels
 import GlimpseTraining
-
-extension DecoderKind: ExpressibleByArgument {}
 
 struct TrainCaptionCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
@@ -23,7 +22,7 @@ struct TrainCaptionCommand: ParsableCommand {
   @Option(help: "Validation data, in the same forms as --data.")
   var val: String?
 
-  @Option(help: "rnn, lstm or attention.")
+  @Option(help: "rnn, lstm, gru or attention.")
   var decoder: DecoderKind = .attention
 
   @Option(help: "λ of the attention decoder's doubly stochastic penalty, λ·Σ_i (1 − Σ_t α_ti)² per caption (the spec's default; smaller lets attention settle on single objects).")
@@ -41,6 +40,11 @@ struct TrainCaptionCommand: ParsableCommand {
   @Flag(help: "Decode the training images batch by batch, the next one in the background, instead of holding them all in memory (chosen anyway above 2 GiB of images).")
   var stream = false
 
+  @Option(help: "Tokens of a training caption, <start> and <end> included (longer captions are cut); decoding writes at most two fewer words (glimpse-small: 16).")
+  var maxTokens: Int?
+
+  @OptionGroup(title: "Model sizes") var sizes: ModelSizeOptions
+
   @OptionGroup var training: TrainingOptions
 
   func validate() throws {
@@ -50,10 +54,12 @@ struct TrainCaptionCommand: ParsableCommand {
     guard attentionPenalty == 1 || decoder == .attention else {
       throw ValidationError("--attention-penalty applies only to --decoder attention")
     }
+    _ = try sizes.sizes(maxTokens: maxTokens)
   }
 
   func run() throws {
     var options = CaptionTrainingOptions(data: data, validation: val, decoder: decoder, out: training.out)
+    options.sizes = try sizes.sizes(maxTokens: maxTokens)
     (options.epochs, options.batch, options.learningRate, options.seed) = (training.epochs, training.batch, training.lr, training.seed)
     (options.checkpointEvery, options.resume, options.minCount, options.validationLimit) = (training.checkpointEvery, training.resume, minCount, valLimit)
     (options.skipBad, options.stream, options.attentionPenalty) = (skipBad, stream, attentionPenalty)

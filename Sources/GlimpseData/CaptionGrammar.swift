@@ -1,4 +1,4 @@
-import GlimpseTensor
+import GlimpseCore
 
 /// The caption grammar of generated scenes, both ways: `sceneCaptions` writes true captions,
 /// `parseCaption` reads one back into objects and relations, and `captionIsTrue` checks it

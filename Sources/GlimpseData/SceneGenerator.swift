@@ -1,4 +1,4 @@
-import GlimpseTensor
+import GlimpseCore
 
 /// Draws scenes from a seed: 1–3 objects of distinct (size, colour, shape), not overlapping,
 /// on a light gradient. For `novel` scenes at least one object is a held-out shape–colour

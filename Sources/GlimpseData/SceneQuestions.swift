@@ -1,4 +1,4 @@
-import GlimpseTensor
+import GlimpseCore
 
 public enum QuestionType: String, CaseIterable, Sendable {
   case color, shape, size, count, exist, position, relation

@@ -1,5 +1,5 @@
 import GlimpseImage
-import GlimpseTensor
+import GlimpseCore
 
 /// Renders a scene as an RGB image, antialiased by 4×4 supersampling inside each object's
 /// bounding box, over a vertical gradient with per-pixel noise (so no single pixel gives the

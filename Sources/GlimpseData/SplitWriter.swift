@@ -1,7 +1,7 @@
 import Dispatch
 import GlimpseIO
 import GlimpseImage
-import GlimpseTensor
+import GlimpseCore
 
 /// How generated images are stored.
 public enum SceneImageFormat: String, CaseIterable, Sendable {

@@ -1,10 +1,11 @@
+import GlimpseCore
 import GlimpseIO
 
 /// Word ids: `<pad>` = 0, `<start>` = 1, `<end>` = 2, `<unk>` = 3, then the words, most frequent
 /// first (ties alphabetical, so the same data always gives the same ids). Saved as `vocab.json`,
 /// an object mapping each word to its id, in id order.
 public struct Vocabulary: Equatable, Sendable {
-  public static let specials = ["<pad>", "<start>", "<end>", "<unk>"]
+  public static let specials = SpecialToken.words
   public private(set) var words: [String]
   private var ids: [String: Int32]
 
@@ -36,12 +37,12 @@ public struct Vocabulary: Equatable, Sendable {
 
   /// `<start>` + the words' ids (unknown words → `<unk>`) + `<end>`.
   public func encode(_ tokens: [String]) -> [Int32] {
-    [1] + tokens.map { ids[$0] ?? 3 } + [2]
+    [SpecialToken.start] + tokens.map { ids[$0] ?? SpecialToken.unknown } + [SpecialToken.end]
   }
 
   /// The words of the ids, leaving out `<pad>`, `<start>` and `<end>`.
   public func decode(_ tokenIDs: [Int32]) -> [String] {
-    tokenIDs.filter { $0 > 2 && Int($0) < words.count }.map { words[Int($0)] }
+    tokenIDs.filter { $0 > SpecialToken.end && Int($0) < words.count }.map { words[Int($0)] }
   }
 
   public var json: JSONValue { indexedNamesJSON(words) }

@@ -1,3 +1,4 @@
+import GlimpseCore
 import GlimpseTensor
 
 /// Inverted dropout: in training each element is kept with probability 1 − p and scaled by

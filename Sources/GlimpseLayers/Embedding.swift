@@ -1,3 +1,4 @@
+import GlimpseCore
 import GlimpseTensor
 
 /// out[N, E] = table[ids[n], :].
@@ -11,7 +12,7 @@ public func embeddingForward(out: Tensor, ids: [Int32], table: Tensor) {
 }
 
 /// dtable[ids[n], :] += dout[n, :], except for the `<pad>` row, which gets no gradient.
-public func embeddingBackward(dtable: Tensor, dout: Tensor, ids: [Int32], padID: Int32 = 0) {
+public func embeddingBackward(dtable: Tensor, dout: Tensor, ids: [Int32], padID: Int32 = SpecialToken.pad) {
   let e = dtable.size(1)
   for (n, id) in ids.enumerated() where id != padID {
     let target = dtable.pointer + Int(id) * e

@@ -1,3 +1,4 @@
+import GlimpseCore
 import GlimpseTensor
 
 /// He-uniform for convolutions (ReLU follows): U(−√(6/fan_in), √(6/fan_in)), fan_in = C·K·K.

@@ -1,3 +1,4 @@
+import GlimpseCore
 import GlimpseLayers
 import GlimpseTensor
 
@@ -21,6 +22,7 @@ public final class AttentionDecoder: CaptionDecoder {
   let core: LSTMDecoderCore
   let attEnc, attEncBias, attDec, attW, betaW, betaBias: Parameter
   public var vocabularySize: Int { core.vocabularySize }
+  public var sizes: ModelSizes { core.sizes }
   public let parameters: [Parameter]
 
   var keys = Tensor(zeros: [0]), dkeys = Tensor(zeros: [0])                        // [B, L, A]
@@ -40,12 +42,14 @@ public final class AttentionDecoder: CaptionDecoder {
   var decodingWorkspace = AdditiveAttentionWorkspace(batch: 0, locations: 0, attention: 0)
   var decodingScratch = Tensor(zeros: [0])  // for reordering the rows' grids
 
-  public convenience init(vocabularySize: Int) { self.init(vocabularySize: vocabularySize, make: ParameterMaker()) }
+  public convenience init(vocabularySize: Int, sizes: ModelSizes = .glimpseSmall) {
+    self.init(vocabularySize: vocabularySize, sizes: sizes, make: ParameterMaker())
+  }
 
-  init(vocabularySize: Int, make: ParameterMaker, original: AttentionDecoder? = nil) {
+  init(vocabularySize: Int, sizes: ModelSizes, make: ParameterMaker, original: AttentionDecoder? = nil) {
     self.original = original
-    let (e, h, d, a) = (GlimpseSmall.embedding, GlimpseSmall.hidden, CNNEncoder.features, GlimpseSmall.attention)
-    core = LSTMDecoderCore(vocabularySize: vocabularySize, inputSize: e + d, make: make)
+    let (e, h, d, a) = (sizes.embedding, sizes.hidden, sizes.grid.features, sizes.attention)
+    core = LSTMDecoderCore(vocabularySize: vocabularySize, sizes: sizes, inputSize: e + d, make: make)
     attEnc = make("decoder.att_enc.weight", [a, d])
     attEncBias = make("decoder.att_enc.bias", [a])
     attDec = make("decoder.att_dec.weight", [a, h])
@@ -56,7 +60,7 @@ public final class AttentionDecoder: CaptionDecoder {
   }
 
   public func replica(ownGradients: Bool) -> CaptionDecoder {
-    AttentionDecoder(vocabularySize: vocabularySize, make: ParameterMaker(sharing: parameters, ownGradients: ownGradients),
+    AttentionDecoder(vocabularySize: vocabularySize, sizes: sizes, make: ParameterMaker(sharing: parameters, ownGradients: ownGradients),
                      original: self)
   }
 
@@ -67,8 +71,8 @@ public final class AttentionDecoder: CaptionDecoder {
   }
 
   func prepare(batch b: Int, steps s: Int) {
-    guard keys.count != b * CNNEncoder.locations * GlimpseSmall.attention || z.size(0) != s else { return }
-    let (l, d, a) = (CNNEncoder.locations, CNNEncoder.features, GlimpseSmall.attention)
+    let (l, d, a) = (sizes.grid.locations, sizes.grid.features, sizes.attention)
+    guard keys.count != b * l * a || z.size(0) != s else { return }
     keys = Tensor(zeros: [b, l, a]); dkeys = Tensor(zeros: [b, l, a])
     z = Tensor(zeros: [s, b, d]); dz = Tensor(zeros: [b, d])
     alpha = Tensor(zeros: [s, b, l]); dalpha = Tensor(zeros: [s, b, l])
@@ -85,7 +89,7 @@ public final class AttentionDecoder: CaptionDecoder {
     penaltyActive = false
     core.begin(mean: mean, inputs: inputs, batch: b, steps: s)
     linearForward(out: keys, inp: grid, weight: attEnc.value, bias: attEncBias.value)  // once per sequence
-    let (e, d, h4) = (GlimpseSmall.embedding, CNNEncoder.features, 4 * GlimpseSmall.hidden)
+    let (e, d, h4) = (sizes.embedding, sizes.grid.features, 4 * sizes.hidden)
     for t in 0..<s {
       softAttentionForward(z: z.slice(t), alpha: alpha.slice(t), pre: pre.slice(t), context: context.slice(t), beta: beta.slice(t),
                            keys: keys, grid: grid, hPrev: core.sequence.hs.slice(t), wDec: attDec.value, wA: attW.value,
@@ -101,17 +105,17 @@ public final class AttentionDecoder: CaptionDecoder {
   /// The penalty for the real targets [B, S], averaged over `batch`; also readies its gradient
   /// for `backward`.
   public func auxiliaryLoss(targets: [Int32], batch: Int) -> Float {
-    let (b, s, l) = (core.batch, core.steps, CNNEncoder.locations)
+    let (b, s, l) = (core.batch, core.steps, sizes.grid.locations)
     var total = 0.0
     dalpha.zero()
     let scale = penaltyWeight / Float(batch)
     for batchIndex in 0..<b {
       for i in 0..<l {
         var attended: Float = 0
-        for t in 0..<s where targets[batchIndex * s + t] != 0 { attended += alpha.pointer[(t * b + batchIndex) * l + i] }
+        for t in 0..<s where targets[batchIndex * s + t] != SpecialToken.pad { attended += alpha.pointer[(t * b + batchIndex) * l + i] }
         let gap = 1 - attended
         total += Double(gap * gap)
-        for t in 0..<s where targets[batchIndex * s + t] != 0 {
+        for t in 0..<s where targets[batchIndex * s + t] != SpecialToken.pad {
           dalpha.pointer[(t * b + batchIndex) * l + i] = -2 * scale * gap
         }
       }
@@ -123,7 +127,7 @@ public final class AttentionDecoder: CaptionDecoder {
   public func backward(dlogits: Tensor, dgrid: Tensor, dmean: Tensor) {
     core.beginBackward(dlogits: dlogits)
     dkeys.zero()
-    let (e, d, h4, b) = (GlimpseSmall.embedding, CNNEncoder.features, 4 * GlimpseSmall.hidden, core.batch)
+    let (e, d, h4, b) = (sizes.embedding, sizes.grid.features, 4 * sizes.hidden, core.batch)
     for t in stride(from: core.steps - 1, through: 0, by: -1) {
       core.sequence.stepBackward(t)
       let dgatesT = core.sequence.dgates.slice(t)
@@ -152,7 +156,7 @@ public final class AttentionDecoder: CaptionDecoder {
   public var attentionWeights: Tensor { alpha }
 
   public func beginDecoding(grid: Tensor, mean: Tensor) {
-    let (n, l, d, a) = (mean.size(0), CNNEncoder.locations, CNNEncoder.features, GlimpseSmall.attention)
+    let (n, l, d, a) = (mean.size(0), sizes.grid.locations, sizes.grid.features, sizes.attention)
     let split = n <= LSTMDecoderCore.rowsSplitAcrossCores
     withOneBLASThread(when: split) { core.beginDecoding(mean: mean) }
     if decodingGrid.count != n * l * d {
@@ -177,7 +181,7 @@ public final class AttentionDecoder: CaptionDecoder {
   }
 
   public func decodeStep(tokens: [Int32]) -> Tensor {
-    let (e, d, h4) = (GlimpseSmall.embedding, CNNEncoder.features, 4 * GlimpseSmall.hidden)
+    let (e, d, h4) = (sizes.embedding, sizes.grid.features, 4 * sizes.hidden)
     if core.decoding.rows <= LSTMDecoderCore.rowsSplitAcrossCores { return decodeStepOnBothCores(tokens: tokens) }
     core.beginStep(tokens: tokens)
     attend()
@@ -199,7 +203,7 @@ public final class AttentionDecoder: CaptionDecoder {
   /// gates' 2048 columns go in chunks to whichever thread is free: h·W_hhᵀ while this thread
   /// attends, then z·W_zᵀ.
   private func decodeStepOnBothCores(tokens: [Int32]) -> Tensor {
-    let (e, d, hidden) = (GlimpseSmall.embedding, CNNEncoder.features, GlimpseSmall.hidden)
+    let (e, d, hidden) = (sizes.embedding, sizes.grid.features, sizes.hidden)
     return withOneBLASThread {
       core.beginStep(tokens: tokens)
       core.addToGatesOnBothCores(core.decoding.h, core.sequence.weightHH.value.pointer, ldw: hidden, first: attend)
@@ -213,6 +217,6 @@ public final class AttentionDecoder: CaptionDecoder {
                           scratch: decodingScratch)
   }
 
-  /// The attention weights α [N, L] of the last decoding step, over the 8×8 grid.
+  /// The attention weights α [N, L] of the last decoding step, over the grid.
   public var stepAttention: Tensor { decodingAlpha }
 }

@@ -1,18 +1,12 @@
+import GlimpseCore
 import GlimpseTensor
-
-/// The sizes the spec fixes.
-public enum GlimpseSmall {
-  public static let embedding = 256
-  public static let hidden = 512
-  public static let attention = 256
-  public static let maxTokens = 16
-}
 
 /// A caption decoder trained with teacher forcing: given the encoder's grid and mean and the
 /// input tokens (`<start>` w1 … wn, [B, S]), the logits for the next tokens [B, S, V].
 public protocol CaptionDecoder: AnyObject {
   var parameters: [Parameter] { get }
   var vocabularySize: Int { get }
+  var sizes: ModelSizes { get }
   func initialize(random: inout SeededGenerator)
   /// Returns logits [B, S, V], a view of the decoder's own buffer.
   func forward(grid: Tensor, mean: Tensor, inputs: [Int32], batch: Int, steps: Int) -> Tensor
@@ -39,4 +33,7 @@ public protocol CaptionDecoder: AnyObject {
 
 extension CaptionDecoder {
   public func auxiliaryLoss(targets: [Int32], batch: Int) -> Float { 0 }
+  /// The most words a decoded caption has by default: the training captions' tokens less
+  /// `<start>` and `<end>`.
+  public var maxWords: Int { sizes.maxTokens - 2 }
 }

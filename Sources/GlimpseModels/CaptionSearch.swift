@@ -1,13 +1,6 @@
+import GlimpseCore
 import GlimpseLayers
 import GlimpseTensor
-
-/// Token ids the spec fixes.
-public enum SpecialToken {
-  public static let pad: Int32 = 0
-  public static let start: Int32 = 1
-  public static let end: Int32 = 2
-  public static let unknown: Int32 = 3
-}
 
 /// A decoded caption: its words' ids (no `<start>`, no `<end>`), each token's log-probability
 /// (including `<end>` when reached), and whether it reached `<end>`.
@@ -44,16 +37,16 @@ func logSoftmax(_ logits: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Floa
 }
 
 // The three searches share one rule for the length limit: a caption has at most `maxTokens`
-// words, so at most maxTokens + 1 steps with its `<end>`. At the last step `<end>` finishes the
+// words (by default the model's: its training captions' length less `<start>` and `<end>`), so at most maxTokens + 1 steps with its `<end>`. At the last step `<end>` finishes the
 // caption if it is what the search picks; otherwise the caption stays unfinished at maxTokens
 // words (and is still returned).
 
 /// Greedy decoding of N images at once (rows of grid [N, L, D] and mean [N, D]): the most
 /// likely token at every step. `observe` is called after each step with its index, while the
 /// decoder's per-step state (such as its attention) is that step's.
-public func greedyDecode(_ decoder: CaptionDecoder, grid: Tensor, mean: Tensor, maxTokens: Int = GlimpseSmall.maxTokens - 2,
+public func greedyDecode(_ decoder: CaptionDecoder, grid: Tensor, mean: Tensor, maxTokens: Int? = nil,
                          observe: (Int) -> Void = { _ in }) -> [DecodedCaption] {
-  let n = mean.size(0), v = decoder.vocabularySize
+  let n = mean.size(0), v = decoder.vocabularySize, maxTokens = maxTokens ?? decoder.maxWords
   decoder.beginDecoding(grid: grid, mean: mean)
   var results = [DecodedCaption](repeating: DecodedCaption(tokens: [], logProbabilities: [], finished: false), count: n)
   var done = [Bool](repeating: false, count: n)
@@ -85,7 +78,7 @@ public func greedyDecode(_ decoder: CaptionDecoder, grid: Tensor, mean: Tensor, 
 /// Greedy decoding with the rows shared out among `decoders` (a decoder and its replicas),
 /// each share on its own core; the captions are those one decoder would give.
 public func greedyDecode(_ decoders: [CaptionDecoder], grid: Tensor, mean: Tensor,
-                         maxTokens: Int = GlimpseSmall.maxTokens - 2) -> [DecodedCaption] {
+                         maxTokens: Int? = nil) -> [DecodedCaption] {
   decodeInParallel(decoders, rows: mean.size(0)) { decoder, rows in
     greedyDecode(decoder, grid: grid.slice(rows), mean: mean.slice(rows), maxTokens: maxTokens)
   }
@@ -94,7 +87,7 @@ public func greedyDecode(_ decoders: [CaptionDecoder], grid: Tensor, mean: Tenso
 /// The decoder and a replica of it for each further core, for `greedyDecode` and
 /// `decodeInParallel`; with `ownGradients`, replicas that can train their share too.
 public func decodersPerCore(_ decoder: CaptionDecoder, ownGradients: Bool = false) -> [CaptionDecoder] {
-  [decoder] + (1..<CNNEncoder.workers).map { _ in decoder.replica(ownGradients: ownGradients) }
+  [decoder] + (1..<ExecutionCores.count).map { _ in decoder.replica(ownGradients: ownGradients) }
 }
 
 /// The fewest rows `decodeInParallel` gives a share by default.
@@ -123,9 +116,9 @@ public func decodingShares(_ decoders: [CaptionDecoder], rows: Int, minimumRows:
 /// finished; the search stops when `beams` have finished or no live one is left. The best
 /// finished hypothesis by length-normalised log-probability wins; if none finished, the best
 /// unfinished one is returned rather than nothing. With one beam it is greedy decoding.
-public func beamSearch(_ decoder: CaptionDecoder, grid: Tensor, mean: Tensor, beams: Int, maxTokens: Int = GlimpseSmall.maxTokens - 2) -> DecodedCaption {
+public func beamSearch(_ decoder: CaptionDecoder, grid: Tensor, mean: Tensor, beams: Int, maxTokens: Int? = nil) -> DecodedCaption {
   precondition(beams >= 1 && mean.size(0) == 1, "beam search decodes one image")
-  let v = decoder.vocabularySize
+  let v = decoder.vocabularySize, maxTokens = maxTokens ?? decoder.maxWords
   let (l, d) = (grid.size(1), grid.size(2))
   let rowsGrid = Tensor(zeros: [beams, l, d]), rowsMean = Tensor(zeros: [beams, d])
   for row in 0..<beams { rowsGrid.slice(row).assign(grid.slice(0)); rowsMean.slice(row).assign(mean.slice(0)) }
@@ -175,9 +168,9 @@ public func beamSearch(_ decoder: CaptionDecoder, grid: Tensor, mean: Tensor, be
 /// Sampling with a temperature: each token drawn from softmax(logits / temperature) over the
 /// emittable tokens; the log-probabilities reported are the model's own (temperature 1).
 public func sampleDecode(_ decoder: CaptionDecoder, grid: Tensor, mean: Tensor, temperature: Float, random: inout SeededGenerator,
-                         maxTokens: Int = GlimpseSmall.maxTokens - 2) -> DecodedCaption {
+                         maxTokens: Int? = nil) -> DecodedCaption {
   precondition(temperature > 0 && mean.size(0) == 1, "sampling decodes one image with a positive temperature")
-  let v = decoder.vocabularySize
+  let v = decoder.vocabularySize, maxTokens = maxTokens ?? decoder.maxWords
   decoder.beginDecoding(grid: grid, mean: mean)
   var result = DecodedCaption(tokens: [], logProbabilities: [], finished: false)
   var scaled = [Float](repeating: 0, count: v), tempered = [Float](repeating: 0, count: v), logProbabilities = [Float](repeating: 0, count: v)

@@ -10,12 +10,12 @@ final class DecodingState {
   var logits = Tensor(zeros: [0])
   var scratch = Tensor(zeros: [0])
 
-  func prepare(rows n: Int, vocabularySize v: Int) {
-    guard n != rows || logits.count != n * v else { return }
+  /// Buffers for n rows of a state of `hidden` values with `gates` gate blocks of that width.
+  func prepare(rows n: Int, vocabularySize v: Int, hidden: Int, gates gateCount: Int) {
+    guard n != rows || logits.count != n * v || h.count != n * hidden || gates.count != n * gateCount * hidden else { return }
     rows = n
-    let (h4, hidden) = (4 * GlimpseSmall.hidden, GlimpseSmall.hidden)
     (h, c, nextH, nextC) = (Tensor(zeros: [n, hidden]), Tensor(zeros: [n, hidden]), Tensor(zeros: [n, hidden]), Tensor(zeros: [n, hidden]))
-    gates = Tensor(zeros: [n, h4]); tanhC = Tensor(zeros: [n, hidden])
+    gates = Tensor(zeros: [n, gateCount * hidden]); tanhC = Tensor(zeros: [n, hidden])
     logits = Tensor(zeros: [n, v])
     scratch = Tensor(zeros: [n, hidden])
   }

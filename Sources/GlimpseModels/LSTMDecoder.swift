@@ -1,3 +1,4 @@
+import GlimpseCore
 import GlimpseTensor
 
 /// The spec's `lstm` decoder: the state starts from the image vector, the LSTM reads the
@@ -5,17 +6,20 @@ import GlimpseTensor
 public final class LSTMDecoder: CaptionDecoder {
   let core: LSTMDecoderCore
   public var vocabularySize: Int { core.vocabularySize }
+  public var sizes: ModelSizes { core.sizes }
   public let parameters: [Parameter]
 
-  public convenience init(vocabularySize: Int) { self.init(vocabularySize: vocabularySize, make: ParameterMaker()) }
+  public convenience init(vocabularySize: Int, sizes: ModelSizes = .glimpseSmall) {
+    self.init(vocabularySize: vocabularySize, sizes: sizes, make: ParameterMaker())
+  }
 
-  init(vocabularySize: Int, make: ParameterMaker) {
-    core = LSTMDecoderCore(vocabularySize: vocabularySize, inputSize: GlimpseSmall.embedding, make: make)
+  init(vocabularySize: Int, sizes: ModelSizes, make: ParameterMaker) {
+    core = LSTMDecoderCore(vocabularySize: vocabularySize, sizes: sizes, inputSize: sizes.embedding, make: make)
     parameters = core.parameters
   }
 
   public func replica(ownGradients: Bool) -> CaptionDecoder {
-    LSTMDecoder(vocabularySize: vocabularySize, make: ParameterMaker(sharing: parameters, ownGradients: ownGradients))
+    LSTMDecoder(vocabularySize: vocabularySize, sizes: core.sizes, make: ParameterMaker(sharing: parameters, ownGradients: ownGradients))
   }
 
   public func initialize(random: inout SeededGenerator) { core.initialize(random: &random) }

@@ -1,3 +1,4 @@
+import GlimpseCore
 import GlimpseLayers
 import GlimpseTensor
 
@@ -6,6 +7,7 @@ import GlimpseTensor
 /// the output layer. `inputSize` is 256 for `lstm`, 256 + 512 for `attention`.
 final class LSTMDecoderCore {
   let vocabularySize: Int
+  let sizes: ModelSizes
   let sequence: LSTMSequence
   let initH, initHBias, initC, initCBias, out, outBias: Parameter
   var logitsTM = Tensor(zeros: [0]), logits = Tensor(zeros: [0]), dlogitsTM = Tensor(zeros: [0]), dinitPre = Tensor(zeros: [0])
@@ -17,10 +19,11 @@ final class LSTMDecoderCore {
   var batch: Int { sequence.batch }
   var steps: Int { sequence.steps }
 
-  init(vocabularySize v: Int, inputSize: Int, make: ParameterMaker) {
-    let (h, d) = (GlimpseSmall.hidden, CNNEncoder.features)
-    vocabularySize = v
-    sequence = LSTMSequence(prefix: "decoder", vocabularySize: v, inputSize: inputSize, make: make)
+  init(vocabularySize v: Int, sizes: ModelSizes, inputSize: Int, make: ParameterMaker) {
+    let (h, d) = (sizes.hidden, sizes.grid.features)
+    (vocabularySize, self.sizes) = (v, sizes)
+    sequence = LSTMSequence(prefix: "decoder", vocabularySize: v, embedding: sizes.embedding, hidden: h, inputSize: inputSize,
+                            make: make)
     initH = make("decoder.init_h.weight", [h, d])
     initHBias = make("decoder.init_h.bias", [h])
     initC = make("decoder.init_c.weight", [h, d])
@@ -42,7 +45,7 @@ final class LSTMDecoderCore {
     if resized || logits.count == 0 {
       let v = vocabularySize
       logitsTM = Tensor(zeros: [s, b, v]); dlogitsTM = Tensor(zeros: [s, b, v]); logits = Tensor(zeros: [b, s, v])
-      dinitPre = Tensor(zeros: [b, GlimpseSmall.hidden])
+      dinitPre = Tensor(zeros: [b, sizes.hidden])
     }
     savedMean = mean
     for (state, weight, bias) in [(sequence.hs, initH, initHBias), (sequence.cs, initC, initCBias)] {
@@ -80,7 +83,7 @@ final class LSTMDecoderCore {
 
   /// Inference: h₀, c₀ from the image vectors mean [N, D].
   func beginDecoding(mean: Tensor) {
-    decoding.prepare(rows: mean.size(0), vocabularySize: vocabularySize)
+    decoding.prepare(rows: mean.size(0), vocabularySize: vocabularySize, hidden: sizes.hidden, gates: 4)
     tokenProjection.reset(vocabularySize: vocabularySize, biases: [sequence.biasIH.value, sequence.biasHH.value])
     for (state, weight, bias) in [(decoding.h, initH, initHBias), (decoding.c, initC, initCBias)] {
       linearForward(out: state, inp: mean, weight: weight.value, bias: bias.value)
@@ -92,7 +95,7 @@ final class LSTMDecoderCore {
   func beginStep(tokens: [Int32]) {
     precondition(tokens.count == decoding.rows)
     tokenProjection.project(tokens: tokens, table: sequence.embed.value, weight: sequence.weightIH.value.pointer,
-                            ldw: sequence.inputSize, into: decoding.gates.pointer, ldo: 4 * GlimpseSmall.hidden)
+                            ldw: sequence.inputSize, into: decoding.gates.pointer, ldo: 4 * sizes.hidden)
   }
 
   /// Up to this many rows (one image, a beam of 3), the attention decoder splits a step's
@@ -100,17 +103,17 @@ final class LSTMDecoderCore {
   /// thread (its idle thread would spin beside ours). `decodeInParallel` gives each core a
   /// share of at least 4 rows, so its shares never contend for the worker. (The lstm decoder,
   /// whose step is one 4 MB product, ran no faster split: 2.04 against 1.97 ms a caption.)
-  static let rowsSplitAcrossCores = CNNEncoder.workers > 1 ? 3 : 0
+  static let rowsSplitAcrossCores = ExecutionCores.count > 1 ? 3 : 0
 
   /// Adds x·Wᵀ to the gates, x [rows, K] and W [4H, K] with row stride ldw, in chunks of 128
   /// columns that this thread and `SpinningWorker.shared` take in turn, this thread after
   /// running `first`. One thread alone cannot draw a 4 MB weight from the caches as fast as
   /// two; OpenBLAS's own threads would meet at every product.
   func addToGatesOnBothCores(_ x: Tensor, _ weight: UnsafePointer<Float>, ldw: Int, first: () -> Void = {}) {
-    let (rows, h4, chunk) = (decoding.rows, 4 * GlimpseSmall.hidden, 128)
+    let (rows, h4, chunk) = (decoding.rows, 4 * sizes.hidden, 128)
     let (depth, input, gates) = (x.count / rows, x.pointer, decoding.gates.pointer)
-    SpinningWorker.shared.run(chunks: h4 / chunk, first: first) { c in
-      gemm(transposeA: false, transposeB: true, m: rows, n: chunk, k: depth, a: input, lda: depth,
+    SpinningWorker.shared.run(chunks: (h4 + chunk - 1) / chunk, first: first) { c in
+      gemm(transposeA: false, transposeB: true, m: rows, n: min(chunk, h4 - c * chunk), k: depth, a: input, lda: depth,
            b: weight + c * chunk * ldw, ldb: ldw, beta: 1, c: gates + c * chunk, ldc: h4)
     }
   }

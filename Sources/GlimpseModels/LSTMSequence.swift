@@ -1,3 +1,4 @@
+import GlimpseCore
 import GlimpseLayers
 import GlimpseTensor
 
@@ -15,9 +16,11 @@ final class LSTMSequence {
 
   var parameters: [Parameter] { [embed, weightIH, weightHH, biasIH, biasHH] }
   var inputSize: Int { weightIH.value.size(1) }
+  var embedding: Int { embed.value.size(1) }
+  var hidden: Int { weightHH.value.size(1) }
 
-  init(prefix: String, vocabularySize v: Int, inputSize: Int, make: ParameterMaker = ParameterMaker()) {
-    let (e, h) = (GlimpseSmall.embedding, GlimpseSmall.hidden)
+  init(prefix: String, vocabularySize v: Int, embedding e: Int, hidden h: Int, inputSize: Int,
+       make: ParameterMaker = ParameterMaker()) {
     embed = make("\(prefix).embed.weight", [v, e])
     weightIH = make("\(prefix).lstm.weight_ih", [4 * h, inputSize])
     weightHH = make("\(prefix).lstm.weight_hh", [4 * h, h])
@@ -29,14 +32,14 @@ final class LSTMSequence {
     for p in [embed, weightIH, weightHH] { initUniformFanIn(p.value, random: &random) }
     biasIH.value.zero(); biasHH.value.zero()
     // The forget gate's bias of 1 lives in bias_ih (rows H..<2H), as the spec says.
-    let h = GlimpseSmall.hidden
+    let h = hidden
     (biasIH.value.pointer + h).update(repeating: 1, count: h)
   }
 
   func prepare(batch b: Int, steps s: Int) {
     guard b != batch || s != steps else { return }
     (batch, steps) = (b, s)
-    let (e, h) = (GlimpseSmall.embedding, GlimpseSmall.hidden)
+    let (e, h) = (embedding, hidden)
     embedded = Tensor(zeros: [s, b, e]); dembedded = Tensor(zeros: [s, b, e])
     gates = Tensor(zeros: [s, b, 4 * h]); dgates = Tensor(zeros: [s, b, 4 * h])
     hs = Tensor(zeros: [s + 1, b, h]); cs = Tensor(zeros: [s + 1, b, h]); tanhCs = Tensor(zeros: [s + 1, b, h])
@@ -49,7 +52,7 @@ final class LSTMSequence {
     prepare(batch: b, steps: s)
     ids = timeMajor(inputs, batch: b, steps: s)
     embeddingForward(out: embedded, ids: ids, table: embed.value)
-    let (e, h4) = (GlimpseSmall.embedding, 4 * GlimpseSmall.hidden)
+    let (e, h4) = (embedding, 4 * hidden)
     for row in 0..<(s * b) {
       let target = gates.pointer + row * h4
       for k in 0..<h4 { target[k] = biasIH.value.pointer[k] + biasHH.value.pointer[k] }
@@ -79,7 +82,7 @@ final class LSTMSequence {
   /// and write the whole weight gradient S times). dhs[0] and dcs[0] then hold the initial
   /// state's gradient.
   func endBackward() {
-    let (e, h, h4) = (GlimpseSmall.embedding, GlimpseSmall.hidden, 4 * GlimpseSmall.hidden)
+    let (e, h, h4) = (embedding, hidden, 4 * hidden)
     let rows = steps * batch
     // dW_hh += dgates[S·B, 4H]ᵀ · hs[0..<S] (each step's previous state).
     gemm(transposeA: true, transposeB: false, m: h4, n: h, k: rows, a: dgates.pointer, lda: h4,

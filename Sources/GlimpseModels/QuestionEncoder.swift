@@ -1,3 +1,4 @@
+import GlimpseCore
 import GlimpseLayers
 import GlimpseTensor
 
@@ -10,22 +11,23 @@ final class QuestionEncoder {
   var q = Tensor(zeros: [0])
   var parameters: [Parameter] { sequence.parameters }
 
-  init(vocabularySize: Int) {
-    sequence = LSTMSequence(prefix: "question", vocabularySize: vocabularySize, inputSize: GlimpseSmall.embedding)
+  init(vocabularySize: Int, sizes: ModelSizes, make: ParameterMaker = ParameterMaker()) {
+    sequence = LSTMSequence(prefix: "question", vocabularySize: vocabularySize, embedding: sizes.embedding, hidden: sizes.hidden,
+                            inputSize: sizes.embedding, make: make)
   }
 
   func initialize(random: inout SeededGenerator) { sequence.initialize(random: &random) }
 
   /// questions [B, S] → q [B, H].
   func forward(questions: [Int32], batch: Int, steps: Int) -> Tensor {
-    let h = GlimpseSmall.hidden
+    let h = sequence.hidden
     sequence.begin(inputs: questions, batch: batch, steps: steps)
     sequence.hs.slice(0).zero()
     sequence.cs.slice(0).zero()
     // Callers reject empty questions with a clear error before they reach the model.
     lengths = (0..<batch).map { b in
       var length = 0
-      for t in 0..<steps where questions[b * steps + t] != 0 { length = t + 1 }
+      for t in 0..<steps where questions[b * steps + t] != SpecialToken.pad { length = t + 1 }
       precondition(length > 0, "question \(b) has no tokens")
       return length
     }

@@ -1,3 +1,4 @@
+import GlimpseCore
 import GlimpseLayers
 import GlimpseTensor
 
@@ -5,6 +6,7 @@ import GlimpseTensor
 /// logits = Why·h_t + by.
 public final class RNNDecoder: CaptionDecoder {
   public let vocabularySize: Int
+  public let sizes: ModelSizes
   public let parameters: [Parameter]
   let embed, wxh, bxh, whh, wih, out, bout: Parameter
   var batch = 0, steps = 0
@@ -18,23 +20,25 @@ public final class RNNDecoder: CaptionDecoder {
   let tokenProjection = TokenProjectionCache()
   var decodingImage = Tensor(zeros: [0]), decodingX = Tensor(zeros: [0])
 
-  public convenience init(vocabularySize v: Int) { self.init(vocabularySize: v, make: ParameterMaker()) }
+  public convenience init(vocabularySize v: Int, sizes: ModelSizes = .glimpseSmall) {
+    self.init(vocabularySize: v, sizes: sizes, make: ParameterMaker())
+  }
 
-  init(vocabularySize v: Int, make: ParameterMaker) {
-    let (e, h) = (GlimpseSmall.embedding, GlimpseSmall.hidden)
-    vocabularySize = v
+  init(vocabularySize v: Int, sizes: ModelSizes, make: ParameterMaker) {
+    let (e, h) = (sizes.embedding, sizes.hidden)
+    (vocabularySize, self.sizes) = (v, sizes)
     embed = make("decoder.embed.weight", [v, e])
     wxh = make("decoder.wxh.weight", [h, e])
     bxh = make("decoder.wxh.bias", [h])
     whh = make("decoder.whh.weight", [h, h])
-    wih = make("decoder.wih.weight", [h, CNNEncoder.features])
+    wih = make("decoder.wih.weight", [h, sizes.grid.features])
     out = make("decoder.out.weight", [v, h])
     bout = make("decoder.out.bias", [v])
     parameters = [embed, wxh, bxh, whh, wih, out, bout]
   }
 
   public func replica(ownGradients: Bool) -> CaptionDecoder {
-    RNNDecoder(vocabularySize: vocabularySize, make: ParameterMaker(sharing: parameters, ownGradients: ownGradients))
+    RNNDecoder(vocabularySize: vocabularySize, sizes: sizes, make: ParameterMaker(sharing: parameters, ownGradients: ownGradients))
   }
 
   public func initialize(random: inout SeededGenerator) {
@@ -45,7 +49,7 @@ public final class RNNDecoder: CaptionDecoder {
   func prepare(batch b: Int, steps s: Int) {
     guard b != batch || s != steps else { return }
     (batch, steps) = (b, s)
-    let (e, h, v) = (GlimpseSmall.embedding, GlimpseSmall.hidden, vocabularySize)
+    let (e, h, v) = (sizes.embedding, sizes.hidden, vocabularySize)
     embedded = Tensor(zeros: [s, b, e]); dembedded = Tensor(zeros: [s, b, e])
     xProj = Tensor(zeros: [s, b, h]); dxProj = Tensor(zeros: [s, b, h])
     imageProj = Tensor(zeros: [b, h]); dimageProj = Tensor(zeros: [b, h])
@@ -87,10 +91,10 @@ public final class RNNDecoder: CaptionDecoder {
 
   public func beginDecoding(grid: Tensor, mean: Tensor) {
     let n = mean.size(0)
-    decoding.prepare(rows: n, vocabularySize: vocabularySize)
-    if decodingImage.count != n * GlimpseSmall.hidden {
-      decodingImage = Tensor(zeros: [n, GlimpseSmall.hidden])
-      decodingX = Tensor(zeros: [n, GlimpseSmall.hidden])
+    decoding.prepare(rows: n, vocabularySize: vocabularySize, hidden: sizes.hidden, gates: 1)
+    if decodingImage.count != n * sizes.hidden {
+      decodingImage = Tensor(zeros: [n, sizes.hidden])
+      decodingX = Tensor(zeros: [n, sizes.hidden])
     }
     linearForward(out: decodingImage, inp: mean, weight: wih.value, bias: nil)
     tokenProjection.reset(vocabularySize: vocabularySize, biases: [bxh.value])
@@ -99,8 +103,8 @@ public final class RNNDecoder: CaptionDecoder {
 
   public func decodeStep(tokens: [Int32]) -> Tensor {
     precondition(tokens.count == decoding.rows)
-    tokenProjection.project(tokens: tokens, table: embed.value, weight: wxh.value.pointer, ldw: GlimpseSmall.embedding,
-                            into: decodingX.pointer, ldo: GlimpseSmall.hidden)
+    tokenProjection.project(tokens: tokens, table: embed.value, weight: wxh.value.pointer, ldw: sizes.embedding,
+                            into: decodingX.pointer, ldo: sizes.hidden)
     rnnStepForward(h: decoding.nextH, xProj: decodingX, imageProj: decodingImage, hPrev: decoding.h, whh: whh.value)
     decoding.advance()
     linearForward(out: decoding.logits, inp: decoding.h, weight: out.value, bias: bout.value)

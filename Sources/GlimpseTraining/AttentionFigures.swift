@@ -6,26 +6,27 @@ import GlimpseTensor
 /// A caption with the attention map each word was produced under.
 public struct AttendedCaption: Sendable {
   public var words: [String]
-  public var maps: [[Float]]      // one [8, 8] map (row-major, the grid's locations) per word
+  public var maps: [[Float]]      // one [side, side] map (row-major, the grid's locations) per word
   public var image: Image
+  public var gridSide: Int
 }
 
 /// Captions one image greedily with an attention model, keeping each word's attention over
-/// the 8×8 grid. Models without attention are refused, naming the model folder.
+/// the grid. Models without attention are refused, naming the model folder.
 public func attendImage(path: String, model: CaptionModel, modelFolder: String, maxPixels: Int = defaultMaxPixels) throws -> AttendedCaption {
   guard let decoder = model.decoder as? AttentionDecoder else {
     throw FileError(modelFolder, "the \(model.kind.rawValue) decoder has no attention; glimpse attend needs an attention model")
   }
   try loadBLAS()
   let image = try decodeImage(path: path, maxPixels: maxPixels).image
-  let size = CNNEncoder.imageSize
+  let size = model.encoder.imageSize
   model.encoder.forward(images: Tensor(shape: [1, 3, size, size], values: image.modelInput(size: size)))
   var maps = [[Float]]()
   let decoded = greedyDecode(decoder, grid: model.encoder.grid, mean: model.encoder.mean) { _ in
     maps.append(decoder.stepAttention.slice(0).values)
   }[0]
   return AttendedCaption(words: decoded.tokens.map { model.vocabulary.words[Int($0)] }, maps: Array(maps.prefix(decoded.tokens.count)),
-                         image: image)
+                         image: image, gridSide: model.encoder.gridShape.side)
 }
 
 /// The figures `glimpse attend` writes into `folder`: `NN_WORD.png` per word (the map blended
@@ -38,7 +39,7 @@ public func writeAttentionFigures(_ attended: AttendedCaption, folder: String, d
   let scale = Double(displaySize) / Double(max(source.width, source.height))
   let (width, height) = (max(1, Int((Double(source.width) * scale).rounded())), max(1, Int((Double(source.height) * scale).rounded())))
   let shown = source.rgba().resized(width: width, height: height).rgbFloats
-  let grid = CNNEncoder.gridSide
+  let grid = attended.gridSide
   var files = [String](), tiles = [[Float]]()
   for (index, (word, map)) in zip(attended.words, attended.maps).enumerated() {
     let blended = blendHeatmap(rgb: shown, width: width, height: height,

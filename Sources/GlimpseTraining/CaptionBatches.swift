@@ -1,3 +1,4 @@
+import GlimpseCore
 import GlimpseData
 import GlimpseIO
 import GlimpseImage
@@ -6,26 +7,28 @@ import GlimpseTensor
 
 /// A caption dataset ready for training: the images in an `ImageCache` (or, with `streaming`, an
 /// `ImageStream` that decodes each batch as it comes, the next one in the background), every caption
-/// tokenised into `<start>` words `<end>` padded with `<pad>` to the spec's 16 tokens. Captions
+/// tokenised into `<start>` words `<end>` padded with `<pad>` to the model's `maxTokens`. Captions
 /// longer than that are cut (keeping `<end>`).
 public struct CaptionBatches: Sendable {
   public let images: ImageSet
   /// The images left out with `skipBad` (an in-memory cache only): index and message.
   public let failedImages: [(index: Int, message: String)]
-  public let captions: [[Int32]]       // each 16 tokens
+  public let captions: [[Int32]]       // each maxTokens tokens
   public let imageOfCaption: [Int]     // which image each caption describes
   public var imageCount: Int { images.count }
 
   /// With `skipBad`, the captions of images that cannot be decoded are left out (and the
   /// images listed in `images.failed`).
-  public init(dataset: CaptionDataset, vocabulary: Vocabulary, maxTokens: Int = GlimpseSmall.maxTokens, source: String? = nil,
+  public init(dataset: CaptionDataset, vocabulary: Vocabulary, sizes: ModelSizes, source: String? = nil,
               skipBad: Bool = false, streaming: Bool = false) throws {
+    let maxTokens = sizes.maxTokens
     let entries = dataset.images.map { (source.map { $0 + ": " } ?? "") + "image id \($0.id)" }
     if streaming {
-      images = ImageStream(paths: dataset.images.map(\.path), entries: entries)
+      images = ImageStream(paths: dataset.images.map(\.path), imageSize: sizes.imageSize, entries: entries)
       failedImages = []
     } else {
-      let cache = try ImageCache(paths: dataset.images.map(\.path), entries: entries, skipBad: skipBad)
+      let cache = try ImageCache(paths: dataset.images.map(\.path), imageSize: sizes.imageSize, entries: entries,
+                                 skipBad: skipBad)
       (images, failedImages) = (cache, cache.failed)
     }
     let bad = Set(failedImages.map(\.index))

@@ -1,54 +1,40 @@
+import GlimpseCore
 import GlimpseData
 import GlimpseIO
 import GlimpseModels
 import GlimpseTensor
 
-public enum DecoderKind: String, CaseIterable, Sendable {
-  case rnn, lstm, attention
-
-  public func make(vocabularySize: Int) -> CaptionDecoder {
-    switch self {
-    case .rnn: return RNNDecoder(vocabularySize: vocabularySize)
-    case .lstm: return LSTMDecoder(vocabularySize: vocabularySize)
-    case .attention: return AttentionDecoder(vocabularySize: vocabularySize)
-    }
-  }
-}
-
 /// A captioning model as a folder: `model.safetensors` (the spec's tensor names, PyTorch's
 /// layouts), `config.json` (architecture, sizes, normalisation) and `vocab.json`.
 public struct CaptionModel {
   public let kind: DecoderKind
-  public let encoder: CNNEncoder
+  public let sizes: ModelSizes
+  public let encoder: ImageEncoder
   public let decoder: CaptionDecoder
   public let vocabulary: Vocabulary
   /// How the model was trained (data, seed, batch, epochs), kept in config.json.
   public var training: JSONValue? = nil
 
-  public init(kind: DecoderKind, vocabulary: Vocabulary, random: inout SeededGenerator) {
-    self.kind = kind
-    self.vocabulary = vocabulary
-    encoder = CNNEncoder()
+  /// A new model, its weights drawn from `random` (the encoder's first).
+  public init(kind: DecoderKind, sizes: ModelSizes = .glimpseSmall, vocabulary: Vocabulary, random: inout SeededGenerator) {
+    self.init(kind: kind, sizes: sizes, vocabulary: vocabulary)
     encoder.initialize(random: &random)
-    decoder = kind.make(vocabularySize: vocabulary.count)
     decoder.initialize(random: &random)
   }
 
-  init(kind: DecoderKind, encoder: CNNEncoder, decoder: CaptionDecoder, vocabulary: Vocabulary) {
-    (self.kind, self.encoder, self.decoder, self.vocabulary) = (kind, encoder, decoder, vocabulary)
+  init(kind: DecoderKind, sizes: ModelSizes, vocabulary: Vocabulary) {
+    (self.kind, self.sizes, self.vocabulary) = (kind, sizes, vocabulary)
+    encoder = CNNEncoder(sizes: sizes)
+    decoder = kind.make(vocabularySize: vocabulary.count, sizes: sizes)
   }
 
   public var parameters: [Parameter] { encoder.parameters + decoder.parameters }
 
   var config: JSONValue {
     .object([
-      ("model", .string("caption")), ("decoder", .string(kind.rawValue)), ("encoder", .string("cnn-small")),
-      ("image_size", .number(Double(CNNEncoder.imageSize))),
-      ("normalisation", .object([("mean", .number(0.5)), ("std", .number(0.25))])),
-      ("embedding", .number(Double(GlimpseSmall.embedding))), ("hidden", .number(Double(GlimpseSmall.hidden))),
-      ("attention", .number(Double(GlimpseSmall.attention))), ("vocabulary_size", .number(Double(vocabulary.count))),
-      ("max_tokens", .number(Double(GlimpseSmall.maxTokens))),
-    ] + (training.map { [("training", $0)] } ?? []))
+      ("model", .string("caption")), ("decoder", .string(kind.rawValue)),
+    ] + sizes.configEntries(hops: false, maxTokens: true) + [("vocabulary_size", .number(Double(vocabulary.count)))]
+      + (training.map { [("training", $0)] } ?? []))
   }
 
   /// Writes the folder (created if missing), each file atomically; `dtype` .f16 halves the
@@ -69,13 +55,15 @@ public struct CaptionModel {
       throw FileError(configPath, "not a captioning model (model is '\(config["model"]?.string ?? "missing")')")
     }
     guard let name = config["decoder"]?.string, let kind = DecoderKind(rawValue: name) else {
-      throw FileError(configPath, "decoder must be rnn, lstm or attention")
+      throw FileError(configPath, "decoder must be rnn, lstm, gru or attention")
     }
+    let sizes = try readModelSizes(config, path: configPath)
     let vocabulary = try Vocabulary.read(path: folder + "/vocab.json")
     guard config["vocabulary_size"]?.integer == vocabulary.count else {
-      throw FileError(configPath, "vocabulary_size is \(config["vocabulary_size"]?.integer.map(String.init) ?? "missing") but vocab.json has \(vocabulary.count) words")
+      let stated = config["vocabulary_size"]?.integer.map(String.init) ?? "missing"
+      throw FileError(configPath, "vocabulary_size is \(stated) but vocab.json has \(vocabulary.count) words")
     }
-    let model = CaptionModel(kind: kind, encoder: CNNEncoder(), decoder: kind.make(vocabularySize: vocabulary.count), vocabulary: vocabulary)
+    let model = CaptionModel(kind: kind, sizes: sizes, vocabulary: vocabulary)
     try loadModelWeights(model.parameters, folder: folder, model: kind.rawValue)
     return model
   }

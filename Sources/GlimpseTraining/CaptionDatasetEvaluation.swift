@@ -10,7 +10,7 @@ public func evaluateCaptioner(model: CaptionModel, data: String, beams: Int = 1,
                               progress: (Int, Int) -> Void = { _, _ in }) throws -> CaptionEvaluation {
   try loadBLAS()
   let source = try CaptionSource(path: data, split: "test")
-  let batches = try CaptionBatches(dataset: source.dataset, vocabulary: model.vocabulary)
+  let batches = try CaptionBatches(dataset: source.dataset, vocabulary: model.vocabulary, sizes: model.sizes)
   let captions = try captionAll(batches, encoder: model.encoder, decoder: model.decoder, vocabulary: model.vocabulary, beams: beams) {
     progress($0, batches.imageCount)
   }

@@ -6,9 +6,9 @@ import GlimpseTensor
 
 /// Captions every image of `batches` with greedy decoding, 32 images at a time (shared out
 /// among the cores), or beam search one image at a time when `beams` > 1.
-public func captionAll(_ batches: CaptionBatches, encoder: CNNEncoder, decoder: CaptionDecoder, vocabulary: Vocabulary,
+public func captionAll(_ batches: CaptionBatches, encoder: ImageEncoder, decoder: CaptionDecoder, vocabulary: Vocabulary,
                        beams: Int = 1, progress: (Int) -> Void = { _ in }) throws -> [String] {
-  let size = CNNEncoder.imageSize, count = batches.imageCount
+  let size = encoder.imageSize, count = batches.imageCount
   let chunk = beams == 1 ? 32 : 1
   let images = Tensor(zeros: [chunk, 3, size, size])
   var captions = [String]()

@@ -14,7 +14,7 @@ public struct CaptionLoss: Equatable, Sendable {
 /// forward, masked cross-entropy (plus the decoder's own penalty), backward through decoder
 /// and encoder, gradient clipping to norm 5, and an Adam update, as the spec's defaults say.
 public final class CaptionTrainer {
-  public let encoder: CNNEncoder
+  public let encoder: ImageEncoder
   public let decoder: CaptionDecoder
   public var parameters: [Parameter] { encoder.parameters + decoder.parameters }
   public private(set) lazy var optimizer = Adam(parameters: parameters.values, learningRate: learningRate)
@@ -26,7 +26,7 @@ public final class CaptionTrainer {
   /// the decoder alone to compare.
   var decoders: [CaptionDecoder]
 
-  public init(encoder: CNNEncoder, decoder: CaptionDecoder, learningRate: Float = 1e-3, clipNorm: Float = 5) {
+  public init(encoder: ImageEncoder, decoder: CaptionDecoder, learningRate: Float = 1e-3, clipNorm: Float = 5) {
     self.encoder = encoder
     self.decoder = decoder
     decoders = decodersPerCore(decoder, ownGradients: true)
@@ -47,7 +47,7 @@ public final class CaptionTrainer {
   /// Forward and backward over the captions at `indices`: the gradients of the loss, which is
   /// returned, replace the parameters' gradients.
   public func computeGradients(_ batches: CaptionBatches, indices: [Int]) throws -> CaptionLoss {
-    let size = CNNEncoder.imageSize
+    let size = encoder.imageSize
     if batchImages.count != indices.count * 3 * size * size { batchImages = Tensor(zeros: [indices.count, 3, size, size]) }
     var inputs = [Int32](), targets = [Int32]()
     try batches.images.copyImages(indices.map { batches.imageOfCaption[$0] }, to: batchImages)
@@ -59,17 +59,17 @@ public final class CaptionTrainer {
     return computeGradients(images: batchImages, inputs: inputs, targets: targets)
   }
 
-  /// The same for a batch given directly: images [B, 3, 64, 64], input and target tokens [B, 15].
+  /// The same for a batch given directly: images [B, 3, S, S], input and target tokens [B, T − 1].
   /// The batch is shared out among the cores, one share per decoder (`decoders`), each with
   /// single-threaded GEMMs and gradients of its own, added to the decoder's in share order.
   /// When the batch is shared out, each core runs its share's images through the encoder, its
   /// decoder and back through the encoder without waiting for the other core.
   public func computeGradients(images: Tensor, inputs: [Int32], targets: [Int32]) -> CaptionLoss {
     let b = images.size(0)
-    let steps = GlimpseSmall.maxTokens - 1
-    if dgrid.count != b * CNNEncoder.locations * CNNEncoder.features {
-      dgrid = Tensor(zeros: [b, CNNEncoder.locations, CNNEncoder.features])
-      dmean = Tensor(zeros: [b, CNNEncoder.features])
+    let (steps, grid) = (inputs.count / b, encoder.gridShape)
+    if dgrid.count != b * grid.locations * grid.features || probs.count != b * steps * decoder.vocabularySize {
+      dgrid = Tensor(zeros: [b, grid.locations, grid.features])
+      dmean = Tensor(zeros: [b, grid.features])
       probs = Tensor(zeros: [b, steps, decoder.vocabularySize])
       dlogits = Tensor(zeros: [b, steps, decoder.vocabularySize])
     }
@@ -94,7 +94,7 @@ public final class CaptionTrainer {
     }
     let shares = decodingShares(decoders, rows: b)
     let losses: [CaptionLoss]
-    if shares > 1 && shares <= CNNEncoder.workers {
+    if shares > 1 && shares <= encoder.workers {
       encoder.beginForward(images: images)
       encoder.beginBackward()
       let decoders = self.decoders

@@ -1,3 +1,4 @@
+import GlimpseCore
 import GlimpseData
 import GlimpseEvaluation
 import GlimpseIO
@@ -9,6 +10,8 @@ public struct CaptionTrainingOptions: Sendable {
   public var validation: String?
   public var decoder: DecoderKind
   public var out: String
+  /// Every size of the model (image, encoder channels, embedding, hidden, attention, caption length).
+  public var sizes = ModelSizes.glimpseSmall
   public var epochs = 10
   public var batch = 32
   public var learningRate: Float = 1e-3
@@ -87,20 +90,22 @@ public func makeCaptionTraining(_ options: CaptionTrainingOptions) throws -> Tra
   try loadBLAS()
   let source = try CaptionSource(path: options.data, options: LoadOptions(skipBad: options.skipBad))
   let vocabulary = Vocabulary.build(from: source.dataset.images.flatMap { $0.captions.map(tokenize) }, minCount: options.minCount)
-  let streaming = options.stream || source.dataset.images.count * ImageCache.imageValues > options.cacheLimitBytes
-  let batches = try CaptionBatches(dataset: source.dataset, vocabulary: vocabulary, source: source.file, skipBad: options.skipBad,
-                                   streaming: streaming)
+  let imageBytes = 3 * options.sizes.imageSize * options.sizes.imageSize
+  let streaming = options.stream || source.dataset.images.count * imageBytes > options.cacheLimitBytes
+  let batches = try CaptionBatches(dataset: source.dataset, vocabulary: vocabulary, sizes: options.sizes, source: source.file,
+                                   skipBad: options.skipBad, streaming: streaming)
   var validationData: (CaptionBatches, CaptionDataset, [Int: Scene]?)? = nil
   if let path = options.validation {
     var validation = try CaptionSource(path: path, split: "val")
     if options.validationLimit > 0 && validation.dataset.images.count > options.validationLimit {
       validation.dataset.images = Array(validation.dataset.images.prefix(options.validationLimit))
     }
-    validationData = (try CaptionBatches(dataset: validation.dataset, vocabulary: vocabulary, source: validation.file),
+    validationData = (try CaptionBatches(dataset: validation.dataset, vocabulary: vocabulary, sizes: options.sizes,
+                                         source: validation.file),
                       validation.dataset, validation.scenes)
   }
   var random = SeededGenerator(seed: options.seed)
-  var model = CaptionModel(kind: options.decoder, vocabulary: vocabulary, random: &random)
+  var model = CaptionModel(kind: options.decoder, sizes: options.sizes, vocabulary: vocabulary, random: &random)
   let attention = model.decoder as? AttentionDecoder
   attention?.penaltyWeight = options.attentionPenalty
   model.training = .object([
@@ -114,7 +119,8 @@ public func makeCaptionTraining(_ options: CaptionTrainingOptions) throws -> Tra
     out: options.out, epochs: options.epochs, batch: options.batch, learningRate: options.learningRate, seed: options.seed,
     checkpointEvery: options.checkpointEvery, resume: options.resume,
     identity: [("model", "caption-" + options.decoder.rawValue), ("data", options.data),
-               ("examples", String(batches.captions.count)), ("vocabulary", String(vocabulary.count))]
+               ("examples", String(batches.captions.count)), ("vocabulary", String(vocabulary.count)),
+               ("sizes", options.sizes.summary)]
       + (attention == nil ? [] : [("attention_penalty", String(options.attentionPenalty))]))
   return TrainingSetup(loop: try TrainingLoop(task: task, settings: settings),
                        skipped: source.dataset.skipped + batches.failedImages.map(\.message))

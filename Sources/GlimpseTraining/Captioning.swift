@@ -1,3 +1,4 @@
+import GlimpseCore
 import GlimpseData
 import GlimpseIO
 import GlimpseImage
@@ -29,7 +30,7 @@ public func captionImage(path: String, model: CaptionModel, decoding: CaptionDec
                          maxPixels: Int = defaultMaxPixels) throws -> ImageCaption {
   try loadBLAS()
   let image = try decodeImage(path: path, maxPixels: maxPixels).image
-  let size = CNNEncoder.imageSize
+  let size = model.encoder.imageSize
   let input = Tensor(shape: [1, 3, size, size], values: image.modelInput(size: size))
   model.encoder.forward(images: input)
   let (grid, mean) = (model.encoder.grid, model.encoder.mean)

@@ -19,6 +19,18 @@ func readModelConfig(folder: String) throws -> (config: JSONValue, path: String)
   return (try readJSONFile(path), path)
 }
 
+/// The sizes config.json gives (glimpse-small's for missing keys), checked.
+func readModelSizes(_ config: JSONValue, path: String) throws -> ModelSizes {
+  let sizes: ModelSizes
+  do {
+    sizes = try ModelSizes(config: config)
+  } catch {
+    throw FileError(path, error.reason)
+  }
+  if let problem = sizes.problem { throw FileError(path, problem) }
+  return sizes
+}
+
 /// Loads model.safetensors into the parameters strictly; a mismatch names the file and the
 /// model config.json describes.
 func loadModelWeights(_ parameters: [Parameter], folder: String, model: String) throws {

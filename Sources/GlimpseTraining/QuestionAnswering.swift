@@ -1,3 +1,4 @@
+import GlimpseCore
 import GlimpseData
 import GlimpseIO
 import GlimpseImage
@@ -7,12 +8,13 @@ import GlimpseTensor
 
 /// One question's answer: the best answers with their probabilities, the question's words
 /// that the model does not know (read as `<unk>`), and, for `san`, each hop's attention over
-/// the 8×8 grid.
+/// the grid (`gridSide` × `gridSide`).
 public struct AnsweredQuestion: Sendable {
   public var question: String
   public var top: [(answer: String, probability: Float)]
   public var unknownWords: [String]
   public var hopMaps: [[Float]]
+  public var gridSide: Int
   public var answer: String { top[0].answer }
 }
 
@@ -29,7 +31,7 @@ public struct ImageQuestions {
     try loadBLAS()
     self.model = model
     image = try decodeImage(path: path, maxPixels: maxPixels).image
-    let size = CNNEncoder.imageSize
+    let size = model.encoder.imageSize
     model.encoder.forward(images: Tensor(shape: [1, 3, size, size], values: image.modelInput(size: size)))
   }
 
@@ -45,7 +47,8 @@ public struct ImageQuestions {
     softmaxRows(&p, rows: 1, columns: p.count)
     let ranked = p.indices.sorted { p[$0] > p[$1] || (p[$0] == p[$1] && $0 < $1) }.prefix(max(1, top))
     let hops = (model.head as? VQASAN)?.hopWeights.map { $0.slice(0).values } ?? []
-    return AnsweredQuestion(question: question, top: ranked.map { (model.answers.answers[$0], p[$0]) }, unknownWords: unknown, hopMaps: hops)
+    return AnsweredQuestion(question: question, top: ranked.map { (model.answers.answers[$0], p[$0]) }, unknownWords: unknown, hopMaps: hops,
+                           gridSide: model.encoder.gridShape.side)
   }
 }
 
@@ -55,7 +58,7 @@ public func writeHopFigure(_ answered: AnsweredQuestion, image: Image, path: Str
   let scale = Double(tileSize) / Double(max(image.width, image.height))
   let (width, height) = (max(1, Int((Double(image.width) * scale).rounded())), max(1, Int((Double(image.height) * scale).rounded())))
   let shown = image.rgba().resized(width: width, height: height).rgbFloats
-  let grid = CNNEncoder.gridSide
+  let grid = answered.gridSide
   let gap = 8, labelHeight = 24
   var canvas = Canvas(width: gap + (answered.hopMaps.count + 1) * (width + gap), height: gap + height + labelHeight)
   canvas.paste(shown, width: width, height: height, x: gap, y: gap)

@@ -1,3 +1,4 @@
+import GlimpseCore
 import GlimpseIO
 import GlimpseImage
 import GlimpseLayers

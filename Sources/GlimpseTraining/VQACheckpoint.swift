@@ -1,54 +1,42 @@
+import GlimpseCore
 import GlimpseData
 import GlimpseIO
 import GlimpseModels
 import GlimpseTensor
 
-public enum VQAKind: String, CaseIterable, Sendable {
-  case concat, san
-
-  public func make(questionVocabularySize: Int, answerCount: Int) -> VQAModel {
-    switch self {
-    case .concat: return VQAConcat(questionVocabularySize: questionVocabularySize, answerCount: answerCount)
-    case .san: return VQASAN(questionVocabularySize: questionVocabularySize, answerCount: answerCount)
-    }
-  }
-}
-
 /// A VQA model as a folder: `model.safetensors` (the spec's names), `config.json`, `vocab.json`
 /// (the question words) and `answers.json` (the closed answer set).
 public struct AnsweringModel {
   public let kind: VQAKind
-  public let encoder: CNNEncoder
-  public let head: VQAModel
+  public let sizes: ModelSizes
+  public let encoder: ImageEncoder
+  public let head: VQAHead
   public let vocabulary: Vocabulary
   public let answers: AnswerVocabulary
   public var training: JSONValue? = nil
 
-  public init(kind: VQAKind, vocabulary: Vocabulary, answers: AnswerVocabulary, random: inout SeededGenerator) {
-    (self.kind, self.vocabulary, self.answers) = (kind, vocabulary, answers)
-    encoder = CNNEncoder()
+  /// A new model, its weights drawn from `random` (the encoder's first).
+  public init(kind: VQAKind, sizes: ModelSizes = .glimpseSmall, vocabulary: Vocabulary, answers: AnswerVocabulary,
+              random: inout SeededGenerator) {
+    self.init(kind: kind, sizes: sizes, vocabulary: vocabulary, answers: answers)
     encoder.initialize(random: &random)
-    head = kind.make(questionVocabularySize: vocabulary.count, answerCount: answers.count)
     head.initialize(random: &random)
   }
 
-  init(kind: VQAKind, vocabulary: Vocabulary, answers: AnswerVocabulary) {
-    (self.kind, self.vocabulary, self.answers) = (kind, vocabulary, answers)
-    encoder = CNNEncoder()
-    head = kind.make(questionVocabularySize: vocabulary.count, answerCount: answers.count)
+  init(kind: VQAKind, sizes: ModelSizes, vocabulary: Vocabulary, answers: AnswerVocabulary) {
+    (self.kind, self.sizes, self.vocabulary, self.answers) = (kind, sizes, vocabulary, answers)
+    encoder = CNNEncoder(sizes: sizes)
+    head = kind.make(questionVocabularySize: vocabulary.count, answerCount: answers.count, sizes: sizes)
   }
 
   public var parameters: [Parameter] { encoder.parameters + head.parameters }
 
   var config: JSONValue {
     .object([
-      ("model", .string("vqa")), ("head", .string(kind.rawValue)), ("encoder", .string("cnn-small")),
-      ("image_size", .number(Double(CNNEncoder.imageSize))),
-      ("normalisation", .object([("mean", .number(0.5)), ("std", .number(0.25))])),
-      ("embedding", .number(Double(GlimpseSmall.embedding))), ("hidden", .number(Double(GlimpseSmall.hidden))),
-      ("attention", .number(Double(GlimpseSmall.attention))), ("hops", .number(Double(kind == .san ? VQASAN.hops : 0))),
-      ("vocabulary_size", .number(Double(vocabulary.count))), ("answers", .number(Double(answers.count))),
-    ] + (training.map { [("training", $0)] } ?? []))
+      ("model", .string("vqa")), ("head", .string(kind.rawValue)),
+    ] + sizes.configEntries(hops: kind == .san, maxTokens: false)
+      + [("vocabulary_size", .number(Double(vocabulary.count))), ("answers", .number(Double(answers.count)))]
+      + (training.map { [("training", $0)] } ?? []))
   }
 
   public func save(folder: String, dtype: SafeTensorsDType = .f32) throws {
@@ -69,12 +57,14 @@ public struct AnsweringModel {
     guard let name = config["head"]?.string, let kind = VQAKind(rawValue: name) else {
       throw FileError(configPath, "head must be concat or san")
     }
+    var sizes = try readModelSizes(config, path: configPath)
+    if kind == .concat { sizes.hops = ModelSizes.glimpseSmall.hops }  // older folders say 0; concat has none
     let vocabulary = try Vocabulary.read(path: folder + "/vocab.json")
     let answers = try AnswerVocabulary.read(path: folder + "/answers.json")
     guard config["vocabulary_size"]?.integer == vocabulary.count, config["answers"]?.integer == answers.count else {
       throw FileError(configPath, "vocabulary_size and answers do not match vocab.json (\(vocabulary.count)) and answers.json (\(answers.count))")
     }
-    let model = AnsweringModel(kind: kind, vocabulary: vocabulary, answers: answers)
+    let model = AnsweringModel(kind: kind, sizes: sizes, vocabulary: vocabulary, answers: answers)
     try loadModelWeights(model.parameters, folder: folder, model: "vqa-" + kind.rawValue)
     return model
   }

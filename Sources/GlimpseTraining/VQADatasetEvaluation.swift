@@ -13,8 +13,10 @@ public func evaluateAnswerer(model: AnsweringModel, data: String, predictionsPat
   try loadBLAS()
   let source = try QuestionSource(path: data)
   let dataset = source.dataset
-  let batches = try QuestionBatches(dataset: dataset, vocabulary: model.vocabulary, answers: model.answers)
-  let cells = model.kind == .san ? source.scenes.map { questionObjectCells(dataset, scenes: $0) } : nil
+  let batches = try QuestionBatches(dataset: dataset, vocabulary: model.vocabulary, answers: model.answers,
+                                    imageSize: model.sizes.imageSize)
+  let side = model.sizes.grid.side
+  let cells = model.kind == .san ? source.scenes.map { questionObjectCells(dataset, scenes: $0, gridSide: side) } : nil
   let (probabilities, localisation) = try answerAndLocate(batches, dataset: dataset, model: model, cells: cells)
   let (scores, predictions) = scoreAnswers(probabilities, dataset: dataset, answers: model.answers)
   if let predictionsPath {
@@ -37,7 +39,8 @@ func answerAndLocate(_ batches: QuestionBatches, dataset: QuestionDataset, model
   }
   guard let cells, san != nil else { return (probabilities, nil) }
   let types = dataset.questions.map(\.questionType)
-  return (probabilities, AttentionLocalisation(weights: hopWeights, cells: cells, types: types, locations: CNNEncoder.locations))
+  return (probabilities, AttentionLocalisation(weights: hopWeights, cells: cells, types: types,
+                                                   locations: model.sizes.grid.locations))
 }
 
 extension AttentionLocalisation {

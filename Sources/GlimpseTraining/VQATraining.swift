@@ -1,3 +1,4 @@
+import GlimpseCore
 import GlimpseData
 import GlimpseEvaluation
 import GlimpseIO
@@ -29,8 +30,8 @@ public struct QuestionBatches: Sendable {
   /// `source` names the file that lists the images, for error messages. With `skipBad`, the
   /// questions about images that cannot be decoded are left out and reported in `skipped`.
   /// `attentionCells`, if given, has one entry per question of `dataset`.
-  public init(dataset: QuestionDataset, vocabulary: Vocabulary, answers: AnswerVocabulary, source: String? = nil,
-              skipBad: Bool = false, attentionCells: [[Int]]? = nil) throws {
+  public init(dataset: QuestionDataset, vocabulary: Vocabulary, answers: AnswerVocabulary, imageSize: Int,
+              source: String? = nil, skipBad: Bool = false, attentionCells: [[Int]]? = nil) throws {
     var paths = [String](), imageIndex = [String: Int](), imageIDs = [Int]()
     var imageOfQuestion = [Int](), encoded = [[Int32]]()
     for question in dataset.questions {
@@ -46,7 +47,7 @@ public struct QuestionBatches: Sendable {
       throw FileError("question \(dataset.questions[empty].id)", "the question has no words")
     }
     let steps = encoded.map(\.count).max() ?? 1
-    let cache = try ImageCache(paths: paths, entries: imageIDs.map { (source.map { $0 + ": " } ?? "") + "image id \($0)" },
+    let cache = try ImageCache(paths: paths, imageSize: imageSize, entries: imageIDs.map { (source.map { $0 + ": " } ?? "") + "image id \($0)" },
                                skipBad: skipBad)
     let bad = Set(cache.failed.map(\.index))
     let kept = dataset.questions.indices.filter { !bad.contains(imageOfQuestion[$0]) }
@@ -68,17 +69,20 @@ public final class VQATrainer {
   /// λ of attention supervision: λ · supervision(p) for each of vqa-san's hops joins the loss.
   public var supervisionWeight: Float = 0
   /// How many of the hops, from the first, the supervision applies to.
-  public var supervisedHops = VQASAN.hops
+  public var supervisedHops: Int
   var batchImages = Tensor(zeros: [0]), probs = Tensor(zeros: [0]), dlogits = Tensor(zeros: [0])
   var dgrid = Tensor(zeros: [0]), dmean = Tensor(zeros: [0])
   var dhops: [Tensor] = []
 
-  public init(model: AnsweringModel) { self.model = model }
+  public init(model: AnsweringModel) {
+    self.model = model
+    supervisedHops = model.sizes.hops
+  }
 
   /// Replaces the parameters' gradients with those of the mean cross-entropy over the batch
   /// (plus the attention supervision where the batches have target cells).
   public func computeGradients(_ batches: QuestionBatches, indices: [Int]) throws -> TrainingLoss {
-    let size = CNNEncoder.imageSize
+    let size = model.encoder.imageSize
     if batchImages.count != indices.count * 3 * size * size { batchImages = Tensor(zeros: [indices.count, 3, size, size]) }
     var questions = [Int32](), targets = [Int32]()
     try batches.images.copyImages(indices.map { batches.imageOfQuestion[$0] }, to: batchImages)
@@ -90,15 +94,15 @@ public final class VQATrainer {
     return computeGradients(images: batchImages, questions: questions, steps: batches.steps, targets: targets, attentionCells: cells)
   }
 
-  /// The same for a batch given directly: images [B, 3, 64, 64], questions [B, steps], answers [B],
+  /// The same for a batch given directly: images [B, 3, S, S], questions [B, steps], answers [B],
   /// and optionally each row's target cells for attention supervision.
   public func computeGradients(images: Tensor, questions: [Int32], steps: Int, targets: [Int32], attentionCells: [[Int]]? = nil) -> TrainingLoss {
-    let b = images.size(0), a = model.answers.count
-    if dgrid.count != b * CNNEncoder.locations * CNNEncoder.features {
-      dgrid = Tensor(zeros: [b, CNNEncoder.locations, CNNEncoder.features])
-      dmean = Tensor(zeros: [b, CNNEncoder.features])
+    let (b, a, grid) = (images.size(0), model.answers.count, model.encoder.gridShape)
+    if dgrid.count != b * grid.locations * grid.features {
+      dgrid = Tensor(zeros: [b, grid.locations, grid.features])
+      dmean = Tensor(zeros: [b, grid.features])
       (probs, dlogits) = (Tensor(zeros: [b, a]), Tensor(zeros: [b, a]))
-      dhops = (0..<VQASAN.hops).map { _ in Tensor(zeros: [b, CNNEncoder.locations]) }
+      dhops = (0..<model.sizes.hops).map { _ in Tensor(zeros: [b, grid.locations]) }
     }
     model.encoder.forward(images: images)
     let logits = model.head.forward(grid: model.encoder.grid, mean: model.encoder.mean, questions: questions, batch: b, steps: steps)
@@ -129,7 +133,7 @@ public final class VQATrainer {
 /// `afterChunk`, if given, sees each chunk's question range after its forward pass (while the
 /// model still holds that chunk's activations, such as vqa-san's hop weights).
 public func answerAll(_ batches: QuestionBatches, model: AnsweringModel, afterChunk: ((Range<Int>) -> Void)? = nil) throws -> [[Float]] {
-  let size = CNNEncoder.imageSize, count = batches.questions.count, a = model.answers.count
+  let size = model.encoder.imageSize, count = batches.questions.count, a = model.answers.count
   let chunk = 32
   let images = Tensor(zeros: [chunk, 3, size, size])
   var result = [[Float]]()
@@ -169,6 +173,8 @@ public struct VQATrainingOptions: Sendable {
   public var validation: String?
   public var kind: VQAKind
   public var out: String
+  /// Every size of the model; with `initialModel`, that model's sizes instead.
+  public var sizes = ModelSizes.glimpseSmall
   public var epochs = 10
   public var batch = 32
   public var learningRate: Float = 1e-3
@@ -181,8 +187,8 @@ public struct VQATrainingOptions: Sendable {
   public var skipBad = false
   /// λ of attention supervision (vqa-san only; needs the data's scenes.json): 0 is off.
   public var attentionSupervision: Float = 0
-  /// The supervision applies to this many hops, from the first.
-  public var supervisedHops = VQASAN.hops
+  /// The supervision applies to this many hops, from the first (nil: all of them).
+  public var supervisedHops: Int?
   /// Start from this model folder's weights, question words and answers instead of new ones.
   public var initialModel: String?
 
@@ -245,13 +251,18 @@ public func makeVQATraining(_ options: VQATrainingOptions) throws -> TrainingSet
   }
   let vocabulary = initial?.vocabulary ?? Vocabulary.build(from: questions.map { tokenize($0.question) })
   let answers = try initial?.answers ?? AnswerVocabulary.build(from: questions.map(\.answer), topK: options.topAnswers)
+  let sizes = initial?.sizes ?? options.sizes
+  let supervisedHops = options.supervisedHops ?? sizes.hops
+  if supervisedHops < 1 || supervisedHops > sizes.hops {
+    throw FileError(options.data, "--supervised-hops must be from 1 to the model's \(sizes.hops) hops")
+  }
   var cells: [[Int]]? = nil
   if options.attentionSupervision > 0 {
     guard options.kind == .san else { throw FileError(options.data, "attention supervision needs vqa-san (vqa-concat has no attention)") }
     guard let scenes = source.scenes else { throw FileError(options.data + "/scenes.json", "no such file or directory") }
-    cells = questionObjectCells(source.dataset, scenes: scenes)
+    cells = questionObjectCells(source.dataset, scenes: scenes, gridSide: sizes.grid.side)
   }
-  let batches = try QuestionBatches(dataset: source.dataset, vocabulary: vocabulary, answers: answers,
+  let batches = try QuestionBatches(dataset: source.dataset, vocabulary: vocabulary, answers: answers, imageSize: sizes.imageSize,
                                     source: options.data + "/captions.json", skipBad: options.skipBad, attentionCells: cells)
   var validationData: (QuestionBatches, QuestionDataset, [[Int]]?)? = nil
   if let path = options.validation {
@@ -260,13 +271,16 @@ public func makeVQATraining(_ options: VQATrainingOptions) throws -> TrainingSet
     if options.validationLimit > 0 && validation.questions.count > options.validationLimit {
       validation.questions = Array(validation.questions.prefix(options.validationLimit))
     }
-    validationData = (try QuestionBatches(dataset: validation, vocabulary: vocabulary, answers: answers), validation,
-                      options.kind == .san ? validationSource.scenes.map { questionObjectCells(validation, scenes: $0) } : nil)
+    let validationCells = options.kind == .san
+      ? validationSource.scenes.map { questionObjectCells(validation, scenes: $0, gridSide: sizes.grid.side) } : nil
+    validationData = (try QuestionBatches(dataset: validation, vocabulary: vocabulary, answers: answers, imageSize: sizes.imageSize),
+                      validation, validationCells)
   }
   var random = SeededGenerator(seed: options.seed)
-  var model = initial ?? AnsweringModel(kind: options.kind, vocabulary: vocabulary, answers: answers, random: &random)
+  var model = initial ?? AnsweringModel(kind: options.kind, sizes: sizes, vocabulary: vocabulary, answers: answers, random: &random)
   let extra: [(String, JSONValue)] = (options.attentionSupervision > 0
-    ? [("attention_supervision", .number(Double(options.attentionSupervision))), ("supervised_hops", .number(Double(options.supervisedHops)))] : [])
+    ? [("attention_supervision", .number(Double(options.attentionSupervision))), ("supervised_hops", .number(Double(supervisedHops)))]
+    : [])
     + (options.initialModel.map { [("init", .string($0))] } ?? [])
   model.training = .object(extra + [
     ("data", .string(options.data)), ("questions", .number(Double(questions.count))), ("epochs", .number(Double(options.epochs))),
@@ -274,21 +288,21 @@ public func makeVQATraining(_ options: VQATrainingOptions) throws -> TrainingSet
     ("seed", .string(String(options.seed))), ("top_answers", .number(Double(options.topAnswers))),
   ])
   let task = VQATrainingTask(model: model, batches: batches, validationData: validationData,
-                             supervisionWeight: options.attentionSupervision, supervisedHops: options.supervisedHops)
+                             supervisionWeight: options.attentionSupervision, supervisedHops: supervisedHops)
   let settings = TrainingSettings(
     out: options.out, epochs: options.epochs, batch: options.batch, learningRate: options.learningRate, seed: options.seed,
     checkpointEvery: options.checkpointEvery, resume: options.resume,
     identity: [("model", "vqa-" + options.kind.rawValue), ("data", options.data), ("examples", String(questions.count)),
-               ("vocabulary", String(vocabulary.count)), ("answers", String(answers.count))]
+               ("vocabulary", String(vocabulary.count)), ("answers", String(answers.count)), ("sizes", sizes.summary)]
       + (options.initialModel.map { [("init", $0)] } ?? []))
   return TrainingSetup(loop: try TrainingLoop(task: task, settings: settings), skipped: source.dataset.skipped + batches.skipped)
 }
 
-/// Each question's target cells on the 8×8 grid for attention supervision: the cells of the one
+/// Each question's target cells on the grid for attention supervision: the cells of the one
 /// object it asks about (`askedObject`), none for questions about no single object or without
 /// a scene.
-public func questionObjectCells(_ dataset: QuestionDataset, scenes: [Int: Scene]) -> [[Int]] {
+public func questionObjectCells(_ dataset: QuestionDataset, scenes: [Int: Scene], gridSide: Int) -> [[Int]] {
   dataset.questions.map { question in
-    scenes[question.imageID].flatMap { askedObject(question.question, in: $0) }.map { gridCells(of: $0, side: CNNEncoder.gridSide) } ?? []
+    scenes[question.imageID].flatMap { askedObject(question.question, in: $0) }.map { gridCells(of: $0, side: gridSide) } ?? []
   }
 }

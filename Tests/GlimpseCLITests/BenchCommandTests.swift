@@ -29,9 +29,10 @@ final class BenchCommandTests: XCTestCase {
     XCTAssertEqual(result.status, 0, result.stderr)
     let figures = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]])
     XCTAssertEqual(figures.map { $0["name"] as! String }, ["vqa.concat.b1", "vqa.san.b1"])
-    let refused = try runGlimpse(["bench", "--only", "train.gru"])
+    let refused = try runGlimpse(["bench", "--only", "train.transformer"])
     XCTAssertNotEqual(refused.status, 0)
-    XCTAssertTrue(refused.stderr.contains("--only: no part named 'train.gru'; the parts are train.rnn, train.lstm, train.attention, "
+    XCTAssertTrue(refused.stderr.contains("--only: no part named 'train.transformer'; the parts are train.rnn, train.lstm, "
+                                          + "train.gru, train.attention, "
                                           + "train.vqa-concat, train.vqa-san, caption, vqa, kernels"), refused.stderr)
   }
 }

@@ -28,7 +28,7 @@ final class TrainVQACommandTests: XCTestCase {
     XCTAssertEqual(negative.stderrLines.first, "glimpse: error: --attention-supervision must be 0 or more")
     let hops = try runGlimpse(arguments(["--attention-supervision", "1", "--supervised-hops", "3"]))
     XCTAssertEqual(hops.status, 64)
-    XCTAssertEqual(hops.stderrLines.first, "glimpse: error: --supervised-hops must be 1 or 2")
+    XCTAssertEqual(hops.stderrLines.first, "glimpse: error: --supervised-hops must be from 1 to the model's 2 hops")
     let kind = try runGlimpse(arguments(["--init", projectRoot + "/models/vqa-concat"]))
     XCTAssertEqual(kind.status, 1)
     XCTAssertEqual(kind.stderrLines, ["glimpse: error: \(projectRoot)/models/vqa-concat: is a vqa-concat model; it cannot start a vqa-san run"])

@@ -1,4 +1,5 @@
 @testable import GlimpseLayers
+import GlimpseCore
 import GlimpseTensor
 import GlimpseTestSupport
 import XCTest

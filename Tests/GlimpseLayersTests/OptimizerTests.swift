@@ -1,3 +1,4 @@
+import GlimpseCore
 import GlimpseLayers
 import GlimpseTensor
 import GlimpseTestSupport

@@ -1,3 +1,4 @@
+import GlimpseCore
 import CAllocationCounter
 import GlimpseLayers
 import GlimpseModels

@@ -1,3 +1,4 @@
+import GlimpseCore
 import GlimpseModels
 import GlimpseTensor
 import GlimpseTestSupport

@@ -1,3 +1,4 @@
+import GlimpseCore
 import GlimpseLayers
 import GlimpseModels
 import GlimpseTensor
@@ -97,12 +98,13 @@ final class PyTorchFixtureTests: XCTestCase {
     print("pytorch fixture encoder gradients (\(path)): worst relative error \(worst)")
   }
 
-  func checkDecoder(_ kind: String, _ decoder: CaptionDecoder) throws {
-    let fixture = try readSafeTensors(path: modelFixtures + "/decoder_\(kind).safetensors")
-    let encoder = CNNEncoder()
+  /// A whole captioner (encoder and decoder) at `sizes`: the fixture `PREFIXdecoder_KIND`.
+  func checkDecoder(_ kind: DecoderKind, sizes: ModelSizes = .glimpseSmall, prefix: String = "") throws {
+    let fixture = try readSafeTensors(path: modelFixtures + "/\(prefix)decoder_\(kind.rawValue).safetensors")
+    let encoder = CNNEncoder(sizes: sizes), decoder = kind.make(vocabularySize: 12, sizes: sizes)
     let parameters = encoder.parameters + decoder.parameters
     var random = fillFixtureWeights(parameters, seed: 2002)
-    let images = Tensor(zeros: [2, 3, 64, 64])
+    let images = Tensor(zeros: [2, 3, sizes.imageSize, sizes.imageSize])
     for i in 0..<images.count { images.pointer[i] = random.nextUnit() }
     let tokens: [[Int32]] = [[1, 5, 9, 6, 7, 2], [1, 8, 4, 2, 0, 0]]
     let inputs = tokens.flatMap { $0.dropLast() }, targets = tokens.flatMap { $0.dropFirst() }
@@ -114,7 +116,7 @@ final class PyTorchFixtureTests: XCTestCase {
     var worst = 0.0
     compare("logits", logits, fixture.tensor("output.logits")!, worst: &worst)
     XCTAssertEqual(loss, fixture.tensor("output.loss")!.pointer[0], accuracy: 1e-4 * abs(loss))
-    print("pytorch fixture \(kind) logits: worst relative error \(worst); loss \(loss) vs \(fixture.tensor("output.loss")!.pointer[0])")
+    print("pytorch fixture \(prefix)\(kind) logits: worst relative error \(worst); loss \(loss) vs \(fixture.tensor("output.loss")!.pointer[0])")
     parameters.zeroGradients()
     maskedCrossEntropyBackward(dlogits: dlogits, probs: probs, targets: targets, batch: 2)
     let (dgrid, dmean) = (Tensor(zeros: encoder.grid.shape), Tensor(zeros: encoder.mean.shape))
@@ -122,21 +124,27 @@ final class PyTorchFixtureTests: XCTestCase {
     encoder.backward(dgrid: dgrid, dmean: dmean)
     worst = 0
     compareGradients(parameters, fixture, worst: &worst)
-    print("pytorch fixture \(kind) gradients (encoder included): worst relative error \(worst)")
+    print("pytorch fixture \(prefix)\(kind) gradients (encoder included): worst relative error \(worst)")
   }
 
-  func testRNNDecoderMatchesPyTorch() throws { try checkDecoder("rnn", RNNDecoder(vocabularySize: 12)) }
-  func testLSTMDecoderMatchesPyTorch() throws { try checkDecoder("lstm", LSTMDecoder(vocabularySize: 12)) }
-  func testAttentionDecoderMatchesPyTorch() throws { try checkDecoder("attention", AttentionDecoder(vocabularySize: 12)) }
+  func testRNNDecoderMatchesPyTorch() throws { try checkDecoder(.rnn) }
+  func testLSTMDecoderMatchesPyTorch() throws { try checkDecoder(.lstm) }
+  func testAttentionDecoderMatchesPyTorch() throws { try checkDecoder(.attention) }
+
+  /// Every decoder at the tiny sizes, every gradient element against float64 autograd.
+  func testTinyCaptionersMatchPyTorch() throws {
+    for kind in DecoderKind.allCases { try checkDecoder(kind, sizes: .tiny, prefix: "tiny_") }
+  }
 }
 
 extension PyTorchFixtureTests {
-  func checkVQA(_ kind: String, _ model: VQAModel) throws {
-    let fixture = try readSafeTensors(path: modelFixtures + "/vqa_\(kind).safetensors")
-    let encoder = CNNEncoder()
+  /// A whole VQA model (encoder and head) at `sizes`: the fixture `PREFIXvqa_KIND`.
+  func checkVQA(_ kind: VQAKind, sizes: ModelSizes = .glimpseSmall, prefix: String = "") throws {
+    let fixture = try readSafeTensors(path: modelFixtures + "/\(prefix)vqa_\(kind.rawValue).safetensors")
+    let encoder = CNNEncoder(sizes: sizes), model = kind.make(questionVocabularySize: 10, answerCount: 6, sizes: sizes)
     let parameters = encoder.parameters + model.parameters
     var random = fillFixtureWeights(parameters, seed: 3003)
-    let images = Tensor(zeros: [2, 3, 64, 64])
+    let images = Tensor(zeros: [2, 3, sizes.imageSize, sizes.imageSize])
     for i in 0..<images.count { images.pointer[i] = random.nextUnit() }
     let questions: [Int32] = [4, 7, 5, 9, 0, 6, 5, 0, 0, 0]
     let answers: [Int32] = [3, 1]
@@ -147,7 +155,7 @@ extension PyTorchFixtureTests {
     var worst = 0.0
     compare("logits", logits, fixture.tensor("output.logits")!, worst: &worst)
     XCTAssertEqual(loss, fixture.tensor("output.loss")!.pointer[0], accuracy: 1e-4 * abs(loss))
-    print("pytorch fixture vqa-\(kind) logits: worst relative error \(worst); loss \(loss) vs \(fixture.tensor("output.loss")!.pointer[0])")
+    print("pytorch fixture \(prefix)vqa-\(kind) logits: worst relative error \(worst); loss \(loss) vs \(fixture.tensor("output.loss")!.pointer[0])")
     parameters.zeroGradients()
     maskedCrossEntropyBackward(dlogits: dlogits, probs: probs, targets: answers, batch: 2, padID: -1)
     let (dgrid, dmean) = (Tensor(zeros: encoder.grid.shape), Tensor(zeros: encoder.mean.shape))
@@ -155,9 +163,14 @@ extension PyTorchFixtureTests {
     encoder.backward(dgrid: dgrid, dmean: dmean)
     worst = 0
     compareGradients(parameters, fixture, worst: &worst)
-    print("pytorch fixture vqa-\(kind) gradients (encoders included): worst relative error \(worst)")
+    print("pytorch fixture \(prefix)vqa-\(kind) gradients (encoders included): worst relative error \(worst)")
   }
 
-  func testVQAConcatMatchesPyTorch() throws { try checkVQA("concat", VQAConcat(questionVocabularySize: 10, answerCount: 6)) }
-  func testVQASANMatchesPyTorch() throws { try checkVQA("san", VQASAN(questionVocabularySize: 10, answerCount: 6)) }
+  func testVQAConcatMatchesPyTorch() throws { try checkVQA(.concat) }
+  func testVQASANMatchesPyTorch() throws { try checkVQA(.san) }
+
+  /// Both heads at the tiny sizes, every gradient element against float64 autograd.
+  func testTinyAnswerersMatchPyTorch() throws {
+    for kind in VQAKind.allCases { try checkVQA(kind, sizes: .tiny, prefix: "tiny_") }
+  }
 }

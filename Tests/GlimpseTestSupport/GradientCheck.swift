@@ -1,3 +1,4 @@
+import GlimpseCore
 import GlimpseTensor
 import XCTest
 

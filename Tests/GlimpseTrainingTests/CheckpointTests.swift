@@ -1,3 +1,4 @@
+import GlimpseCore
 import Foundation
 import GlimpseData
 import GlimpseIO

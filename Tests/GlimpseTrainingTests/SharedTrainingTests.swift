@@ -1,3 +1,4 @@
+import GlimpseCore
 import GlimpseModels
 import GlimpseTensor
 @testable import GlimpseTraining
@@ -11,31 +12,29 @@ import XCTest
 /// encoder splits its batch and the decoder runs alone.
 final class SharedTrainingTests: XCTestCase {
   func testSharedOutStepEqualsOneDecoder() {
-    let (batch, steps, vocabulary) = (10, GlimpseSmall.maxTokens - 1, 12)
+    let sizes = ModelSizes.tiny
+    let (batch, steps, vocabulary) = (10, sizes.maxTokens - 1, 12)
     var random = SeededGenerator(seed: 9)
-    let images = Tensor(zeros: [batch, 3, 64, 64])
+    let images = Tensor(zeros: [batch, 3, sizes.imageSize, sizes.imageSize])
     for i in 0..<images.count { images.pointer[i] = random.nextUnit() }
     var inputs = [Int32](), targets = [Int32]()
     for row in 0..<batch {
-      let length = 4 + row % 9  // real tokens, then <pad>
+      let length = 2 + row % (steps - 1)  // real tokens, then <pad>
       let tokens = (0...steps).map { $0 <= length ? Int32(1 + random.next() % UInt64(vocabulary - 1)) : 0 }
       inputs += tokens.dropLast()
       targets += tokens.dropFirst()
     }
-    let makers: [(String, () -> CaptionDecoder)] = [
-      ("rnn", { RNNDecoder(vocabularySize: vocabulary) }), ("lstm", { LSTMDecoder(vocabularySize: vocabulary) }),
-      ("attention", { AttentionDecoder(vocabularySize: vocabulary) }),
-    ]
-    for (name, make) in makers {
+    for kind in DecoderKind.allCases {
+      let name = kind.rawValue
       for smaller in [false, true] {
         var results = [(CaptionLoss, [[Float]])]()
         for shared in [true, false] {
           var weights = SeededGenerator(seed: 3)
-          let encoder = CNNEncoder(), decoder = make()
+          let encoder = CNNEncoder(sizes: sizes), decoder = kind.make(vocabularySize: vocabulary, sizes: sizes)
           encoder.initialize(random: &weights)
           decoder.initialize(random: &weights)
           let trainer = CaptionTrainer(encoder: encoder, decoder: decoder)
-          XCTAssertEqual(trainer.decoders.count, CNNEncoder.workers, name)
+          XCTAssertEqual(trainer.decoders.count, encoder.workers, name)
           if !shared { trainer.decoders = [decoder] }
           (decoder as? AttentionDecoder)?.penaltyWeight = 0.5  // after the replica was made: it reads the original's
           var loss = trainer.computeGradients(images: images, inputs: inputs, targets: targets)

@@ -1,3 +1,4 @@
+import GlimpseCore
 import GlimpseData
 import GlimpseLayers
 import GlimpseModels
@@ -19,13 +20,14 @@ final class VQAOverfitTests: XCTestCase {
     let vocabulary = Vocabulary.build(from: data.questions.map { tokenize($0.question) })
     let answers = try AnswerVocabulary.build(from: data.questions.map(\.answer), topK: 100)
     let scenes = try loadScenes(path: projectRoot + "/datasets/sample/scenes.json")
-    let cells = data.questions.map { q in scenes[q.imageID].flatMap { askedObject(q.question, in: $0) }.map { gridCells(of: $0, side: 8) } ?? [] }
-    let batches = try QuestionBatches(dataset: data, vocabulary: vocabulary, answers: answers, attentionCells: cells)
+    let cells = questionObjectCells(data, scenes: scenes, gridSide: overfitSizes.grid.side)
+    let batches = try QuestionBatches(dataset: data, vocabulary: vocabulary, answers: answers, imageSize: overfitSizes.imageSize,
+                                      attentionCells: cells)
     var random = SeededGenerator(seed: 5)
-    let model = AnsweringModel(kind: kind, vocabulary: vocabulary, answers: answers, random: &random)
+    let model = AnsweringModel(kind: kind, sizes: overfitSizes, vocabulary: vocabulary, answers: answers, random: &random)
     let trainer = VQATrainer(model: model)
     trainer.supervisionWeight = supervision
-    var adam = Adam(parameters: model.parameters.values)
+    var adam = Adam(parameters: model.parameters.values, learningRate: 1e-2)
     let all = Array(0..<16)
     // The cross-entropy part: with supervision, the total also holds the hops' term.
     func crossEntropy(_ loss: TrainingLoss) -> Float { loss.parts.first { $0.name == "ce" }?.value ?? loss.total }
@@ -54,7 +56,7 @@ final class VQAOverfitTests: XCTestCase {
     XCTAssertGreaterThanOrEqual(supervised.count, 6, "the sample's first 16 questions name objects")
     let weights = try XCTUnwrap(model).hopWeights  // of the last forward: the last 16-question chunk of answerAll
     for (hop, p) in weights.enumerated() {
-      let masses = supervised.map { row in cells[row].map { p.pointer[row * CNNEncoder.locations + $0] }.reduce(0, +) }
+      let masses = supervised.map { row in cells[row].map { p.pointer[row * overfitSizes.grid.locations + $0] }.reduce(0, +) }
       print("hop \(hop + 1) mass on the object: \(masses)")
       for (row, mass) in zip(supervised, masses) { XCTAssertGreaterThan(mass, 0.5, "hop \(hop + 1), question \(row)") }
     }

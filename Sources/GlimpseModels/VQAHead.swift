@@ -1,9 +1,11 @@
+import GlimpseCore
 import GlimpseLayers
 import GlimpseTensor
 
 /// A VQA head over the encoder's grid and mean and a question [B, S]: answer logits [B, A].
-public protocol VQAModel: AnyObject {
+public protocol VQAHead: AnyObject {
   var parameters: [Parameter] { get }
+  var sizes: ModelSizes { get }
   var answerCount: Int { get }
   func initialize(random: inout SeededGenerator)
   /// Returns logits [B, A], a view of the model's own buffer.
@@ -14,7 +16,7 @@ public protocol VQAModel: AnyObject {
 
 /// The spec's `vqa-concat` ("LSTM Q + I"): f = tanh(W_v·v) ⊙ tanh(W_q·q), then Linear 512→512,
 /// ReLU, Linear 512→answers.
-public final class VQAConcat: VQAModel {
+public final class VQAConcat: VQAHead {
   let question: QuestionEncoder
   let wv, wq, fc1, fc1Bias, fc2, fc2Bias: Parameter
   public let answerCount: Int
@@ -25,9 +27,12 @@ public final class VQAConcat: VQAModel {
   var dpre = Tensor(zeros: [0]), dq = Tensor(zeros: [0])
   var savedMean = Tensor(zeros: [0])
 
-  public init(questionVocabularySize: Int, answerCount: Int) {
-    let (h, d) = (GlimpseSmall.hidden, CNNEncoder.features)
-    question = QuestionEncoder(vocabularySize: questionVocabularySize)
+  public let sizes: ModelSizes
+
+  public init(questionVocabularySize: Int, answerCount: Int, sizes: ModelSizes = .glimpseSmall) {
+    let (h, d) = (sizes.hidden, sizes.grid.features)
+    self.sizes = sizes
+    question = QuestionEncoder(vocabularySize: questionVocabularySize, sizes: sizes)
     self.answerCount = answerCount
     wv = Parameter("wv.weight", [h, d]); wq = Parameter("wq.weight", [h, h])
     fc1 = Parameter("fc1.weight", [h, h]); fc1Bias = Parameter("fc1.bias", [h])
@@ -43,7 +48,7 @@ public final class VQAConcat: VQAModel {
   func prepare(batch b: Int) {
     guard b != batch else { return }
     batch = b
-    let h = GlimpseSmall.hidden
+    let h = sizes.hidden
     (tv, tq, fused, hidden) = (Tensor(zeros: [b, h]), Tensor(zeros: [b, h]), Tensor(zeros: [b, h]), Tensor(zeros: [b, h]))
     (dtv, dtq, dfused, dhidden) = (Tensor(zeros: [b, h]), Tensor(zeros: [b, h]), Tensor(zeros: [b, h]), Tensor(zeros: [b, h]))
     (dpre, dq) = (Tensor(zeros: [b, h]), Tensor(zeros: [b, h]))
@@ -87,15 +92,16 @@ public final class VQAConcat: VQAModel {
 
 /// The spec's `vqa-san`: u₀ = tanh(W_q·q); two stacked-attention hops over the grid
 /// (h_i = tanh(W_I·a_i + W_U·u + b), p = softmax(w_p·h), u ← u + Σ p_i a_i); logits = W_ans·u₂ + b.
-public final class VQASAN: VQAModel {
-  public static let hops = 2
+public final class VQASAN: VQAHead {
+  public let sizes: ModelSizes
+  public var hops: Int { sizes.hops }
   let question: QuestionEncoder
   let wq, ans, ansBias: Parameter
   let wi, wiBias, wu, wp: [Parameter]
   public let answerCount: Int
   public var parameters: [Parameter] {
     var list = question.parameters + [wq]
-    for k in 0..<Self.hops { list += [wi[k], wiBias[k], wu[k], wp[k]] }
+    for k in 0..<hops { list += [wi[k], wiBias[k], wu[k], wp[k]] }
     return list + [ans, ansBias]
   }
   var batch = 0
@@ -106,15 +112,16 @@ public final class VQASAN: VQAModel {
   var workspace = AdditiveAttentionWorkspace(batch: 0, locations: 0, attention: 0)
   var savedGrid = Tensor(zeros: [0])
 
-  public init(questionVocabularySize: Int, answerCount: Int) {
-    let (h, d, a) = (GlimpseSmall.hidden, CNNEncoder.features, GlimpseSmall.attention)
-    question = QuestionEncoder(vocabularySize: questionVocabularySize)
+  public init(questionVocabularySize: Int, answerCount: Int, sizes: ModelSizes = .glimpseSmall) {
+    let (h, d, a) = (sizes.hidden, sizes.grid.features, sizes.attention)
+    self.sizes = sizes
+    question = QuestionEncoder(vocabularySize: questionVocabularySize, sizes: sizes)
     self.answerCount = answerCount
     wq = Parameter("wq.weight", [d, h])
-    wi = (0..<Self.hops).map { Parameter("hops.\($0).wi.weight", [a, d]) }
-    wiBias = (0..<Self.hops).map { Parameter("hops.\($0).wi.bias", [a]) }
-    wu = (0..<Self.hops).map { Parameter("hops.\($0).wu.weight", [a, d]) }
-    wp = (0..<Self.hops).map { Parameter("hops.\($0).wp.weight", [1, a]) }
+    wi = (0..<sizes.hops).map { Parameter("hops.\($0).wi.weight", [a, d]) }
+    wiBias = (0..<sizes.hops).map { Parameter("hops.\($0).wi.bias", [a]) }
+    wu = (0..<sizes.hops).map { Parameter("hops.\($0).wu.weight", [a, d]) }
+    wp = (0..<sizes.hops).map { Parameter("hops.\($0).wp.weight", [1, a]) }
     ans = Parameter("ans.weight", [answerCount, d]); ansBias = Parameter("ans.bias", [answerCount])
   }
 
@@ -127,14 +134,14 @@ public final class VQASAN: VQAModel {
   func prepare(batch b: Int) {
     guard b != batch else { return }
     batch = b
-    let (d, l, a) = (CNNEncoder.features, CNNEncoder.locations, GlimpseSmall.attention)
-    us = (0...Self.hops).map { _ in Tensor(zeros: [b, d]) }
-    dus = (0...Self.hops).map { _ in Tensor(zeros: [b, d]) }
-    keys = (0..<Self.hops).map { _ in Tensor(zeros: [b, l, a]) }
-    dkeys = (0..<Self.hops).map { _ in Tensor(zeros: [b, l, a]) }
-    p = (0..<Self.hops).map { _ in Tensor(zeros: [b, l]) }
-    pre = (0..<Self.hops).map { _ in Tensor(zeros: [b, l, a]) }
-    context = Tensor(zeros: [b, d]); dpre = Tensor(zeros: [b, d]); dq = Tensor(zeros: [b, GlimpseSmall.hidden])
+    let (d, l, a) = (sizes.grid.features, sizes.grid.locations, sizes.attention)
+    us = (0...hops).map { _ in Tensor(zeros: [b, d]) }
+    dus = (0...hops).map { _ in Tensor(zeros: [b, d]) }
+    keys = (0..<hops).map { _ in Tensor(zeros: [b, l, a]) }
+    dkeys = (0..<hops).map { _ in Tensor(zeros: [b, l, a]) }
+    p = (0..<hops).map { _ in Tensor(zeros: [b, l]) }
+    pre = (0..<hops).map { _ in Tensor(zeros: [b, l, a]) }
+    context = Tensor(zeros: [b, d]); dpre = Tensor(zeros: [b, d]); dq = Tensor(zeros: [b, sizes.hidden])
     logits = Tensor(zeros: [b, answerCount])
     workspace = AdditiveAttentionWorkspace(batch: b, locations: l, attention: a)
   }
@@ -145,12 +152,12 @@ public final class VQASAN: VQAModel {
     let q = question.forward(questions: questions, batch: b, steps: steps)
     linearForward(out: us[0], inp: q, weight: wq.value, bias: nil)
     tanhForward(out: us[0], inp: us[0])
-    for k in 0..<Self.hops {
+    for k in 0..<hops {
       linearForward(out: keys[k], inp: grid, weight: wi[k].value, bias: wiBias[k].value)
       stackedAttentionHopForward(uNext: us[k + 1], p: p[k], pre: pre[k], context: context, keys: keys[k], grid: grid,
                                  u: us[k], wU: wu[k].value, wP: wp[k].value, workspace: workspace)
     }
-    linearForward(out: logits, inp: us[Self.hops], weight: ans.value, bias: ansBias.value)
+    linearForward(out: logits, inp: us[hops], weight: ans.value, bias: ansBias.value)
     return logits
   }
 
@@ -161,8 +168,8 @@ public final class VQASAN: VQAModel {
   /// The same, with extra gradient on each hop's weights [B, L] (attention supervision's).
   public func backward(dlogits: Tensor, dgrid: Tensor, dmean: Tensor, hopWeightGradients: [Tensor]?) {
     for t in dus + dkeys + [dq] { t.zero() }
-    linearBackward(dinp: dus[Self.hops], dweight: ans.gradient, dbias: ansBias.gradient, dout: dlogits, inp: us[Self.hops], weight: ans.value)
-    for k in stride(from: Self.hops - 1, through: 0, by: -1) {
+    linearBackward(dinp: dus[hops], dweight: ans.gradient, dbias: ansBias.gradient, dout: dlogits, inp: us[hops], weight: ans.value)
+    for k in stride(from: hops - 1, through: 0, by: -1) {
       stackedAttentionHopBackward(dkeys: dkeys[k], dgrid: dgrid, du: dus[k], dwU: wu[k].gradient, dwP: wp[k].gradient,
                                   duNext: dus[k + 1], p: p[k], pre: pre[k], grid: savedGrid, u: us[k],
                                   wU: wu[k].value, wP: wp[k].value, workspace: workspace, dpExtra: hopWeightGradients?[k])

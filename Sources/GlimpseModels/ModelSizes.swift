@@ -1,0 +1,102 @@
+import GlimpseIO
+
+/// The encoder's output as the decoders and heads see it: a side × side grid of locations
+/// (location i = row·side + col), each of `features` channels.
+public struct GridShape: Equatable, Sendable {
+  public var side: Int
+  public var features: Int
+  public var locations: Int { side * side }
+
+  public init(side: Int, features: Int) { (self.side, self.features) = (side, features) }
+}
+
+/// Every size of a model: the encoder's image size and channels, the decoders' embedding,
+/// hidden state and attention, the longest caption, the stacked-attention hops. Read from and
+/// written to config.json; a key missing from an older folder means the glimpse-small value.
+public struct ModelSizes: Equatable, Sendable {
+  /// The encoder family; only "cnn-small" so far.
+  public var encoder: String
+  public var imageSize: Int
+  /// Each convolution's output channels, conv1 first; the last is the grid's features.
+  public var encoderChannels: [Int]
+  public var embedding: Int
+  public var hidden: Int
+  public var attention: Int
+  /// Tokens of a training caption, `<start>` and `<end>` included.
+  public var maxTokens: Int
+  /// vqa-san's stacked-attention hops.
+  public var hops: Int
+
+  public init(encoder: String = "cnn-small", imageSize: Int, encoderChannels: [Int], embedding: Int, hidden: Int,
+              attention: Int, maxTokens: Int, hops: Int) {
+    (self.encoder, self.imageSize, self.encoderChannels) = (encoder, imageSize, encoderChannels)
+    (self.embedding, self.hidden, self.attention, self.maxTokens, self.hops) = (embedding, hidden, attention, maxTokens, hops)
+  }
+
+  /// The spec's glimpse-small, which the shipped models and the benchmarks use.
+  public static let glimpseSmall = ModelSizes(imageSize: 64, encoderChannels: [32, 64, 128, 256, 512], embedding: 256,
+                                              hidden: 512, attention: 256, maxTokens: 16, hops: 2)
+
+  /// Small enough that whole models are gradient-checked element by element and overfit in
+  /// seconds; every layer kind is still exercised (Winograd too: conv2–conv4 are 3×3 on even sizes).
+  public static let tiny = ModelSizes(imageSize: 16, encoderChannels: [4, 6, 8, 8, 10], embedding: 6, hidden: 8,
+                                      attention: 5, maxTokens: 8, hops: 2)
+
+  /// One line naming every size, for a training run's identity and for messages.
+  public var summary: String {
+    "\(encoder) \(imageSize)px channels \(encoderChannels.map(String.init).joined(separator: ",")) embedding \(embedding) "
+      + "hidden \(hidden) attention \(attention) max-tokens \(maxTokens) hops \(hops)"
+  }
+
+  /// What the encoder gives the decoders.
+  public var grid: GridShape { GridShape(side: imageSize / CNNEncoder.downsampling, features: encoderChannels.last ?? 0) }
+
+  /// Why these sizes cannot make a model, or nil.
+  public var problem: String? {
+    guard encoder == "cnn-small" else { return "encoder must be cnn-small, not '\(encoder)'" }
+    guard encoderChannels.count == CNNEncoder.layerCount else {
+      return "encoder_channels must list \(CNNEncoder.layerCount) sizes, not \(encoderChannels.count)"
+    }
+    guard imageSize >= CNNEncoder.downsampling, imageSize % CNNEncoder.downsampling == 0, imageSize <= 4096 else {
+      return "image_size must be a multiple of \(CNNEncoder.downsampling) from \(CNNEncoder.downsampling) to 4096, not \(imageSize)"
+    }
+    guard hops >= 0 && hops <= 16 else { return "hops must be from 0 to 16, not \(hops)" }
+    let named = [("embedding", embedding), ("hidden", hidden), ("attention", attention)]
+      + encoderChannels.map { ("encoder_channels", $0) }
+    for (name, value) in named where value < 1 || value > 65536 {
+      return "\(name) must be from 1 to 65536, not \(value)"
+    }
+    guard maxTokens >= 3 && maxTokens <= 1024 else { return "max_tokens must be from 3 to 1024, not \(maxTokens)" }
+    return nil
+  }
+}
+
+extension ModelSizes {
+  /// The sizes in a config.json object: a missing key keeps the glimpse-small value; a key of
+  /// the wrong type is an error naming it.
+  public init(config: JSONValue) throws(JSONTypeError) {
+    let small = ModelSizes.glimpseSmall
+    encoder = try config.optionalString("encoder") ?? small.encoder
+    imageSize = try config.optionalInteger("image_size") ?? small.imageSize
+    encoderChannels = try config.optionalIntegers("encoder_channels") ?? small.encoderChannels
+    embedding = try config.optionalInteger("embedding") ?? small.embedding
+    hidden = try config.optionalInteger("hidden") ?? small.hidden
+    attention = try config.optionalInteger("attention") ?? small.attention
+    maxTokens = try config.optionalInteger("max_tokens") ?? small.maxTokens
+    hops = try config.optionalInteger("hops") ?? small.hops
+  }
+
+  /// The keys config.json records, in the order written.
+  public func configEntries(hops writesHops: Bool, maxTokens writesMaxTokens: Bool) -> [(String, JSONValue)] {
+    var entries: [(String, JSONValue)] = [
+      ("encoder", .string(encoder)), ("image_size", .number(Double(imageSize))),
+      ("encoder_channels", .array(encoderChannels.map { .number(Double($0)) })),
+      ("normalisation", .object([("mean", .number(0.5)), ("std", .number(0.25))])),
+      ("embedding", .number(Double(embedding))), ("hidden", .number(Double(hidden))),
+      ("attention", .number(Double(attention))),
+    ]
+    if writesHops { entries.append(("hops", .number(Double(hops)))) }
+    if writesMaxTokens { entries.append(("max_tokens", .number(Double(maxTokens)))) }
+    return entries
+  }
+}
