@@ -1,8 +1,11 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// Layers, bottom up; a target depends only on targets below it:
-// C shims -> GlimpseIO (files) -> GlimpseImage -> GlimpseTensor -> ... -> GlimpseCLI.
+// Layers, bottom up; a target depends only on targets below it: C shims, GlimpseCore (token
+// ids, seeded random numbers, the core count) -> GlimpseIO (files, JSON) -> GlimpseImage ->
+// GlimpseTensor -> GlimpseLayers -> GlimpseModels -> GlimpseData -> GlimpseInference (model
+// folders; caption, attend, ask) and GlimpseEvaluation -> GlimpseTraining -> GlimpseBench -> GlimpseCLI.
+// Linux only: the C shims load OpenBLAS with dlopen and use Glibc.
 // The numeric modules are compiled for x86-64-v3 (AVX2 and FMA, x86 CPUs from about 2015 on):
 // their eight-float SIMD loops then run in one instruction instead of two SSE halves. The C
 // shim's define makes `glimpse` refuse, with a message, to run on a CPU without them.
@@ -20,6 +23,10 @@ let package = Package(
   products: [
     .executable(name: "glimpse", targets: ["GlimpseCLI"]),
     .library(name: "GlimpseImage", targets: ["GlimpseImage"]),
+    // For embedding glimpse: captions, attention maps and answers from a model folder.
+    .library(name: "GlimpseInference", targets: ["GlimpseInference"]),
+    // For training on your own data from Swift.
+    .library(name: "GlimpseTraining", targets: ["GlimpseTraining"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -36,22 +43,43 @@ let package = Package(
     .target(name: "GlimpseModels", dependencies: ["GlimpseCore", "GlimpseLayers", "GlimpseTensor"], swiftSettings: vectorSettings),
     .target(name: "GlimpseData", dependencies: ["GlimpseCore", "GlimpseIO", "GlimpseImage"]),
     .target(name: "GlimpseEvaluation", dependencies: ["GlimpseData"]),
-    .target(name: "GlimpseTraining", dependencies: ["GlimpseEvaluation", "GlimpseData", "GlimpseModels", "GlimpseLayers", "GlimpseImage", "GlimpseIO", "GlimpseTensor"]),
-    .target(name: "GlimpseBench", dependencies: ["GlimpseImage", "GlimpseIO", "GlimpseModels", "GlimpseLayers", "GlimpseTensor", "GlimpseData", "GlimpseTraining"]),
+    .target(
+      name: "GlimpseInference",
+      dependencies: ["GlimpseCore", "GlimpseData", "GlimpseModels", "GlimpseLayers", "GlimpseImage", "GlimpseIO", "GlimpseTensor"]),
+    .target(
+      name: "GlimpseTraining",
+      dependencies: [
+        "GlimpseInference", "GlimpseEvaluation", "GlimpseData", "GlimpseModels", "GlimpseLayers", "GlimpseImage", "GlimpseIO",
+        "GlimpseTensor",
+      ]),
+    .target(
+      name: "GlimpseBench",
+      dependencies: [
+        "GlimpseCore", "GlimpseImage", "GlimpseIO", "GlimpseModels", "GlimpseLayers", "GlimpseTensor", "GlimpseData",
+        "GlimpseInference", "GlimpseTraining",
+      ]),
     .executableTarget(
       name: "GlimpseCLI",
       dependencies: [
-        "GlimpseImage", "GlimpseIO", "GlimpseBench", "GlimpseTensor", "GlimpseData", "GlimpseTraining",
+        "GlimpseCore", "GlimpseImage", "GlimpseIO", "GlimpseBench", "GlimpseTensor", "GlimpseData", "GlimpseModels",
+        "GlimpseInference", "GlimpseTraining",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
-    .testTarget(name: "GlimpseImageTests", dependencies: ["GlimpseImage"], exclude: ["Fixtures"]),
-    .testTarget(name: "GlimpseCLITests", dependencies: ["GlimpseCLI", "GlimpseTraining", "GlimpseImage", "GlimpseData", "GlimpseTensor", "GlimpseIO"]),
+    .testTarget(name: "GlimpseImageTests", dependencies: ["GlimpseImage", "GlimpseTestSupport"], exclude: ["Fixtures"]),
+    .testTarget(
+      name: "GlimpseCLITests",
+      dependencies: [
+        "GlimpseCLI", "GlimpseInference", "GlimpseTraining", "GlimpseImage", "GlimpseData", "GlimpseTensor", "GlimpseIO",
+        "GlimpseTestSupport",
+      ]),
     .testTarget(name: "GlimpseTensorTests", dependencies: ["GlimpseTensor"], exclude: ["Fixtures"]),
     .target(name: "GlimpseTestSupport", dependencies: ["GlimpseTensor"], path: "Tests/GlimpseTestSupport"),
     .testTarget(name: "GlimpseLayersTests", dependencies: ["GlimpseLayers", "GlimpseTestSupport"]),
     .target(name: "CAllocationCounter", path: "Tests/CAllocationCounter"),
-    .testTarget(name: "GlimpseTrainingTests", dependencies: ["GlimpseTraining", "GlimpseData", "GlimpseModels", "GlimpseTensor"]),
+    .testTarget(
+      name: "GlimpseTrainingTests",
+      dependencies: ["GlimpseInference", "GlimpseTraining", "GlimpseData", "GlimpseModels", "GlimpseTensor", "GlimpseTestSupport"]),
     .testTarget(name: "GlimpseEvaluationTests", dependencies: ["GlimpseEvaluation", "GlimpseData", "GlimpseIO"], exclude: ["Fixtures"]),
     .testTarget(name: "GlimpseDataTests", dependencies: ["GlimpseData", "GlimpseIO", "GlimpseImage"], exclude: ["Fixtures"]),
     .testTarget(

@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
-"""Runs trained glimpse model folders (caption or VQA) in the PyTorch version of the spec
-(scripts/glimpse_reference.py, load_state_dict strict=True, float64) and compares with what the
-glimpse binary itself says on the same 64x64 sample images (run by hand; needs torch,
-safetensors, numpy and Pillow):
+"""Runs trained glimpse model folders (caption or VQA, of any size) in the PyTorch version of
+the spec (scripts/glimpse_reference.py, built from the folder's config.json, load_state_dict
+strict=True, float64) and compares with what the glimpse binary itself says on the same images
+(run by hand; needs torch, safetensors, numpy and Pillow). The images must already be of the
+model's image_size (as `glimpse data generate --size N` writes them), so that both sides read
+the same pixels; by default the sample's 64x64 scenes:
 
   caption: `glimpse caption --json` gives each greedy word's log-probability and <end>'s;
            PyTorch, fed the same tokens, must give the same log-probabilities.
@@ -11,8 +13,9 @@ safetensors, numpy and Pillow):
            logits up to their common shift).
 
     scripts/check_shipped_models.py models/caption-attention models/vqa-san
+    scripts/check_shipped_models.py runs/cap96 --images data96/images/train_000001.png data96/images/train_000002.png
 """
-import json, math, re, subprocess, sys
+import argparse, json, math, re, subprocess, sys
 
 import numpy as np
 import torch
@@ -32,29 +35,28 @@ def image_tensor(path):
     return torch.from_numpy(pixels).permute(2, 0, 1)[None]
 
 
-def load(folder, model):
-    weights = {k: v.double() for k, v in load_file(f"{folder}/model.safetensors").items()}
-    model.double().load_state_dict(weights, strict=True)
-    return model.eval()
-
-
 def words_to_ids(folder):
     return {word: int(index) for word, index in json.load(open(f"{folder}/vocab.json")).items()}
 
 
-def check_caption(folder, config):
-    decoder = {"rnn": ref.RNNDecoder, "lstm": ref.LSTMDecoder, "attention": ref.AttentionDecoder}[config["decoder"]]
-    model = load(folder, ref.CaptionModel(decoder(config["vocabulary_size"])))
+def image_tensor_of_size(path, size):
+    tensor = image_tensor(path)
+    if tensor.shape[-1] != size or tensor.shape[-2] != size:
+        sys.exit(f"{path}: is {tensor.shape[-1]}x{tensor.shape[-2]}, not the model's {size}x{size}")
+    return tensor
+
+
+def check_caption(folder, model, config, images):
     ids = words_to_ids(folder)
     worst = 0.0
-    for path in IMAGES:
+    for path in images:
         out = json.loads(subprocess.run([GLIMPSE, "caption", "--json", "--model", folder, path],
                                         check=True, capture_output=True, text=True).stdout)
         tokens = [ids[t["word"]] for t in out["tokens"]]
         ours = [t["log_prob"] for t in out["tokens"]] + ([out["end_log_prob"]] if out["finished"] else [])
         inputs = torch.tensor([[1] + tokens])
         with torch.no_grad():
-            logprobs = torch.log_softmax(model(image_tensor(path), inputs)[0], -1)
+            logprobs = torch.log_softmax(model(image_tensor_of_size(path, config.get("image_size", 64)), inputs)[0], -1)
         targets = tokens + [2]
         theirs = [logprobs[t, targets[t]].item() for t in range(len(ours))]
         worst = max(worst, max(abs(a - b) for a, b in zip(ours, theirs)))
@@ -62,14 +64,12 @@ def check_caption(folder, config):
     return worst
 
 
-def check_vqa(folder, config):
-    cls = {"concat": ref.VQAConcat, "san": ref.VQASAN}[config["head"]]
-    model = load(folder, cls(config["vocabulary_size"], config["answers"]))
+def check_vqa(folder, model, config, images):
     ids = words_to_ids(folder)
     answers = {int(i): a for a, i in json.load(open(f"{folder}/answers.json")).items()}
     questions = json.load(open(QUESTIONS))["questions"]
     worst = 0.0
-    for path in IMAGES:
+    for path in images:
         image_id = int(re.search(r"(\d+)\.png", path).group(1))
         for question in [q["question"] for q in questions if q["image_id"] == image_id][:3]:
             out = json.loads(subprocess.run([GLIMPSE, "ask", path, question, "--json", "--top", str(config["answers"]),
@@ -77,7 +77,7 @@ def check_vqa(folder, config):
             words = re.findall(r"[^\W_]+", question.lower())
             tokens = torch.tensor([[ids.get(w, 3) for w in words]])
             with torch.no_grad():
-                logprobs = torch.log_softmax(model(image_tensor(path), tokens)[0], -1)
+                logprobs = torch.log_softmax(model(image_tensor_of_size(path, config.get("image_size", 64)), tokens)[0], -1)
             index = {a: i for i, a in answers.items()}
             for entry in out["top"]:
                 if entry["p"] > 1e-6:
@@ -86,11 +86,16 @@ def check_vqa(folder, config):
     return worst
 
 
+parser = argparse.ArgumentParser(description="Compare glimpse model folders with the PyTorch reference.")
+parser.add_argument("folders", nargs="+")
+parser.add_argument("--images", nargs="+", default=IMAGES, help="images of the model's size (default: the sample's)")
+args = parser.parse_args()
 failures = 0
-for folder in sys.argv[1:]:
-    config = json.load(open(f"{folder}/config.json"))
-    print(folder)
-    worst = check_caption(folder, config) if config["model"] == "caption" else check_vqa(folder, config)
+for folder in args.folders:
+    model, config = ref.build_from_folder(folder)  # strict: every tensor, by the spec's names
+    print(f"{folder}: loaded strictly ({config['model']}, image_size {config.get('image_size', 64)})")
+    check = check_caption if config["model"] == "caption" else check_vqa
+    worst = check(folder, model, config, args.images)
     ok = worst <= 1e-4
     failures += not ok
     print(f"{folder}: worst log-probability difference {worst:.2e} ({'ok' if ok else 'FAIL'}, limit 1e-4)")

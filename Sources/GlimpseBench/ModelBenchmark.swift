@@ -1,5 +1,6 @@
 import GlimpseCore
 import GlimpseData
+import GlimpseInference
 import GlimpseLayers
 import GlimpseModels
 import GlimpseTensor

@@ -1,5 +1,6 @@
 import ArgumentParser
 import GlimpseIO
+import GlimpseInference
 import GlimpseTraining
 
 struct AskCommand: ParsableCommand {
@@ -71,11 +72,11 @@ struct AskCommand: ParsableCommand {
           printWarning("\(source)unknown words read as <unk>: \(answered.unknownWords.joined(separator: ", "))")
         }
         if json {
-          let top = answered.top.map { "{\"answer\":\(jsonQuoted($0.answer)),\"p\":\($0.probability)}" }.joined(separator: ",")
-          // vqa-san adds each hop's 64 weights over the 8×8 grid (location row·8 + col).
-          let hops = answered.hopMaps.map { "[" + $0.map { "\($0)" }.joined(separator: ",") + "]" }.joined(separator: ",")
-          let hopsField = answered.hopMaps.isEmpty ? "" : ",\"hops\":[\(hops)]"
-          print("{\"question\":\(jsonQuoted(text)),\"answer\":\(jsonQuoted(answered.answer)),\"top\":[\(top)]\(hopsField)}")
+          let top = answered.top.map { JSONValue.object([("answer", .string($0.answer)), ("p", .float($0.probability))]) }
+          var fields: [(String, JSONValue)] = [("question", .string(text)), ("answer", .string(answered.answer)), ("top", .array(top))]
+          // vqa-san adds each hop's weights over the grid (location row·side + col).
+          if !answered.hopMaps.isEmpty { fields.append(("hops", .array(answered.hopMaps.map(JSONValue.floats)))) }
+          print(JSONValue.object(fields).text)
         } else {
           let answer = top == 1 ? answered.answer
             : answered.top.map { "\($0.answer) (\(decimal($0.probability, 3)))" }.joined(separator: ", ")

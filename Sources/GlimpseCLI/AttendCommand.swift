@@ -1,5 +1,6 @@
 import ArgumentParser
 import GlimpseIO
+import GlimpseInference
 import GlimpseTraining
 
 struct AttendCommand: ParsableCommand {
@@ -41,9 +42,10 @@ struct AttendCommand: ParsableCommand {
     let attended = try attendImage(path: image, model: loaded, modelFolder: folder, maxPixels: decode.maxPixels)
     let files = try writeAttentionFigures(attended, folder: out, displaySize: size)
     if json {
-      let words = attended.words.map(jsonQuoted).joined(separator: ",")
-      let maps = attended.maps.map { "[" + $0.map { "\($0)" }.joined(separator: ",") + "]" }.joined(separator: ",")
-      print("{\"image\":\(jsonQuoted(image)),\"words\":[\(words)],\"maps\":[\(maps)]}")
+      print(JSONValue.object([
+        ("image", .string(image)), ("words", .array(attended.words.map(JSONValue.string))),
+        ("maps", .array(attended.maps.map(JSONValue.floats))),
+      ]).text)
     } else {
       print(attended.words.joined(separator: " "))
       print("wrote \(files.count) figures to \(out)")

@@ -1,6 +1,7 @@
 import ArgumentParser
 import GlimpseIO
 import GlimpseImage
+import GlimpseInference
 import GlimpseTraining
 
 #if canImport(Glibc)
@@ -71,8 +72,10 @@ struct CaptionCommand: ParsableCommand {
 
 extension ImageCaption {
   var jsonLine: String {
-    let tokens = zip(words, wordLogProbabilities).map { "{\"word\":\(jsonQuoted($0)),\"log_prob\":\($1)}" }
-    let end = endLogProbability.map { "\($0)" } ?? "null"
-    return "{\"image\":\(jsonQuoted(image)),\"caption\":\(jsonQuoted(text)),\"tokens\":[\(tokens.joined(separator: ","))],\"end_log_prob\":\(end),\"finished\":\(endLogProbability != nil)}"
+    let tokens = zip(words, wordLogProbabilities).map { JSONValue.object([("word", .string($0)), ("log_prob", .float($1))]) }
+    return JSONValue.object([
+      ("image", .string(image)), ("caption", .string(text)), ("tokens", .array(tokens)),
+      ("end_log_prob", endLogProbability.map(JSONValue.float) ?? .null), ("finished", .bool(endLogProbability != nil)),
+    ]).text
   }
 }

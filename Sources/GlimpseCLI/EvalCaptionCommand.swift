@@ -1,5 +1,6 @@
 import ArgumentParser
 import GlimpseIO
+import GlimpseInference
 import GlimpseTraining
 
 struct EvalCaptionCommand: ParsableCommand {

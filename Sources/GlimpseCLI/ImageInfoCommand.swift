@@ -51,15 +51,15 @@ extension ImageInfo {
   }
 
   func jsonLine(file: String) -> String {
-    var fields = [
-      "\"file\":\(jsonQuoted(file))", "\"format\":\"\(format.rawValue)\"", "\"width\":\(width)",
-      "\"height\":\(height)", "\"channels\":\(channels)", "\"bit_depth\":\(bitDepth)",
-      "\"color_type\":\"\(colorType)\"", "\"interlaced\":\(interlaced)",
+    var fields: [(String, JSONValue)] = [
+      ("file", .string(file)), ("format", .string(format.rawValue)), ("width", .integer(width)), ("height", .integer(height)),
+      ("channels", .integer(channels)), ("bit_depth", .integer(bitDepth)), ("color_type", .string("\(colorType)")),
+      ("interlaced", .bool(interlaced)),
     ]
     if format == .jpeg {
-      fields.append("\"arithmetic\":\(arithmetic)")
-      fields.append("\"orientation\":\(orientation)")
+      fields.append(("arithmetic", .bool(arithmetic)))
+      fields.append(("orientation", .integer(orientation)))
     }
-    return "{" + fields.joined(separator: ",") + "}"
+    return JSONValue.object(fields).text
   }
 }

@@ -2,10 +2,10 @@ import GlimpseBench
 import GlimpseIO
 
 func measurementsJSON(_ results: [Measurement]) -> String {
-  let rows = results.map {
-    "{\"name\":\(jsonQuoted($0.name)),\"unit\":\(jsonQuoted($0.unit)),\"median\":\($0.median),\"min\":\($0.min),\"max\":\($0.max)}"
-  }
-  return "[" + rows.joined(separator: ",") + "]"
+  JSONValue.array(results.map {
+    .object([("name", .string($0.name)), ("unit", .string($0.unit)), ("median", .number($0.median)), ("min", .number($0.min)),
+             ("max", .number($0.max))])
+  }).text
 }
 
 func measurementsTable(_ results: [Measurement]) -> String {

@@ -94,12 +94,12 @@ func writeJSON(_ value: JSONValue, to path: String) throws {
   try writeFileAtomically(path, Array((value.text + "\n").utf8))
 }
 
-/// Renders and writes the images on two workers, each taking every other scene; `progress`
+/// Renders and writes the images on one worker per core, each taking every n-th scene; `progress`
 /// hears the count written, from the first worker.
 func writeSceneImages(_ scenes: [Scene], fileNames: [String], folder: String, size: Int, format: SceneImageFormat,
                       progress: (Int) -> Void) throws {
   let failures = FailureList(count: scenes.count)
-  let workers = 2
+  let workers = ExecutionCores.count
   DispatchQueue.concurrentPerform(iterations: workers) { worker in
     for index in stride(from: worker, to: scenes.count, by: workers) {
       do {

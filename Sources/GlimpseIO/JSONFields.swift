@@ -55,3 +55,15 @@ extension JSONValue {
     return field
   }
 }
+
+extension JSONValue {
+  /// A float as the shortest decimal that reads back as the same float ("0.1", not the
+  /// double 0.10000000149011612).
+  public static func float(_ value: Float) -> JSONValue { .number(Double(value.description) ?? Double(value)) }
+
+  /// A whole number.
+  public static func integer(_ value: Int) -> JSONValue { .number(Double(value)) }
+
+  /// A list of floats.
+  public static func floats(_ values: [Float]) -> JSONValue { .array(values.map(JSONValue.float)) }
+}

@@ -1,4 +1,5 @@
 import Dispatch
+import GlimpseCore
 import GlimpseTensor
 
 /// Adam as PyTorch computes it: m ← β₁m + (1−β₁)g; v ← β₂v + (1−β₂)g²;
@@ -55,7 +56,7 @@ public struct Adam {
     }
   }
 
-  static let workers = 2
+  static var workers: Int { ExecutionCores.count }
 }
 
 /// SGD with momentum as PyTorch computes it: b ← μb + g (b = g at the first step); p ← p − lr·b.

@@ -1,5 +1,6 @@
 import GlimpseData
 import GlimpseIO
+import GlimpseInference
 import GlimpseModels
 import GlimpseTensor
 

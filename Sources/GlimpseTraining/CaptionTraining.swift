@@ -2,6 +2,7 @@ import GlimpseCore
 import GlimpseData
 import GlimpseEvaluation
 import GlimpseIO
+import GlimpseInference
 import GlimpseModels
 import GlimpseTensor
 

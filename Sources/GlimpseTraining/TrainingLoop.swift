@@ -213,17 +213,11 @@ public final class TrainingLoop {
     return result
   }
 
-  var stateJSON: JSONValue {
-    .object([
-      ("identity", .object(settings.identity.map { ($0.0, .string($0.1)) })),
-      ("seed", .string(String(settings.seed))), ("batch", .number(Double(settings.batch))),
-      ("learning_rate", .number(Double(settings.learningRate))),
-      ("epoch", .number(Double(epoch))), ("step_in_epoch", .number(Double(stepInEpoch))),
-      ("adam_step", .number(Double(optimizer.step))), ("seconds", .number(seconds)),
-      ("best_epoch", bestEpoch.map { .number(Double($0)) } ?? .null),
-      ("best_score", bestScore.map { .array($0.map(JSONValue.number)) } ?? .null),
-      ("epochs", .array(validations)),
-    ])
+  var stateRecord: TrainingStateRecord {
+    TrainingStateRecord(identity: settings.identity, seed: String(settings.seed), batch: settings.batch,
+                        learningRate: Double(settings.learningRate), epoch: epoch, stepInEpoch: stepInEpoch,
+                        adamStep: optimizer.step, seconds: seconds, bestEpoch: bestEpoch, bestScore: bestScore,
+                        epochs: validations)
   }
 
   func checkpoint(_ events: (TrainingEvent) -> Void) throws {
@@ -233,25 +227,31 @@ public final class TrainingLoop {
       tensors.append(("adam.v." + parameter.name, moments.v))
     }
     if !losses.isEmpty { tensors.append(("history.loss", Tensor(shape: [losses.count], values: losses))) }
-    try writeSafeTensors(path: statePath, tensors, metadata: [("glimpse_training_state", stateJSON.text)])
+    try writeSafeTensors(path: statePath, tensors, metadata: [("glimpse_training_state", stateRecord.json.text)])
     events(.checkpoint(path: statePath, step: losses.count))
   }
 
   func restore() throws {
     let contents = try readSafeTensors(path: statePath)
-    guard let text = contents.metadata.first(where: { $0.0 == "glimpse_training_state" })?.1,
-      let state = try? parseJSON(text)
-    else { throw FileError(statePath, "not a glimpse training state (no glimpse_training_state metadata)") }
-    let saved = state["identity"]?.object ?? []
-    for (key, value) in settings.identity where saved.first(where: { $0.0 == key })?.1.string != value {
-      let was = saved.first(where: { $0.0 == key })?.1.string ?? "missing"
+    guard let text = contents.metadata.first(where: { $0.0 == "glimpse_training_state" })?.1 else {
+      throw FileError(statePath, "not a glimpse training state (no glimpse_training_state metadata)")
+    }
+    let state: TrainingStateRecord
+    do {
+      state = try TrainingStateRecord(json: try parseJSON(text))
+    } catch {
+      throw FileError(statePath, "damaged training state: \(error)")
+    }
+    let saved = state.identity
+    for (key, value) in settings.identity where saved.first(where: { $0.0 == key })?.1 != value {
+      let was = saved.first(where: { $0.0 == key })?.1 ?? "missing"
       throw FileError(statePath, "cannot resume: \(key) was '\(was)' in this run, now '\(value)'")
     }
     for (key, value) in saved where !settings.identity.contains(where: { $0.0 == key }) {
-      throw FileError(statePath, "cannot resume: \(key) was '\(value.string ?? "?")' in this run, now none")
+      throw FileError(statePath, "cannot resume: \(key) was '\(value)' in this run, now none")
     }
-    guard state["seed"]?.string == String(settings.seed), state["batch"]?.integer == settings.batch else {
-      throw FileError(statePath, "cannot resume: the run used --seed \(state["seed"]?.string ?? "?") --batch \(state["batch"]?.integer.map(String.init) ?? "?")")
+    guard state.seed == String(settings.seed), state.batch == settings.batch else {
+      throw FileError(statePath, "cannot resume: the run used --seed \(state.seed) --batch \(state.batch)")
     }
     let parameters = task.parameters
     var expected = parameters.named
@@ -268,13 +268,9 @@ public final class TrainingLoop {
       throw FileError(statePath, "does not fit this model: \(error.reason)")
     }
     losses = history?.values ?? []
-    epoch = state["epoch"]?.integer ?? 0
-    stepInEpoch = state["step_in_epoch"]?.integer ?? 0
-    optimizer.restore(step: state["adam_step"]?.integer ?? 0)
-    seconds = state["seconds"]?.number ?? 0
-    bestEpoch = state["best_epoch"]?.integer
-    bestScore = state["best_score"]?.array?.compactMap(\.number)
-    validations = state["epochs"]?.array ?? []
+    (epoch, stepInEpoch, seconds) = (state.epoch, state.stepInEpoch, state.seconds)
+    optimizer.restore(step: state.adamStep)
+    (bestEpoch, bestScore, validations) = (state.bestEpoch, state.bestScore, state.epochs)
     guard losses.count == epoch * stepsPerEpoch + stepInEpoch else {
       throw FileError(statePath, "cannot resume: the state's \(losses.count) steps do not fit \(stepsPerEpoch) steps per epoch (different data or batch?)")
     }
@@ -285,9 +281,9 @@ public final class TrainingLoop {
   func writeReports() throws {
     let metrics: JSONValue = .object([
       ("identity", .object(settings.identity.map { ($0.0, .string($0.1)) })),
-      ("steps", .number(Double(losses.count))), ("steps_per_epoch", .number(Double(stepsPerEpoch))),
-      ("batch", .number(Double(settings.batch))), ("seconds", .number(seconds.rounded())),
-      ("best_epoch", bestEpoch.map { .number(Double($0)) } ?? .null),
+      ("steps", .integer(losses.count)), ("steps_per_epoch", .integer(stepsPerEpoch)),
+      ("batch", .integer(settings.batch)), ("seconds", .number(seconds.rounded())),
+      ("best_epoch", bestEpoch.map(JSONValue.integer) ?? .null),
       ("epochs", .array(validations)),
     ])
     try writeFileAtomically(settings.out + "/metrics.json", Array((metrics.text + "\n").utf8))

@@ -1,6 +1,8 @@
 import GlimpseData
 import GlimpseEvaluation
 import GlimpseIO
+import GlimpseInference
+import GlimpseLayers
 import GlimpseModels
 import GlimpseTensor
 
@@ -50,5 +52,44 @@ extension AttentionLocalisation {
       (row.type, .object([("questions", .number(Double(row.questions))), ("area", .number(row.area)),
                           ("hops", .array(row.hops.map { .object([("hit", .number($0.hit)), ("mass", .number($0.mass))]) }))]))
     })
+  }
+}
+
+/// The answer probabilities of every question in `batches`, 32 at a time: [questions][answers].
+/// `afterChunk`, if given, sees each chunk's question range after its forward pass (while the
+/// model still holds that chunk's activations, such as vqa-san's hop weights).
+public func answerAll(_ batches: QuestionBatches, model: AnsweringModel, afterChunk: ((Range<Int>) -> Void)? = nil) throws -> [[Float]] {
+  let size = model.encoder.imageSize, count = batches.questions.count, a = model.answers.count
+  let chunk = 32
+  let images = Tensor(zeros: [chunk, 3, size, size])
+  var result = [[Float]]()
+  result.reserveCapacity(count)
+  for start in stride(from: 0, to: count, by: chunk) {
+    let n = min(chunk, count - start)
+    var questions = [Int32]()
+    try batches.images.copyImages((start..<start + n).map { batches.imageOfQuestion[$0] }, to: images)
+    for row in 0..<n { questions += batches.questions[start + row] }
+    model.encoder.forward(images: n == chunk ? images : images.slice(0..<n))
+    let logits = model.head.forward(grid: model.encoder.grid, mean: model.encoder.mean, questions: questions, batch: n, steps: batches.steps)
+    afterChunk?(start..<start + n)
+    softmaxRows(logits.pointer, rows: n, columns: a)
+    for row in 0..<n { result.append(Array(UnsafeBufferPointer(start: logits.pointer + row * a, count: a))) }
+  }
+  return result
+}
+
+/// A VQA model's accuracy on a dataset, overall and per question and answer type.
+public func scoreAnswers(_ probabilities: [[Float]], dataset: QuestionDataset, answers: AnswerVocabulary) -> (VQAScores, [String]) {
+  let predictions = probabilities.map { p in answers.answers[p.indices.max { p[$0] < p[$1] }!] }
+  let scores = VQAScores(predictions: predictions, answers: dataset.questions.map(\.answers),
+                         types: dataset.questions.map(\.questionType), answerTypes: dataset.questions.map(\.answerType))
+  return (scores, predictions)
+}
+
+extension VQAScores {
+  /// `{"accuracy":…, "per_type":{…}, "per_answer_type":{…}, "questions":…}`.
+  public var json: JSONValue {
+    .object([("accuracy", .number(accuracy)), ("per_type", .object(perType.map { ($0.0, .number($0.1)) })),
+             ("per_answer_type", .object(perAnswerType.map { ($0.0, .number($0.1)) })), ("questions", .number(Double(questions)))])
   }
 }

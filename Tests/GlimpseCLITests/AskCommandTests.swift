@@ -3,8 +3,10 @@ import Foundation
 import GlimpseData
 import GlimpseIO
 import GlimpseImage
+import GlimpseInference
 import GlimpseTensor
 import GlimpseTraining
+import GlimpseTestSupport
 import XCTest
 
 /// `glimpse ask` and `glimpse eval vqa` with an untrained vqa-san model (its answers are

@@ -1,16 +1,11 @@
 import Foundation
+import GlimpseTestSupport
 import XCTest
 
 /// The built `glimpse` binary sits beside the test bundle in the build folder.
 let glimpseBinary: String = {
   let bundle = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
   return bundle.deletingLastPathComponent().appendingPathComponent("glimpse").path
-}()
-
-let projectRoot: String = {
-  var parts = #filePath.split(separator: "/", omittingEmptySubsequences: false)
-  parts.removeLast(3)
-  return parts.joined(separator: "/")
 }()
 
 struct CLIResult {
@@ -25,7 +20,7 @@ struct CLIResult {
 /// even be reserved, let alone touched; and under `timeout 120`, so a hang fails (exit 124).
 func runGlimpse(_ arguments: [String], addressSpaceKiB: Int? = nil) throws -> CLIResult {
   guard FileManager.default.isExecutableFile(atPath: glimpseBinary) else {
-    throw XCTSkip("glimpse binary not found at \(glimpseBinary)")
+    throw CLIRunnerError(description: "the glimpse binary is not at \(glimpseBinary): build it first (scripts/test does)")
   }
   let process = Process()
   if let addressSpaceKiB {
@@ -40,19 +35,37 @@ func runGlimpse(_ arguments: [String], addressSpaceKiB: Int? = nil) throws -> CL
   process.standardError = err
   process.standardInput = FileHandle.nullDevice
   try process.run()
+  // Both pipes are drained at once: a child that fills one (64 KiB) while we wait on the
+  // other would never finish.
+  let stderrReader = PipeReader(err.fileHandleForReading)
   let stdout = out.fileHandleForReading.readDataToEndOfFile()
-  let stderr = err.fileHandleForReading.readDataToEndOfFile()
+  let stderr = stderrReader.wait()
   process.waitUntilExit()
   return CLIResult(
     status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
     stderr: String(decoding: stderr, as: UTF8.self))
 }
 
-func sharedFolder() throws -> String {
-  let path = projectRoot + "/../shared"
-  guard FileManager.default.fileExists(atPath: path + "/conformance") else {
-    throw XCTSkip("../shared/conformance is not beside the project root (\(path)); skipping")
-  }
-  return path
+struct CLIRunnerError: Error, CustomStringConvertible {
+  var description: String
 }
+
+/// Reads a pipe to its end on a thread of its own.
+final class PipeReader: @unchecked Sendable {
+  private let done = DispatchSemaphore(value: 0)
+  private var data = Data()
+
+  init(_ handle: FileHandle) {
+    Thread.detachNewThread { [self] in
+      data = handle.readDataToEndOfFile()
+      done.signal()
+    }
+  }
+
+  func wait() -> Data {
+    done.wait()
+    return data
+  }
+}
+
 

@@ -3,8 +3,10 @@ import Foundation
 import GlimpseData
 import GlimpseIO
 import GlimpseImage
+import GlimpseInference
 import GlimpseTensor
 import GlimpseTraining
+import GlimpseTestSupport
 import XCTest
 
 /// `glimpse caption` with an untrained model (its captions are nonsense, but the mechanics are

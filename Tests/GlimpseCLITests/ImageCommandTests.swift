@@ -1,4 +1,5 @@
 import Foundation
+import GlimpseTestSupport
 import XCTest
 
 final class ImageCommandTests: XCTestCase {

@@ -1,6 +1,7 @@
 import Foundation
 import GlimpseData
 import GlimpseIO
+import GlimpseTestSupport
 import XCTest
 
 /// The README's main command: `glimpse caption` with no --model finds the shipped attention

@@ -1,5 +1,6 @@
 import Foundation
 import GlimpseTensor
+import GlimpseTestSupport
 import XCTest
 
 /// `glimpse train caption` on the committed sample: the files it writes, validation, the
@@ -47,6 +48,43 @@ final class TrainCommandTests: XCTestCase {
     let other = try runGlimpse(trainArguments(out, ["--resume"]).map { $0 == "7" ? "8" : $0 })
     XCTAssertEqual(other.status, 1)
     XCTAssertEqual(other.stderrLines, ["glimpse: error: \(out)/training-state.safetensors: cannot resume: the run used --seed 7 --batch 8"])
+  }
+
+  /// Sizes given on the command line are recorded in config.json and in the resume identity,
+  /// and `glimpse caption` reads them back; impossible sizes are refused before any work.
+  func testModelSizeOptions() throws {
+    let out = folder + "/sized"
+    let arguments = ["train", "caption", "--data", sample, "--decoder", "gru", "--out", out, "--epochs", "1", "--batch", "64",
+                     "--plain-progress", "--preset", "tiny", "--image-size", "24", "--max-tokens", "12", "--hidden", "16"]
+    let result = try runGlimpse(arguments)
+    XCTAssertEqual(result.status, 0, result.stderr)
+    let config = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/config.json")))
+      as? [String: Any])
+    XCTAssertEqual(config["decoder"] as? String, "gru")
+    XCTAssertEqual(config["image_size"] as? Int, 24)
+    XCTAssertEqual(config["encoder_channels"] as? [Int], [4, 6, 8, 8, 10])
+    XCTAssertEqual([config["embedding"], config["hidden"], config["attention"], config["max_tokens"]].map { $0 as? Int },
+                   [6, 16, 5, 12])
+    let caption = try runGlimpse(["caption", "--model", out, sample + "/images/test_000001.png"])
+    XCTAssertEqual(caption.status, 0, caption.stderr)
+    XCTAssertLessThanOrEqual(caption.stdout.split(separator: " ").count, 10, "at most max-tokens − 2 words")
+
+    let resumed = try runGlimpse(arguments.map { $0 == "16" ? "20" : $0 } + ["--resume"])
+    XCTAssertEqual(resumed.status, 1)
+    XCTAssertEqual(resumed.stderrLines.first?.hasPrefix("glimpse: error: \(out)/training-state.safetensors: cannot resume: sizes was "),
+                   true, resumed.stderr)
+    let refusals = [
+      (["--image-size", "20"], "--image-size must be a multiple of 8 from 8 to 4096, not 20"),
+      (["--encoder-channels", "8,16"], "--encoder-channels must list 5 sizes, not 2"),
+      (["--encoder-channels", "8,x,8,8,8"], "--encoder-channels must be whole numbers separated by commas, not '8,x,8,8,8'"),
+      (["--hidden", "0"], "--hidden must be from 1 to 65536, not 0"),
+      (["--max-tokens", "2"], "--max-tokens must be from 3 to 1024, not 2"),
+    ]
+    for (extra, message) in refusals {
+      let refused = try runGlimpse(trainArguments(folder + "/refused", extra))
+      XCTAssertEqual(refused.status, 64, extra.joined(separator: " "))
+      XCTAssertEqual(refused.stderrLines.first, "glimpse: error: " + message)
+    }
   }
 
   /// λ of the attention penalty is the attention decoder's alone, is recorded in config.json,

@@ -1,4 +1,5 @@
 import Foundation
+import GlimpseTestSupport
 import XCTest
 
 /// `glimpse train vqa --attention-supervision` and `--init`: what they refuse, and a run that

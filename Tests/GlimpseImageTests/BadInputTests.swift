@@ -1,5 +1,6 @@
 import GlimpseIO
 import GlimpseImage
+import GlimpseTestSupport
 import XCTest
 
 final class BadInputTests: XCTestCase {

@@ -1,4 +1,5 @@
 import GlimpseImage
+import GlimpseTestSupport
 import XCTest
 
 final class ResizeTests: XCTestCase {

@@ -1,22 +1,7 @@
+import GlimpseTestSupport
 import XCTest
 
-/// The project root, found from this file's path: Tests/GlimpseImageTests/TestPaths.swift.
-let projectRoot: String = {
-  var parts = #filePath.split(separator: "/", omittingEmptySubsequences: false)
-  parts.removeLast(3)
-  return parts.joined(separator: "/")
-}()
-
 let fixtures = projectRoot + "/Tests/GlimpseImageTests/Fixtures"
-
-/// `../shared` beside the project root; tests that need it skip, saying so, when it is absent.
-func sharedFolder() throws -> String {
-  let path = projectRoot + "/../shared"
-  guard FileManager.default.fileExists(atPath: path + "/conformance") else {
-    throw XCTSkip("../shared/conformance is not beside the project root (\(path)); skipping")
-  }
-  return path
-}
 
 /// Rows of a tab-separated manifest with a header line, as dictionaries keyed by column.
 func readManifest(_ path: String) throws -> [[String: String]] {

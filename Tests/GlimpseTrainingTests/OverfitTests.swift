@@ -2,14 +2,9 @@ import GlimpseCore
 import GlimpseData
 import GlimpseModels
 import GlimpseTensor
+import GlimpseTestSupport
 import GlimpseTraining
 import XCTest
-
-let projectRoot: String = {
-  var parts = #filePath.split(separator: "/", omittingEmptySubsequences: false)
-  parts.removeLast(3)
-  return parts.joined(separator: "/")
-}()
 
 /// Sizes small enough to train in seconds, large enough to tell 8 scenes apart.
 let overfitSizes = ModelSizes(imageSize: 64, encoderChannels: [16, 32, 32, 64, 128], embedding: 32, hidden: 128, attention: 32,

@@ -1,9 +1,11 @@
 import GlimpseCore
 import GlimpseData
 import GlimpseLayers
+import GlimpseInference
 import GlimpseModels
 import GlimpseTensor
 import GlimpseTraining
+import GlimpseTestSupport
 import XCTest
 
 /// Each VQA model, with the encoder, learns 16 questions of the shipped sample to near-zero

@@ -6,6 +6,13 @@ import GlimpseLayers
 import GlimpseModels
 import GlimpseTensor
 
+/// A question as the model reads it: its words' ids (unknown words → `<unk>`), no `<start>` or
+/// `<end>`, and the words that were not in the vocabulary.
+public func encodeQuestion(_ text: String, vocabulary: Vocabulary) -> (ids: [Int32], unknown: [String]) {
+  let words = tokenize(text)
+  return (words.map { vocabulary.id($0) ?? SpecialToken.unknown }, words.filter { vocabulary.id($0) == nil })
+}
+
 /// One question's answer: the best answers with their probabilities, the question's words
 /// that the model does not know (read as `<unk>`), and, for `san`, each hop's attention over
 /// the grid (`gridSide` × `gridSide`).
