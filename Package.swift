@@ -29,10 +29,11 @@ let package = Package(
     .library(name: "GlimpseTraining", targets: ["GlimpseTraining"]),
   ],
   dependencies: [
-    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
   ],
   targets: [
-    .target(name: "CBLAS", cSettings: vectorDefine, linkerSettings: [.linkedLibrary("dl")]),  // OpenBLAS itself is loaded with dlopen
+    // OpenBLAS itself is loaded with dlopen.
+    .target(name: "CBLAS", cSettings: vectorDefine, linkerSettings: [.linkedLibrary("dl")]),
     .target(name: "CPNG", linkerSettings: [.linkedLibrary("png16")]),
     .target(name: "CJPEG", linkerSettings: [.linkedLibrary("jpeg")]),
     .target(name: "GlimpseCore"),
@@ -40,16 +41,21 @@ let package = Package(
     .target(name: "GlimpseImage", dependencies: ["CPNG", "CJPEG", "GlimpseIO"]),
     .target(name: "GlimpseTensor", dependencies: ["CBLAS", "GlimpseCore", "GlimpseIO"], swiftSettings: vectorSettings),
     .target(name: "GlimpseLayers", dependencies: ["GlimpseCore", "GlimpseTensor"], swiftSettings: vectorSettings),
-    .target(name: "GlimpseModels", dependencies: ["GlimpseCore", "GlimpseLayers", "GlimpseTensor"], swiftSettings: vectorSettings),
+    .target(
+      name: "GlimpseModels", dependencies: ["GlimpseCore", "GlimpseLayers", "GlimpseTensor"],
+      swiftSettings: vectorSettings),
     .target(name: "GlimpseData", dependencies: ["GlimpseCore", "GlimpseIO", "GlimpseImage"]),
     .target(name: "GlimpseEvaluation", dependencies: ["GlimpseData"]),
     .target(
       name: "GlimpseInference",
-      dependencies: ["GlimpseCore", "GlimpseData", "GlimpseModels", "GlimpseLayers", "GlimpseImage", "GlimpseIO", "GlimpseTensor"]),
+      dependencies: [
+        "GlimpseCore", "GlimpseData", "GlimpseModels", "GlimpseLayers", "GlimpseImage", "GlimpseIO", "GlimpseTensor",
+      ]),
     .target(
       name: "GlimpseTraining",
       dependencies: [
-        "GlimpseInference", "GlimpseEvaluation", "GlimpseData", "GlimpseModels", "GlimpseLayers", "GlimpseImage", "GlimpseIO",
+        "GlimpseInference", "GlimpseEvaluation", "GlimpseData", "GlimpseModels", "GlimpseLayers", "GlimpseImage",
+        "GlimpseIO",
         "GlimpseTensor",
       ]),
     .target(
@@ -66,11 +72,13 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
-    .testTarget(name: "GlimpseImageTests", dependencies: ["GlimpseImage", "GlimpseTestSupport"], exclude: ["Fixtures"]),
+    .testTarget(
+      name: "GlimpseImageTests", dependencies: ["GlimpseImage", "GlimpseTestSupport"], exclude: ["Fixtures"]),
     .testTarget(
       name: "GlimpseCLITests",
       dependencies: [
-        "GlimpseCLI", "GlimpseInference", "GlimpseTraining", "GlimpseImage", "GlimpseData", "GlimpseTensor", "GlimpseIO",
+        "GlimpseCLI", "GlimpseInference", "GlimpseTraining", "GlimpseImage", "GlimpseData", "GlimpseTensor",
+        "GlimpseIO",
         "GlimpseTestSupport",
       ]),
     .testTarget(name: "GlimpseTensorTests", dependencies: ["GlimpseTensor"], exclude: ["Fixtures"]),
@@ -79,9 +87,14 @@ let package = Package(
     .target(name: "CAllocationCounter", path: "Tests/CAllocationCounter"),
     .testTarget(
       name: "GlimpseTrainingTests",
-      dependencies: ["GlimpseInference", "GlimpseTraining", "GlimpseData", "GlimpseModels", "GlimpseTensor", "GlimpseTestSupport"]),
-    .testTarget(name: "GlimpseEvaluationTests", dependencies: ["GlimpseEvaluation", "GlimpseData", "GlimpseIO"], exclude: ["Fixtures"]),
-    .testTarget(name: "GlimpseDataTests", dependencies: ["GlimpseData", "GlimpseIO", "GlimpseImage"], exclude: ["Fixtures"]),
+      dependencies: [
+        "GlimpseInference", "GlimpseTraining", "GlimpseData", "GlimpseModels", "GlimpseTensor", "GlimpseTestSupport",
+      ]),
+    .testTarget(
+      name: "GlimpseEvaluationTests", dependencies: ["GlimpseEvaluation", "GlimpseData", "GlimpseIO"],
+      exclude: ["Fixtures"]),
+    .testTarget(
+      name: "GlimpseDataTests", dependencies: ["GlimpseData", "GlimpseIO", "GlimpseImage"], exclude: ["Fixtures"]),
     .testTarget(
       name: "GlimpseModelsTests", dependencies: ["GlimpseModels", "GlimpseTestSupport", "CAllocationCounter"],
       exclude: ["Fixtures"]),

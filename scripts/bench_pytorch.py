@@ -7,6 +7,7 @@ torch.compile where it works. Synthetic inputs as glimpse's: V = 64 words, 32 an
 
     python3 scripts/bench_pytorch.py --json [--compile] [--threads 2]
 """
+
 import argparse, json, resource, statistics, sys, time
 
 import torch
@@ -45,6 +46,7 @@ def train_step(model, forward_loss, optimizer):
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 5)
         optimizer.step()
+
     return step
 
 
@@ -69,9 +71,20 @@ def suite(repeats, compiled):
             loss = lambda: ref.caption_loss(model, run(images, tokens[:, :-1]), tokens[:, 1:])
             name = kind
         optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
-        results.append(measure(f"train.{name}{suffix}", "images/s", train_step(model, loss, optimizer), repeats, per=lambda s: B / s))
-    results.append({"name": "train.peak-rss" + suffix, "unit": "MiB", "median": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-                    "min": 0, "max": 0})
+        results.append(
+            measure(
+                f"train.{name}{suffix}", "images/s", train_step(model, loss, optimizer), repeats, per=lambda s: B / s
+            )
+        )
+    results.append(
+        {
+            "name": "train.peak-rss" + suffix,
+            "unit": "MiB",
+            "median": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            "min": 0,
+            "max": 0,
+        }
+    )
     results[-1]["min"] = results[-1]["max"] = results[-1]["median"]
 
     one = torch.rand(1, 3, 64, 64)
@@ -99,11 +112,16 @@ def suite(repeats, compiled):
                         z, _ = decoder.attend(grid, keys, h)
                         h, c = decoder.lstm(torch.cat([x, z], 1), (h, c))
                     token = decoder.out(h).argmax(1)
+
         if compiled:
             continue  # greedy loops are data-dependent Python; torch.compile is measured on training only
-        results.append(measure(f"caption.{kind}.b1", "ms", lambda: greedy(one), 4 * repeats, warmup=3, per=lambda s: 1000 * s))
+        results.append(
+            measure(f"caption.{kind}.b1", "ms", lambda: greedy(one), 4 * repeats, warmup=3, per=lambda s: 1000 * s)
+        )
         if kind == "attention":
-            results.append(measure("caption.attention.b32", "images/s", lambda: greedy(images), repeats, per=lambda s: B / s))
+            results.append(
+                measure("caption.attention.b32", "images/s", lambda: greedy(images), repeats, per=lambda s: B / s)
+            )
     if not compiled:
         for kind in ["concat", "san"]:
             model = vqa_model(kind).eval()
@@ -112,17 +130,21 @@ def suite(repeats, compiled):
             def answer(model=model, question=question):
                 with torch.no_grad():
                     model(one, question)
+
             results.append(measure(f"vqa.{kind}.b1", "ms", answer, 4 * repeats, warmup=3, per=lambda s: 1000 * s))
         encoder = ref.Encoder().eval()
 
         def encode():
             with torch.no_grad():
                 encoder(images)
+
         channels, kernels, sides = [3, 32, 64, 128, 256, 512], [3, 3, 3, 3, 1], [64, 32, 16, 8, 8]
         flop = 2 * B * sum(channels[i] * channels[i + 1] * kernels[i] ** 2 * sides[i] ** 2 for i in range(5))
         results.append(measure("encoder.forward.b32", "GFLOP/s", encode, 2 * repeats, per=lambda s: flop / s / 1e9))
         a, b = torch.rand(1024, 1024), torch.rand(1024, 1024)
-        results.append(measure("sgemm.ceiling", "GFLOP/s", lambda: a @ b, 2 * repeats, per=lambda s: 2 * 1024 ** 3 / s / 1e9))
+        results.append(
+            measure("sgemm.ceiling", "GFLOP/s", lambda: a @ b, 2 * repeats, per=lambda s: 2 * 1024**3 / s / 1e9)
+        )
     return results
 
 

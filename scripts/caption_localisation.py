@@ -11,6 +11,7 @@ units, widened by half a cell). Reports per kind of word:
     scripts/caption_localisation.py [--model models/caption-attention] [--data datasets/sample]
 No third-party packages; needs a built glimpse (.build/release/glimpse).
 """
+
 import collections, json, os, subprocess, tempfile
 
 from grid_localisation import arguments, cells, score, summary
@@ -19,16 +20,31 @@ args = arguments("models/caption-attention")
 
 scenes = json.load(open(os.path.join(args.data, "scenes.json")))["scenes"]
 if args.limit:
-    scenes = scenes[:args.limit]
-KINDS = {"color": {"red", "green", "blue", "yellow", "orange", "purple"},
-         "shape": {"circle", "square", "triangle", "cross"}}
+    scenes = scenes[: args.limit]
+KINDS = {
+    "color": {"red", "green", "blue", "yellow", "orange", "purple"},
+    "shape": {"circle", "square", "triangle", "cross"},
+}
 
 
 stats = collections.defaultdict(list)  # kind → [(hit, mass, area)]
 with tempfile.TemporaryDirectory() as folder:
     for scene in scenes:
-        out = subprocess.run([args.glimpse, "attend", os.path.join(args.data, scene["file_name"]), "--out", folder,
-                              "--model", args.model, "--json"], check=True, capture_output=True, text=True).stdout
+        out = subprocess.run(
+            [
+                args.glimpse,
+                "attend",
+                os.path.join(args.data, scene["file_name"]),
+                "--out",
+                folder,
+                "--model",
+                args.model,
+                "--json",
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
         attended = json.loads(out)
         for word, weights in zip(attended["words"], attended["maps"]):
             for kind, values in KINDS.items():

@@ -8,6 +8,7 @@ difference. By hand only (pip install pycocoevalcap); exits 1 if any differ by m
 
     scripts/check_caption_metrics.py --model models/caption-attention --data /tmp/test
 """
+
 import argparse, json, os, subprocess, sys, tempfile
 
 from pycocoevalcap.bleu.bleu import Bleu
@@ -26,9 +27,25 @@ def main():
 
     with tempfile.TemporaryDirectory() as folder:
         results_path = os.path.join(folder, "results.json")
-        output = subprocess.run([args.glimpse, "eval", "caption", "--model", args.model, "--data", args.data,
-                                 "--beam", args.beam, "--out", results_path, "--json"],
-                                check=True, capture_output=True, text=True).stdout
+        output = subprocess.run(
+            [
+                args.glimpse,
+                "eval",
+                "caption",
+                "--model",
+                args.model,
+                "--data",
+                args.data,
+                "--beam",
+                args.beam,
+                "--out",
+                results_path,
+                "--json",
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
         ours = json.loads(output)
         results = json.load(open(results_path))
 

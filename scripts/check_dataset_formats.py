@@ -6,6 +6,7 @@ VQA (run by hand; needs pycocotools):
     indexes: dicts with 'questions' / 'annotations', each annotation keyed by a question_id
     that has a question, with question_type, answer_type, multiple_choice_answer and answers.
 Usage: scripts/check_dataset_formats.py DIR"""
+
 import json
 import sys
 from collections import Counter

@@ -15,6 +15,7 @@ the same pixels; by default the sample's 64x64 scenes:
     scripts/check_shipped_models.py models/caption-attention models/vqa-san
     scripts/check_shipped_models.py runs/cap96 --images data96/images/train_000001.png data96/images/train_000002.png
 """
+
 import argparse, json, math, re, subprocess, sys
 
 import numpy as np
@@ -50,8 +51,11 @@ def check_caption(folder, model, config, images):
     ids = words_to_ids(folder)
     worst = 0.0
     for path in images:
-        out = json.loads(subprocess.run([GLIMPSE, "caption", "--json", "--model", folder, path],
-                                        check=True, capture_output=True, text=True).stdout)
+        out = json.loads(
+            subprocess.run(
+                [GLIMPSE, "caption", "--json", "--model", folder, path], check=True, capture_output=True, text=True
+            ).stdout
+        )
         tokens = [ids[t["word"]] for t in out["tokens"]]
         ours = [t["log_prob"] for t in out["tokens"]] + ([out["end_log_prob"]] if out["finished"] else [])
         inputs = torch.tensor([[1] + tokens])
@@ -72,12 +76,20 @@ def check_vqa(folder, model, config, images):
     for path in images:
         image_id = int(re.search(r"(\d+)\.png", path).group(1))
         for question in [q["question"] for q in questions if q["image_id"] == image_id][:3]:
-            out = json.loads(subprocess.run([GLIMPSE, "ask", path, question, "--json", "--top", str(config["answers"]),
-                                             "--model", folder], check=True, capture_output=True, text=True).stdout)
+            out = json.loads(
+                subprocess.run(
+                    [GLIMPSE, "ask", path, question, "--json", "--top", str(config["answers"]), "--model", folder],
+                    check=True,
+                    capture_output=True,
+                    text=True,
+                ).stdout
+            )
             words = re.findall(r"[^\W_]+", question.lower())
             tokens = torch.tensor([[ids.get(w, 3) for w in words]])
             with torch.no_grad():
-                logprobs = torch.log_softmax(model(image_tensor_of_size(path, config.get("image_size", 64)), tokens)[0], -1)
+                logprobs = torch.log_softmax(
+                    model(image_tensor_of_size(path, config.get("image_size", 64)), tokens)[0], -1
+                )
             index = {a: i for i, a in answers.items()}
             for entry in out["top"]:
                 if entry["p"] > 1e-6:

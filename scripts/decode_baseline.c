@@ -1,6 +1,7 @@
 /* The C libraries' own decode time, for comparison with `glimpse bench image`: the same
    libpng/libjpeg calls and settings with no wrapper, from memory, median of timed repeats.
-   Built and run by scripts/bench_decode. Prints: file, median MP/s, best MP/s. Errors simply abort: this is a measuring tool. */
+   Built and run by scripts/bench_decode. Prints: file, median MP/s, best MP/s. Errors simply
+   abort: this is a measuring tool. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -3,6 +3,7 @@
 as in glimpse), with the spec's tensor names, so a glimpse checkpoint loads with
 load_state_dict(strict=True) and gives the same outputs. Used by scripts/make_fixtures.py and
 the checkpoint checks; never by the product or CI."""
+
 import json
 from dataclasses import dataclass, field
 
@@ -198,7 +199,7 @@ class SplitMix64:
         return z ^ (z >> 31)
 
     def unit(self, count):  # (next >> 40) · 2⁻²⁴, exact in float32
-        return torch.tensor([(self.next() >> 40) for _ in range(count)], dtype=torch.float64) * 2.0 ** -24
+        return torch.tensor([(self.next() >> 40) for _ in range(count)], dtype=torch.float64) * 2.0**-24
 
     def symmetric(self, count, bound):
         return (self.unit(count) * 2 - 1) * bound

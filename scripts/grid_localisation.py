@@ -1,6 +1,7 @@
 """What scripts/caption_localisation.py reads: its command line, the 8×8 grid cells an object
 of scenes.json covers, and the figures it reports. `glimpse eval vqa` measures vqa-san's hops
 by the same rule (GlimpseData's gridCells, GlimpseEvaluation's AttentionLocalisation)."""
+
 import argparse, os
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -19,8 +20,12 @@ def cells(obj):
     """Grid locations (row·8 + col) whose centres lie inside the object's square (centre ±
     radius in [0, 1] units), widened by half a cell."""
     reach = obj["radius"] + 1 / 16
-    return {row * 8 + col for row in range(8) for col in range(8)
-            if abs((col + 0.5) / 8 - obj["x"]) <= reach and abs((row + 0.5) / 8 - obj["y"]) <= reach}
+    return {
+        row * 8 + col
+        for row in range(8)
+        for col in range(8)
+        if abs((col + 0.5) / 8 - obj["x"]) <= reach and abs((row + 0.5) / 8 - obj["y"]) <= reach
+    }
 
 
 def score(weights, target):
@@ -31,4 +36,5 @@ def score(weights, target):
 
 def summary(rows):
     n = len(rows)
-    return f"{n:>9} {100 * sum(r[0] for r in rows) / n:6.1f}% {100 * sum(r[1] for r in rows) / n:6.1f}% {100 * sum(r[2] for r in rows) / n:6.1f}%"
+    shares = [100 * sum(r[k] for r in rows) / n for k in range(3)]
+    return f"{n:>9} " + " ".join(f"{share:6.1f}%" for share in shares)

@@ -8,6 +8,7 @@ decoder (gru too) and both VQA heads, every gradient element kept. Weights and i
 from the SplitMix64 stream both sides share (scripts/glimpse_reference.py), so no weights are
 stored: each file holds the outputs and every parameter's gradient (all of it when it has at
 most 65,536 elements, otherwise every k-th element, k in the metadata)."""
+
 import pathlib
 
 import torch
@@ -62,7 +63,9 @@ def decoder_fixture(kind, decoder, sizes=ref.GLIMPSE_SMALL, prefix=""):
     loss.backward()
     tensors, metadata = gradients(model)
     tensors.update({"output.logits": logits.float(), "output.loss": loss.reshape(1).float()})
-    save_file({k: v.contiguous() for k, v in tensors.items()}, str(out_dir / f"{prefix}decoder_{kind}.safetensors"), metadata)
+    save_file(
+        {k: v.contiguous() for k, v in tensors.items()}, str(out_dir / f"{prefix}decoder_{kind}.safetensors"), metadata
+    )
     print(f"{prefix}{kind}: loss {loss.item():.6f}")
 
 
@@ -80,7 +83,9 @@ def vqa_fixture(kind, model, sizes=ref.GLIMPSE_SMALL, prefix=""):
     loss.backward()
     tensors, metadata = gradients(model)
     tensors.update({"output.logits": logits.float(), "output.loss": loss.reshape(1).float()})
-    save_file({k: v.contiguous() for k, v in tensors.items()}, str(out_dir / f"{prefix}vqa_{kind}.safetensors"), metadata)
+    save_file(
+        {k: v.contiguous() for k, v in tensors.items()}, str(out_dir / f"{prefix}vqa_{kind}.safetensors"), metadata
+    )
     print(f"{prefix}vqa-{kind}: loss {loss.item():.6f}")
 
 

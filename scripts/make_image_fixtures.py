@@ -2,6 +2,7 @@
 """Makes the resize fixtures: each photo in ../shared/images, composited onto white as RGB and
 resized to 64x64 by Pillow's antialiased bilinear (Image.BILINEAR, which widens the filter when
 shrinking), saved as raw RGB bytes. Run by hand (needs Pillow); CI only reads the results."""
+
 import pathlib
 import sys
 

@@ -4,6 +4,7 @@
    safetensors package (F32, F16 and BF16 tensors and metadata), which the Swift tests load;
 2. loads the Swift-written fixtures (swift_written*.safetensors, committed by
    `GLIMPSE_UPDATE_FIXTURES=1 scripts/test --filter SafeTensorsTests`) and checks their values."""
+
 import pathlib
 import sys
 
@@ -35,8 +36,10 @@ for name, dtype in [("swift_written.safetensors", torch.float32), ("swift_writte
         weight, bias = f.get_tensor("decoder.out.weight"), f.get_tensor("decoder.out.bias")
     ok = (
         metadata == {"producer": "glimpse", "format": "pt"}
-        and weight.dtype == dtype and bias.dtype == dtype
-        and list(weight.shape) == [3, 2] and list(bias.shape) == [3]
+        and weight.dtype == dtype
+        and bias.dtype == dtype
+        and list(weight.shape) == [3, 2]
+        and list(bias.shape) == [3]
         and np.allclose(weight.float().numpy(), expected_weight, rtol=1e-3)
         and np.allclose(bias.float().numpy(), expected_bias, rtol=1e-3)
     )

@@ -24,7 +24,9 @@ public func benchmarkKernels(repeats: Int = 10, batch: Int = 32) -> [Measurement
   func rawGEMMs() {
     for _ in 0..<batch {
       for ((m, n, k), (a, b, c)) in zip(shapes, buffers) {
-        gemm(transposeA: false, transposeB: false, m: m, n: n, k: k, a: a.pointer, lda: k, b: b.pointer, ldb: n, beta: 0, c: c.pointer, ldc: n)
+        gemm(
+          transposeA: false, transposeB: false, m: m, n: n, k: k, a: a.pointer, lda: k, b: b.pointer, ldb: n, beta: 0,
+          c: c.pointer, ldc: n)
       }
     }
   }
@@ -36,10 +38,16 @@ public func benchmarkKernels(repeats: Int = 10, batch: Int = 32) -> [Measurement
     let rawSeconds = timeRepeats(warmup: 0, repeats: 1, rawGEMMs)[0]
     if round >= 2 { forward.append(encoderSeconds); raw.append(rawSeconds) }
   }
-  results.append(Measurement(name: "encoder.forward.b\(batch)", unit: "GFLOP/s", samples: forward.map { forwardFlop / $0 / 1e9 }))
+  results.append(
+    Measurement(name: "encoder.forward.b\(batch)", unit: "GFLOP/s", samples: forward.map { forwardFlop / $0 / 1e9 }))
   results.append(Measurement(name: "sgemm.encoder-shapes", unit: "GFLOP/s", samples: raw.map { gemmFlop / $0 / 1e9 }))
-  results.append(Measurement(name: "encoder.forward.b\(batch).share-of-sgemm", unit: "%", samples: zip(forward, raw).map { 100 * (forwardFlop / $0) / (gemmFlop / $1) }))
-  results.append(Measurement(name: "encoder.forward.b\(batch).images", unit: "images/s", samples: forward.map { Double(batch) / $0 }))
+  results.append(
+    Measurement(
+      name: "encoder.forward.b\(batch).share-of-sgemm", unit: "%",
+      samples: zip(forward, raw).map { 100 * (forwardFlop / $0) / (gemmFlop / $1) }))
+  results.append(
+    Measurement(name: "encoder.forward.b\(batch).images", unit: "images/s", samples: forward.map { Double(batch) / $0 })
+  )
 
   let grid = encoder.gridShape
   let dgrid = Tensor(zeros: [batch, grid.locations, grid.features]), dmean = Tensor(zeros: [batch, grid.features])
@@ -49,15 +57,20 @@ public func benchmarkKernels(repeats: Int = 10, batch: Int = 32) -> [Measurement
   // interleaved with it.
   let conv1MultiplyAdds = shapes[0].0 * shapes[0].1 * shapes[0].2
   let backwardFlop = 2 * Double(2 * encoder.forwardMultiplyAdds - conv1MultiplyAdds) * Double(batch)
-  let gradientBuffers = shapes.map { (m, n, k) in (Tensor(zeros: [m * n]), Tensor(zeros: [k * n]), Tensor(zeros: [m * k]), Tensor(zeros: [k * n])) }
+  let gradientBuffers = shapes.map { (m, n, k) in
+    (Tensor(zeros: [m * n]), Tensor(zeros: [k * n]), Tensor(zeros: [m * k]), Tensor(zeros: [k * n]))
+  }
   func rawBackwardGEMMs() {
     for _ in 0..<batch {
       for (layer, ((m, n, k), (dout, columns, dweight, dcolumns))) in zip(shapes, gradientBuffers).enumerated() {
-        gemm(transposeA: false, transposeB: true, m: m, n: k, k: n, a: dout.pointer, lda: n, b: columns.pointer, ldb: n,
-             beta: 1, c: dweight.pointer, ldc: k)
+        gemm(
+          transposeA: false, transposeB: true, m: m, n: k, k: n, a: dout.pointer, lda: n, b: columns.pointer, ldb: n,
+          beta: 1, c: dweight.pointer, ldc: k)
         if layer > 0 {
-          gemm(transposeA: true, transposeB: false, m: k, n: n, k: m, a: buffers[layer].0.pointer, lda: k, b: dout.pointer, ldb: n,
-               beta: 0, c: dcolumns.pointer, ldc: n)
+          gemm(
+            transposeA: true, transposeB: false, m: k, n: n, k: m, a: buffers[layer].0.pointer, lda: k, b: dout.pointer,
+            ldb: n,
+            beta: 0, c: dcolumns.pointer, ldc: n)
         }
       }
     }
@@ -68,14 +81,18 @@ public func benchmarkKernels(repeats: Int = 10, batch: Int = 32) -> [Measurement
     let rawSeconds = timeRepeats(warmup: 0, repeats: 1, rawBackwardGEMMs)[0]
     if round >= 2 { backward.append(encoderSeconds); rawBackward.append(rawSeconds) }
   }
-  results.append(Measurement(name: "encoder.backward.b\(batch)", unit: "GFLOP/s", samples: backward.map { backwardFlop / $0 / 1e9 }))
-  results.append(Measurement(name: "sgemm.encoder-backward-shapes", unit: "GFLOP/s", samples: rawBackward.map { backwardFlop / $0 / 1e9 }))
+  results.append(
+    Measurement(name: "encoder.backward.b\(batch)", unit: "GFLOP/s", samples: backward.map { backwardFlop / $0 / 1e9 }))
+  results.append(
+    Measurement(
+      name: "sgemm.encoder-backward-shapes", unit: "GFLOP/s", samples: rawBackward.map { backwardFlop / $0 / 1e9 }))
 
   // The LSTM step: hPrev [B, 512] · W_hhᵀ [512, 2048] plus the gate arithmetic, and the GEMM alone.
   let (h, h4) = (512, 2048)
   let whh = Tensor(zeros: [h4, h]), hPrev = Tensor(zeros: [batch, h]), cPrev = Tensor(zeros: [batch, h])
   for t in [whh, hPrev, cPrev] { for i in 0..<t.count { t.pointer[i] = random.nextSymmetric(0.1) } }
-  let gates = Tensor(zeros: [batch, h4]), c = Tensor(zeros: [batch, h]), tanhC = Tensor(zeros: [batch, h]), hOut = Tensor(zeros: [batch, h])
+  let gates = Tensor(zeros: [batch, h4]), c = Tensor(zeros: [batch, h]), tanhC = Tensor(zeros: [batch, h]),
+    hOut = Tensor(zeros: [batch, h])
   let inputPart = Tensor(zeros: [batch, h4])  // x_t·W_ihᵀ + biases, which each real step starts from
   for i in 0..<inputPart.count { inputPart.pointer[i] = random.nextSymmetric(1) }
   let stepFlop = 2 * Double(batch * h4 * h)
@@ -86,15 +103,21 @@ public func benchmarkKernels(repeats: Int = 10, batch: Int = 32) -> [Measurement
       lstmStepForward(gates: gates, c: c, tanhC: tanhC, h: hOut, cPrev: cPrev, hPrev: hPrev, whh: whh)
     }
   }
-  results.append(Measurement(name: "lstm.step.b\(batch)", unit: "GFLOP/s", samples: step.map { stepFlop * Double(stepsPerRepeat) / $0 / 1e9 }))
+  results.append(
+    Measurement(
+      name: "lstm.step.b\(batch)", unit: "GFLOP/s", samples: step.map { stepFlop * Double(stepsPerRepeat) / $0 / 1e9 }))
   let stepGemm = timeRepeats(warmup: 2, repeats: repeats) {
     for _ in 0..<stepsPerRepeat {
       gates.assign(inputPart)
-      gemm(transposeA: false, transposeB: true, m: batch, n: h4, k: h, a: hPrev.pointer, lda: h, b: whh.pointer, ldb: h,
-           beta: 1, c: gates.pointer, ldc: h4)
+      gemm(
+        transposeA: false, transposeB: true, m: batch, n: h4, k: h, a: hPrev.pointer, lda: h, b: whh.pointer, ldb: h,
+        beta: 1, c: gates.pointer, ldc: h4)
     }
   }
-  results.append(Measurement(name: "sgemm.lstm-step-shape", unit: "GFLOP/s", samples: stepGemm.map { stepFlop * Double(stepsPerRepeat) / $0 / 1e9 }))
+  results.append(
+    Measurement(
+      name: "sgemm.lstm-step-shape", unit: "GFLOP/s",
+      samples: stepGemm.map { stepFlop * Double(stepsPerRepeat) / $0 / 1e9 }))
   results.append(sgemmCeiling(repeats: repeats))
   return results
 }
@@ -105,7 +128,9 @@ public func sgemmCeiling(repeats: Int = 10, size n: Int = 1024) -> Measurement {
   let a = Tensor(zeros: [n, n]), b = Tensor(zeros: [n, n]), c = Tensor(zeros: [n, n])
   for t in [a, b] { for i in 0..<t.count { t.pointer[i] = random.nextSymmetric(1) } }
   let seconds = timeRepeats(warmup: 2, repeats: repeats) {
-    gemm(transposeA: false, transposeB: false, m: n, n: n, k: n, a: a.pointer, lda: n, b: b.pointer, ldb: n, beta: 0, c: c.pointer, ldc: n)
+    gemm(
+      transposeA: false, transposeB: false, m: n, n: n, k: n, a: a.pointer, lda: n, b: b.pointer, ldb: n, beta: 0,
+      c: c.pointer, ldc: n)
   }
   let flop = 2 * Double(n * n * n)
   return Measurement(name: "sgemm.ceiling", unit: "GFLOP/s", samples: seconds.map { flop / $0 / 1e9 })

@@ -8,6 +8,8 @@ public func benchmarkLoader(folder: String, repeats: Int = 3) throws -> [Measure
   let dataset = try loadCOCOCaptions(path: folder + "/captions.json")
   let vocabulary = Vocabulary.build(from: dataset.images.flatMap(\.captions).map(tokenize))
   let count = Double(dataset.images.count)
-  let seconds = try timeRepeats(warmup: 1, repeats: repeats) { _ = try CaptionBatches(dataset: dataset, vocabulary: vocabulary, sizes: benchSizes) }
+  let seconds = try timeRepeats(warmup: 1, repeats: repeats) {
+    _ = try CaptionBatches(dataset: dataset, vocabulary: vocabulary, sizes: benchSizes)
+  }
   return [Measurement(name: "loader.decode-resize-batch", unit: "images/s", samples: seconds.map { count / $0 })]
 }

@@ -86,7 +86,8 @@ public func benchmarkTraining(_ model: BenchModel, batch: Int = 32, repeats: Int
   case .vqaConcat, .vqaSAN:
     let vocabulary = Vocabulary.build(from: [(0..<(benchVocabulary - 4)).map { "w\($0)" }])
     let answers = try! AnswerVocabulary(answers: (0..<benchAnswers).map { "a\($0)" })
-    let answering = AnsweringModel(kind: model == .vqaSAN ? .san : .concat, vocabulary: vocabulary, answers: answers, random: &random)
+    let answering = AnsweringModel(
+      kind: model == .vqaSAN ? .san : .concat, vocabulary: vocabulary, answers: answers, random: &random)
     let trainer = VQATrainer(model: answering)
     let questions = randomTokens(batch * benchQuestionWords, &random, below: benchVocabulary)
     let targets = (0..<batch).map { _ in Int32(random.next() % UInt64(benchAnswers)) }
@@ -99,8 +100,10 @@ public func benchmarkTraining(_ model: BenchModel, batch: Int = 32, repeats: Int
   }
   let seconds = timeRepeats(warmup: 2, repeats: repeats, step)
   let flop = 3 * 2 * Double(forwardMultiplyAdds(model)) * Double(batch)
-  return [Measurement(name: "train.\(model.rawValue)", unit: "images/s", samples: seconds.map { Double(batch) / $0 }),
-          Measurement(name: "train.\(model.rawValue).gflops", unit: "GFLOP/s", samples: seconds.map { flop / $0 / 1e9 })]
+  return [
+    Measurement(name: "train.\(model.rawValue)", unit: "images/s", samples: seconds.map { Double(batch) / $0 }),
+    Measurement(name: "train.\(model.rawValue).gflops", unit: "GFLOP/s", samples: seconds.map { flop / $0 / 1e9 }),
+  ]
 }
 
 /// Captioning latency and throughput with untrained weights: greedy steps always run all 16
@@ -160,7 +163,8 @@ public func benchmarkAnswering(repeats: Int = 20) -> [Measurement] {
     let model = AnsweringModel(kind: kind, vocabulary: vocabulary, answers: answers, random: &random)
     let seconds = timeRepeats(warmup: 3, repeats: repeats) {
       model.encoder.forward(images: image)
-      _ = model.head.forward(grid: model.encoder.grid, mean: model.encoder.mean, questions: question, batch: 1, steps: benchQuestionWords)
+      _ = model.head.forward(
+        grid: model.encoder.grid, mean: model.encoder.mean, questions: question, batch: 1, steps: benchQuestionWords)
     }
     return Measurement(name: "vqa.\(kind.rawValue).b1", unit: "ms", samples: seconds.map { $0 * 1000 })
   }
@@ -179,7 +183,9 @@ public let benchSuiteParts = BenchModel.allCases.map { "train.\($0.rawValue)" } 
 
 /// The suite's `parts` (all by default), in the order `glimpse bench` prints them; `progress`
 /// hears each part's name. The peak resident memory follows the training figures.
-public func benchmarkSuite(parts: [String] = benchSuiteParts, repeats: Int = 5, progress: (String) -> Void = { _ in }) -> [Measurement] {
+public func benchmarkSuite(parts: [String] = benchSuiteParts, repeats: Int = 5, progress: (String) -> Void = { _ in })
+  -> [Measurement]
+{
   var results = [Measurement]()
   for model in BenchModel.allCases where parts.contains("train.\(model.rawValue)") {
     progress("train.\(model.rawValue)")

@@ -31,16 +31,30 @@ struct AskCommand: ParsableCommand {
   @Option(help: "Print the K best answers with their probabilities.")
   var top = 1
 
-  @Flag(help: "Print one JSON object per question: {question, answer, top: [{answer, p}]}, and for vqa-san hops: each hop's 64 weights over the 8×8 grid.")
+  @Flag(
+    help:
+      """
+      Print one JSON object per question: {question, answer, top: [{answer, p}]}, and for vqa-san hops: each hop's \
+      64 weights over the 8×8 grid.
+      """
+  )
   var json = false
 
-  @Option(help: "Write each attention hop's map over the image into this PNG (vqa-san; with several questions, one file each, numbered).")
+  @Option(
+    help:
+      """
+      Write each attention hop's map over the image into this PNG (vqa-san; with several questions, one file each, \
+      numbered).
+      """
+  )
   var attention: String?
 
   @OptionGroup var decode: DecodeOptions
 
   func validate() throws {
-    guard (question == nil) != (questions == nil) else { throw ValidationError("give either a question or --questions FILE") }
+    guard (question == nil) != (questions == nil) else {
+      throw ValidationError("give either a question or --questions FILE")
+    }
     guard (1...100).contains(top) else { throw ValidationError("--top must be between 1 and 100") }
     if let attention, !attention.hasSuffix(".png") { throw ValidationError("--attention must name a .png file") }
   }
@@ -49,7 +63,8 @@ struct AskCommand: ParsableCommand {
     let folder = try model ?? findShippedModel("vqa-san", executable: CommandLine.arguments[0])
     let loaded = try AnsweringModel.load(folder: folder)
     if attention != nil && loaded.kind != .san {
-      throw FileError(folder, "the vqa-\(loaded.kind.rawValue) model has no attention; --attention needs a vqa-san model")
+      throw FileError(
+        folder, "the vqa-\(loaded.kind.rawValue) model has no attention; --attention needs a vqa-san model")
     }
     var asked: [(text: String, source: String)] = []
     if let question {
@@ -72,18 +87,26 @@ struct AskCommand: ParsableCommand {
           printWarning("\(source)unknown words read as <unk>: \(answered.unknownWords.joined(separator: ", "))")
         }
         if json {
-          let top = answered.top.map { JSONValue.object([("answer", .string($0.answer)), ("p", .float($0.probability))]) }
-          var fields: [(String, JSONValue)] = [("question", .string(text)), ("answer", .string(answered.answer)), ("top", .array(top))]
+          let top = answered.top.map {
+            JSONValue.object([("answer", .string($0.answer)), ("p", .float($0.probability))])
+          }
+          var fields: [(String, JSONValue)] = [
+            ("question", .string(text)), ("answer", .string(answered.answer)), ("top", .array(top)),
+          ]
           // vqa-san adds each hop's weights over the grid (location row·side + col).
           if !answered.hopMaps.isEmpty { fields.append(("hops", .array(answered.hopMaps.map(JSONValue.floats)))) }
           print(JSONValue.object(fields).text)
         } else {
-          let answer = top == 1 ? answered.answer
+          let answer =
+            top == 1
+            ? answered.answer
             : answered.top.map { "\($0.answer) (\(decimal($0.probability, 3)))" }.joined(separator: ", ")
           print(asked.count > 1 ? "\(text) \(answer)" : answer)
         }
         if let attention {
-          let path = asked.count == 1 ? attention : String(attention.dropLast(4)) + "-" + String(index + 1).zeroPadded(2) + ".png"
+          let path =
+            asked.count == 1
+            ? attention : String(attention.dropLast(4)) + "-" + String(index + 1).zeroPadded(2) + ".png"
           try writeHopFigure(answered, image: questionsOfImage.image, path: path)
         }
       } catch let error as QuestionError {

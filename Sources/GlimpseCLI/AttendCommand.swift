@@ -27,7 +27,13 @@ struct AttendCommand: ParsableCommand {
   @Option(help: "The longer side of the per-word figures, in pixels.")
   var size = 256
 
-  @Flag(help: "Print {image, words, maps} as JSON instead of the caption: each word's 64 attention weights over the 8×8 grid (location row·8 + col).")
+  @Flag(
+    help:
+      """
+      Print {image, words, maps} as JSON instead of the caption: each word's 64 attention weights over the 8×8 grid \
+      (location row·8 + col).
+      """
+  )
   var json = false
 
   @OptionGroup var decode: DecodeOptions
@@ -42,10 +48,11 @@ struct AttendCommand: ParsableCommand {
     let attended = try attendImage(path: image, model: loaded, modelFolder: folder, maxPixels: decode.maxPixels)
     let files = try writeAttentionFigures(attended, folder: out, displaySize: size)
     if json {
-      print(JSONValue.object([
-        ("image", .string(image)), ("words", .array(attended.words.map(JSONValue.string))),
-        ("maps", .array(attended.maps.map(JSONValue.floats))),
-      ]).text)
+      print(
+        JSONValue.object([
+          ("image", .string(image)), ("words", .array(attended.words.map(JSONValue.string))),
+          ("maps", .array(attended.maps.map(JSONValue.floats))),
+        ]).text)
     } else {
       print(attended.words.joined(separator: " "))
       print("wrote \(files.count) figures to \(out)")

@@ -19,20 +19,24 @@ struct BenchSuiteCommand: ParsableCommand {
 
   @OptionGroup var bench: BenchOptions
 
-  @Option(name: .customLong("only"), parsing: .upToNextOption,
-          help: "Run only these parts: \(benchSuiteParts.joined(separator: ", ")) (default: all).")
+  @Option(
+    name: .customLong("only"), parsing: .upToNextOption,
+    help: "Run only these parts: \(benchSuiteParts.joined(separator: ", ")) (default: all).")
   var parts: [String] = []
 
   func validate() throws {
     if let unknown = parts.first(where: { !benchSuiteParts.contains($0) }) {
-      throw ValidationError("--only: no part named '\(unknown)'; the parts are \(benchSuiteParts.joined(separator: ", "))")
+      throw ValidationError(
+        "--only: no part named '\(unknown)'; the parts are \(benchSuiteParts.joined(separator: ", "))")
     }
   }
 
   func run() throws {
     try loadBLAS()
     var stream = StandardError()
-    let results = benchmarkSuite(parts: parts.isEmpty ? benchSuiteParts : parts, repeats: bench.repeats ?? 5) { print("measuring \($0)…", to: &stream) }
+    let results = benchmarkSuite(parts: parts.isEmpty ? benchSuiteParts : parts, repeats: bench.repeats ?? 5) {
+      print("measuring \($0)…", to: &stream)
+    }
     bench.report(results)
   }
 }

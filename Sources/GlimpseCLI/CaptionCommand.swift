@@ -28,7 +28,13 @@ struct CaptionCommand: ParsableCommand {
   @Option(help: "Beam width; 1 is greedy decoding.")
   var beam = 1
 
-  @Option(help: "Sample each word from softmax(logits / T) instead of searching for the likeliest caption (T > 0; lower is closer to greedy).")
+  @Option(
+    help:
+      """
+      Sample each word from softmax(logits / T) instead of searching for the likeliest caption (T > 0; lower is \
+      closer to greedy).
+      """
+  )
   var temperature: Float?
 
   @Option(help: "The seed for --temperature sampling; the same seed gives an image the same caption.")
@@ -43,7 +49,9 @@ struct CaptionCommand: ParsableCommand {
     guard !images.isEmpty else { throw ValidationError("give at least one image file") }
     guard (1...32).contains(beam) else { throw ValidationError("--beam must be between 1 and 32") }
     if let temperature {
-      guard temperature > 0, temperature.isFinite else { throw ValidationError("--temperature must be a positive number") }
+      guard temperature > 0, temperature.isFinite else {
+        throw ValidationError("--temperature must be a positive number")
+      }
       guard beam == 1 else { throw ValidationError("--temperature samples words; it cannot be combined with --beam") }
     }
   }
@@ -72,7 +80,9 @@ struct CaptionCommand: ParsableCommand {
 
 extension ImageCaption {
   var jsonLine: String {
-    let tokens = zip(words, wordLogProbabilities).map { JSONValue.object([("word", .string($0)), ("log_prob", .float($1))]) }
+    let tokens = zip(words, wordLogProbabilities).map {
+      JSONValue.object([("word", .string($0)), ("log_prob", .float($1))])
+    }
     return JSONValue.object([
       ("image", .string(image)), ("caption", .string(text)), ("tokens", .array(tokens)),
       ("end_log_prob", endLogProbability.map(JSONValue.float) ?? .null), ("finished", .bool(endLogProbability != nil)),

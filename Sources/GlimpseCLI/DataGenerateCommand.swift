@@ -8,7 +8,11 @@ extension SceneImageFormat: ExpressibleByArgument {}
 struct DataGenerateCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "generate",
-    abstract: "Write one split of generated scenes: images, COCO captions.json, VQA questions.json and annotations.json, scenes.json.",
+    abstract:
+      """
+      Write one split of generated scenes: images, COCO captions.json, VQA questions.json and annotations.json, \
+      scenes.json.
+      """,
     discussion: """
       Scenes hold 1–3 objects (circle, square, triangle, cross; six colours; small or large) on a \
       light, noisy gradient, each with five true captions. test-novel holds the shape–colour \
@@ -46,6 +50,11 @@ struct DataGenerateCommand: ParsableCommand {
     let started = monotonicSeconds()
     try generateSplit(out: out, split: split, count: count, seed: seed, size: size, format: format)
     let seconds = monotonicSeconds() - started
-    print("wrote \(count) \(split.rawValue) scenes to \(out) in \(decimal(Float(seconds), 2)) s (\(Int(Double(count) / max(seconds, 1e-9))) scenes/s)")
+    print(
+      """
+      wrote \(count) \(split.rawValue) scenes to \(out) in \(decimal(Float(seconds), 2)) s \
+      (\(Int(Double(count) / max(seconds, 1e-9))) scenes/s)
+      """
+    )
   }
 }

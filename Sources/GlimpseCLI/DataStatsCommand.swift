@@ -16,8 +16,9 @@ struct DataStatsCommand: ParsableCommand {
     print("type        questions  answers  majority answer   share")
     for row in rows {
       let share = (row.majorityShare * 1000).rounded() / 10
-      print(row.type.padded(12) + String(row.questions).padded(11) + String(row.distinctAnswers).padded(9)
-            + row.majorityAnswer.padded(18) + "\(share)%")
+      print(
+        row.type.padded(12) + String(row.questions).padded(11) + String(row.distinctAnswers).padded(9)
+          + row.majorityAnswer.padded(18) + "\(share)%")
     }
   }
 }

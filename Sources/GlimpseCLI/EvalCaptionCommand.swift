@@ -47,9 +47,13 @@ struct EvalCaptionCommand: ParsableCommand {
     rows += (0..<4).map { ("BLEU-\($0 + 1)", format(scores.bleu[$0])) }
     rows += [("ROUGE-L", format(scores.rougeL)), ("CIDEr-D", format(scores.ciderD))]
     if let semantics = evaluation.semantics {
-      rows += [("semantic accuracy", percent(semantics.semanticAccuracy)), ("grammaticality", percent(semantics.grammaticality)),
-               ("attribute precision", percent(semantics.attributePrecision)), ("attribute recall", percent(semantics.attributeRecall)),
-               ("diversity", percent(semantics.diversity))]
+      rows += [
+        ("semantic accuracy", percent(semantics.semanticAccuracy)),
+        ("grammaticality", percent(semantics.grammaticality)),
+        ("attribute precision", percent(semantics.attributePrecision)),
+        ("attribute recall", percent(semantics.attributeRecall)),
+        ("diversity", percent(semantics.diversity)),
+      ]
     }
     let width = rows.map(\.0.count).max()!
     for (name, value) in rows { print(name + String(repeating: " ", count: width - name.count + 2) + value) }

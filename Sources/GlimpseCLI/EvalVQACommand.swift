@@ -31,7 +31,8 @@ struct EvalVQACommand: ParsableCommand {
   var json = false
 
   func run() throws {
-    let (scores, localisation) = try evaluateAnswerer(model: try AnsweringModel.load(folder: model), data: data, predictionsPath: out)
+    let (scores, localisation) = try evaluateAnswerer(
+      model: try AnsweringModel.load(folder: model), data: data, predictionsPath: out)
     if json {
       var fields = scores.json.object ?? []
       if let localisation { fields.append(("attention", localisation.json)) }
@@ -44,13 +45,21 @@ struct EvalVQACommand: ParsableCommand {
     let width = rows.map(\.0.count).max()!
     for (name, value) in rows { print(name + String(repeating: " ", count: width - name.count + 2) + value) }
     guard let localisation else { return }
-    print("attention on the asked-about object, per hop: how often its strongest cell is on the object, and its weight there")
+    print(
+      """
+      attention on the asked-about object, per hop: how often its strongest cell is on the object, and its weight \
+      there
+      """
+    )
     print("(area: the object's share of the 64 cells)")
     let typeWidth = localisation.rows.map(\.type.count).max() ?? 0
     for row in localisation.rows {
-      let hops = row.hops.enumerated().map { "hop \($0.offset + 1) \(percent($0.element.hit, places: 1)) \(percent($0.element.mass, places: 1))" }
-      print("  " + row.type + String(repeating: " ", count: typeWidth - row.type.count + 2)
-        + "\(row.questions) questions  " + hops.joined(separator: "  ") + "  area " + percent(row.area, places: 1))
+      let hops = row.hops.enumerated().map {
+        "hop \($0.offset + 1) \(percent($0.element.hit, places: 1)) \(percent($0.element.mass, places: 1))"
+      }
+      print(
+        "  " + row.type + String(repeating: " ", count: typeWidth - row.type.count + 2)
+          + "\(row.questions) questions  " + hops.joined(separator: "  ") + "  area " + percent(row.area, places: 1))
     }
   }
 

@@ -11,7 +11,10 @@ struct Glimpse: ParsableCommand {
     commandName: "glimpse",
     abstract: "Caption images and answer questions about them, trained and run on the CPU.",
     version: "glimpse \(glimpseVersion)",
-    subcommands: [CaptionCommand.self, AttendCommand.self, AskCommand.self, TrainCommand.self, EvalCommand.self, ImageCommand.self, DataCommand.self, BenchCommand.self]
+    subcommands: [
+      CaptionCommand.self, AttendCommand.self, AskCommand.self, TrainCommand.self, EvalCommand.self, ImageCommand.self,
+      DataCommand.self, BenchCommand.self,
+    ]
   )
 
   /// Errors are printed here and only here: `glimpse: error: FILE: reason`, exit 1 for bad

@@ -52,7 +52,8 @@ extension ImageInfo {
 
   func jsonLine(file: String) -> String {
     var fields: [(String, JSONValue)] = [
-      ("file", .string(file)), ("format", .string(format.rawValue)), ("width", .integer(width)), ("height", .integer(height)),
+      ("file", .string(file)), ("format", .string(format.rawValue)), ("width", .integer(width)),
+      ("height", .integer(height)),
       ("channels", .integer(channels)), ("bit_depth", .integer(bitDepth)), ("color_type", .string("\(colorType)")),
       ("interlaced", .bool(interlaced)),
     ]

@@ -2,10 +2,15 @@ import GlimpseBench
 import GlimpseIO
 
 func measurementsJSON(_ results: [Measurement]) -> String {
-  JSONValue.array(results.map {
-    .object([("name", .string($0.name)), ("unit", .string($0.unit)), ("median", .number($0.median)), ("min", .number($0.min)),
-             ("max", .number($0.max))])
-  }).text
+  JSONValue.array(
+    results.map {
+      .object([
+        ("name", .string($0.name)), ("unit", .string($0.unit)), ("median", .number($0.median)),
+        ("min", .number($0.min)),
+        ("max", .number($0.max)),
+      ])
+    }
+  ).text
 }
 
 func measurementsTable(_ results: [Measurement]) -> String {

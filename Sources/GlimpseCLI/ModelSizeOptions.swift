@@ -19,13 +19,25 @@ enum SizePreset: String, ExpressibleByArgument, CaseIterable {
 
 /// The sizes of a new model, as a preset with any size changed; recorded in config.json.
 struct ModelSizeOptions: ParsableArguments {
-  @Option(help: "The sizes to start from: glimpse-small (the spec's, which the shipped models use) or tiny (for quick experiments).")
+  @Option(
+    help:
+      """
+      The sizes to start from: glimpse-small (the spec's, which the shipped models use) or tiny (for quick \
+      experiments).
+      """
+  )
   var preset: SizePreset = .glimpseSmall
 
   @Option(help: "Images are resized to this many pixels square (a multiple of 8; glimpse-small: 64).")
   var imageSize: Int?
 
-  @Option(help: "The encoder's five convolutions' output channels, comma-separated (glimpse-small: 32,64,128,256,512); the last is the grid's features.")
+  @Option(
+    help:
+      """
+      The encoder's five convolutions' output channels, comma-separated (glimpse-small: 32,64,128,256,512); the \
+      last is the grid's features.
+      """
+  )
   var encoderChannels: String?
 
   @Option(help: "Word embedding size (glimpse-small: 256).")
@@ -67,8 +79,10 @@ struct ModelSizeOptions: ParsableArguments {
 
 /// A config.json key in a size problem, said as the option that sets it.
 func optionWording(_ problem: String) -> String {
-  let options = [("image_size", "--image-size"), ("encoder_channels", "--encoder-channels"), ("embedding", "--embedding"),
-                 ("hidden", "--hidden"), ("attention", "--attention-size"), ("max_tokens", "--max-tokens"), ("hops", "--hops")]
+  let options = [
+    ("image_size", "--image-size"), ("encoder_channels", "--encoder-channels"), ("embedding", "--embedding"),
+    ("hidden", "--hidden"), ("attention", "--attention-size"), ("max_tokens", "--max-tokens"), ("hops", "--hops"),
+  ]
   for (key, option) in options where problem.hasPrefix(key + " ") { return option + problem.dropFirst(key.count) }
   return problem
 }

@@ -25,7 +25,13 @@ struct TrainCaptionCommand: ParsableCommand {
   @Option(help: "rnn, lstm, gru or attention.")
   var decoder: DecoderKind = .attention
 
-  @Option(help: "λ of the attention decoder's doubly stochastic penalty, λ·Σ_i (1 − Σ_t α_ti)² per caption (the spec's default; smaller lets attention settle on single objects).")
+  @Option(
+    help:
+      """
+      λ of the attention decoder's doubly stochastic penalty, λ·Σ_i (1 − Σ_t α_ti)² per caption (the spec's \
+      default; smaller lets attention settle on single objects).
+      """
+  )
   var attentionPenalty: Float = 1
 
   @Option(help: "Validate on at most this many images of --val (0: all).")
@@ -34,13 +40,31 @@ struct TrainCaptionCommand: ParsableCommand {
   @Option(help: "Keep words seen at least this many times in the training captions; rarer ones become <unk>.")
   var minCount = 1
 
-  @Flag(help: "Leave out bad entries of --data (missing keys, missing or undecodable images) with a warning and a count, instead of stopping at the first.")
+  @Flag(
+    help:
+      """
+      Leave out bad entries of --data (missing keys, missing or undecodable images) with a warning and a count, \
+      instead of stopping at the first.
+      """
+  )
   var skipBad = false
 
-  @Flag(help: "Decode the training images batch by batch, the next one in the background, instead of holding them all in memory (chosen anyway above 2 GiB of images).")
+  @Flag(
+    help:
+      """
+      Decode the training images batch by batch, the next one in the background, instead of holding them all in \
+      memory (chosen anyway above 2 GiB of images).
+      """
+  )
   var stream = false
 
-  @Option(help: "Tokens of a training caption, <start> and <end> included (longer captions are cut); decoding writes at most two fewer words (glimpse-small: 16).")
+  @Option(
+    help:
+      """
+      Tokens of a training caption, <start> and <end> included (longer captions are cut); decoding writes at most \
+      two fewer words (glimpse-small: 16).
+      """
+  )
   var maxTokens: Int?
 
   @OptionGroup(title: "Model sizes") var sizes: ModelSizeOptions
@@ -50,7 +74,9 @@ struct TrainCaptionCommand: ParsableCommand {
   func validate() throws {
     guard valLimit >= 0 else { throw ValidationError("--val-limit must be 0 or more") }
     guard minCount >= 1 else { throw ValidationError("--min-count must be at least 1") }
-    guard attentionPenalty >= 0, attentionPenalty.isFinite else { throw ValidationError("--attention-penalty must be 0 or more") }
+    guard attentionPenalty >= 0, attentionPenalty.isFinite else {
+      throw ValidationError("--attention-penalty must be 0 or more")
+    }
     guard attentionPenalty == 1 || decoder == .attention else {
       throw ValidationError("--attention-penalty applies only to --decoder attention")
     }
@@ -60,8 +86,12 @@ struct TrainCaptionCommand: ParsableCommand {
   func run() throws {
     var options = CaptionTrainingOptions(data: data, validation: val, decoder: decoder, out: training.out)
     options.sizes = try sizes.sizes(maxTokens: maxTokens)
-    (options.epochs, options.batch, options.learningRate, options.seed) = (training.epochs, training.batch, training.lr, training.seed)
-    (options.checkpointEvery, options.resume, options.minCount, options.validationLimit) = (training.checkpointEvery, training.resume, minCount, valLimit)
+    (options.epochs, options.batch, options.learningRate, options.seed) = (
+      training.epochs, training.batch, training.lr, training.seed
+    )
+    (options.checkpointEvery, options.resume, options.minCount, options.validationLimit) = (
+      training.checkpointEvery, training.resume, minCount, valLimit
+    )
     (options.skipBad, options.stream, options.attentionPenalty) = (skipBad, stream, attentionPenalty)
     let setup = try makeCaptionTraining(options)
     reportSkipped(setup.skipped, data: data)

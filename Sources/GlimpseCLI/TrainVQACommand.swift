@@ -31,7 +31,14 @@ struct TrainVQACommand: ParsableCommand {
   @Option(help: "Answer with the this many most frequent training answers.")
   var topAnswers = 1000
 
-  @Option(help: "Weight λ of attention supervision for --model san (0: off): adds λ · −log(the hop's weight on the asked-about object's cells) for each hop to the loss, for questions that name one object. Needs scenes.json in --data, as `glimpse data generate` writes.")
+  @Option(
+    help:
+      """
+      Weight λ of attention supervision for --model san (0: off): adds λ · −log(the hop's weight on the asked-about \
+      object's cells) for each hop to the loss, for questions that name one object. Needs scenes.json in --data, as \
+      `glimpse data generate` writes.
+      """
+  )
   var attentionSupervision: Float = 0
 
   @Option(help: "Supervise the first this many hops (default: all); the others look where the answer needs.")
@@ -40,10 +47,23 @@ struct TrainVQACommand: ParsableCommand {
   @Option(help: "vqa-san's stacked-attention hops (glimpse-small: 2).")
   var hops: Int?
 
-  @Option(name: .customLong("init"), help: "Start from this VQA model folder's weights, question words and answers (fine-tuning) instead of new ones; --model must be its kind. Resuming such a run takes the same --init.")
+  @Option(
+    name: .customLong("init"),
+    help:
+      """
+      Start from this VQA model folder's weights, question words and answers (fine-tuning) instead of new ones; \
+      --model must be its kind. Resuming such a run takes the same --init.
+      """
+  )
   var initialModel: String?
 
-  @Flag(help: "Leave out bad entries of --data (missing keys, missing or undecodable images, with their questions) with a warning and a count, instead of stopping at the first.")
+  @Flag(
+    help:
+      """
+      Leave out bad entries of --data (missing keys, missing or undecodable images, with their questions) with a \
+      warning and a count, instead of stopping at the first.
+      """
+  )
   var skipBad = false
 
   @OptionGroup(title: "Model sizes") var sizes: ModelSizeOptions
@@ -53,8 +73,12 @@ struct TrainVQACommand: ParsableCommand {
   func validate() throws {
     guard valLimit >= 0 else { throw ValidationError("--val-limit must be 0 or more") }
     guard topAnswers >= 2 else { throw ValidationError("--top-answers must be at least 2") }
-    guard attentionSupervision >= 0, attentionSupervision.isFinite else { throw ValidationError("--attention-supervision must be 0 or more") }
-    guard attentionSupervision == 0 || model == .san else { throw ValidationError("--attention-supervision applies only to --model san") }
+    guard attentionSupervision >= 0, attentionSupervision.isFinite else {
+      throw ValidationError("--attention-supervision must be 0 or more")
+    }
+    guard attentionSupervision == 0 || model == .san else {
+      throw ValidationError("--attention-supervision applies only to --model san")
+    }
     let hopCount = try sizes.sizes(hops: hops).hops
     if let supervisedHops, supervisedHops < 1 || supervisedHops > hopCount {
       throw ValidationError("--supervised-hops must be from 1 to the model's \(hopCount) hops")
@@ -66,9 +90,15 @@ struct TrainVQACommand: ParsableCommand {
 
   func run() throws {
     var options = VQATrainingOptions(data: data, validation: val, kind: model, out: training.out)
-    (options.epochs, options.batch, options.learningRate, options.seed) = (training.epochs, training.batch, training.lr, training.seed)
-    (options.checkpointEvery, options.resume, options.topAnswers, options.validationLimit) = (training.checkpointEvery, training.resume, topAnswers, valLimit)
-    (options.skipBad, options.attentionSupervision, options.initialModel) = (skipBad, attentionSupervision, initialModel)
+    (options.epochs, options.batch, options.learningRate, options.seed) = (
+      training.epochs, training.batch, training.lr, training.seed
+    )
+    (options.checkpointEvery, options.resume, options.topAnswers, options.validationLimit) = (
+      training.checkpointEvery, training.resume, topAnswers, valLimit
+    )
+    (options.skipBad, options.attentionSupervision, options.initialModel) = (
+      skipBad, attentionSupervision, initialModel
+    )
     (options.supervisedHops, options.sizes) = (supervisedHops, try sizes.sizes(hops: hops))
     let setup = try makeVQATraining(options)
     reportSkipped(setup.skipped, data: data)

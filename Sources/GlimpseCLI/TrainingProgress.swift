@@ -23,31 +23,44 @@ func runTraining(_ loop: TrainingLoop, options: TrainingOptions) throws {
     print(text, to: &stream)
     pending = false
   }
-  let outcome = try loop.run(events: { event in
-    switch event {
-    case .started(let examples, let stepsPerEpoch, let resumedAt):
-      line("training on \(examples) examples, \(stepsPerEpoch) steps per epoch" + (resumedAt.map { ", resuming after step \($0)" } ?? ""))
-    case .step(let report):
-      let parts = report.loss.parts.map { "\($0.name) \(decimal($0.value, 3))" }.joined(separator: " ")
-      let text = "epoch \(report.epoch)/\(report.epochs)  step \(report.stepInEpoch)/\(report.stepsPerEpoch)  loss \(decimal(report.loss.total, 3))"
-        + (parts.isEmpty ? "" : " (\(parts))") + "  \(decimal(Float(report.examplesPerSecond), 1)) examples/s  ETA \(duration(report.secondsLeft))"
-      if inPlace {
-        print("\r\u{1B}[K" + text, terminator: "", to: &stream)
-        pending = true
-      } else {
-        line(text)
+  let outcome = try loop.run(
+    events: { event in
+      switch event {
+      case .started(let examples, let stepsPerEpoch, let resumedAt):
+        line(
+          "training on \(examples) examples, \(stepsPerEpoch) steps per epoch"
+            + (resumedAt.map { ", resuming after step \($0)" } ?? ""))
+      case .step(let report):
+        let parts = report.loss.parts.map { "\($0.name) \(decimal($0.value, 3))" }.joined(separator: " ")
+        let text =
+          """
+          epoch \(report.epoch)/\(report.epochs)  step \(report.stepInEpoch)/\(report.stepsPerEpoch)  loss \
+          \(decimal(report.loss.total, 3))
+          """
+          + (parts.isEmpty ? "" : " (\(parts))")
+          + "  \(decimal(Float(report.examplesPerSecond), 1)) examples/s  ETA \(duration(report.secondsLeft))"
+        if inPlace {
+          print("\r\u{1B}[K" + text, terminator: "", to: &stream)
+          pending = true
+        } else {
+          line(text)
+        }
+      case .validated(let epoch, let validation, let best):
+        line("epoch \(epoch) validation: \(validation.summary)" + (best ? "  (best so far, saved)" : ""))
+      case .checkpoint:
+        break
       }
-    case .validated(let epoch, let validation, let best):
-      line("epoch \(epoch) validation: \(validation.summary)" + (best ? "  (best so far, saved)" : ""))
-    case .checkpoint:
-      break
-    }
-  }, shouldStop: { interruptRequested.load(ordering: .relaxed) })
+    }, shouldStop: { interruptRequested.load(ordering: .relaxed) })
   switch outcome {
   case .finished:
     line("done: model in \(options.out) (metrics.json, loss.png beside it)")
   case .interrupted(let step):
-    line("interrupted after step \(step); state written to \(options.out)/\(TrainingLoop.stateFile); continue with --resume")
+    line(
+      """
+      interrupted after step \(step); state written to \(options.out)/\(TrainingLoop.stateFile); continue with \
+      --resume
+      """
+    )
     throw ExitCode(130)
   }
 }

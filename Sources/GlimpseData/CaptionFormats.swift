@@ -2,7 +2,9 @@ import GlimpseIO
 
 /// COCO captions JSON: `images` [{id, file_name, width, height}] and `annotations`
 /// [{id, image_id, caption}]. Image files are `imagesRoot/file_name` (by default the JSON's folder).
-public func loadCOCOCaptions(path: String, imagesRoot: String? = nil, options: LoadOptions = .init()) throws -> CaptionDataset {
+public func loadCOCOCaptions(path: String, imagesRoot: String? = nil, options: LoadOptions = .init()) throws
+  -> CaptionDataset
+{
   let root = imagesRoot ?? folder(of: path)
   let json = try readJSONFile(path)
   var problems = EntryProblems(path: path, options: options)
@@ -42,7 +44,9 @@ public func loadCOCOCaptions(path: String, imagesRoot: String? = nil, options: L
 
 /// Karpathy's split file (dataset_coco.json, dataset_flickr8k.json): `images`
 /// [{filename, filepath?, split, sentences: [{tokens}]}], keeping the images of `split`.
-public func loadKarpathySplit(path: String, split: String, imagesRoot: String? = nil, options: LoadOptions = .init()) throws -> CaptionDataset {
+public func loadKarpathySplit(path: String, split: String, imagesRoot: String? = nil, options: LoadOptions = .init())
+  throws -> CaptionDataset
+{
   let root = imagesRoot ?? folder(of: path)
   let json = try readJSONFile(path)
   var problems = EntryProblems(path: path, options: options)
@@ -73,7 +77,9 @@ public func loadKarpathySplit(path: String, split: String, imagesRoot: String? =
 }
 
 /// Flickr8k's Flickr8k.token.txt: `image.jpg#k<TAB>caption` per line.
-public func loadFlickr8kTokens(path: String, imagesRoot: String? = nil, options: LoadOptions = .init()) throws -> CaptionDataset {
+public func loadFlickr8kTokens(path: String, imagesRoot: String? = nil, options: LoadOptions = .init()) throws
+  -> CaptionDataset
+{
   try loadTabSeparated(path: path, imagesRoot: imagesRoot, options: options) { field in
     guard let hash = field.lastIndex(of: "#"), Int(field[field.index(after: hash)...]) != nil else { return nil }
     return String(field[..<hash])
@@ -81,13 +87,17 @@ public func loadFlickr8kTokens(path: String, imagesRoot: String? = nil, options:
 }
 
 /// A plain TSV: `path<TAB>caption` per line; several lines may name the same image.
-public func loadCaptionTSV(path: String, imagesRoot: String? = nil, options: LoadOptions = .init()) throws -> CaptionDataset {
+public func loadCaptionTSV(path: String, imagesRoot: String? = nil, options: LoadOptions = .init()) throws
+  -> CaptionDataset
+{
   try loadTabSeparated(path: path, imagesRoot: imagesRoot, options: options) { $0.isEmpty ? nil : String($0) }
 }
 
 /// Lines of `key<TAB>caption`, where `imageName` turns the key into an image file name (or
 /// nil when the key is malformed). Images keep the order of their first line.
-func loadTabSeparated(path: String, imagesRoot: String?, options: LoadOptions, imageName: (Substring) -> String?) throws -> CaptionDataset {
+func loadTabSeparated(path: String, imagesRoot: String?, options: LoadOptions, imageName: (Substring) -> String?) throws
+  -> CaptionDataset
+{
   let root = imagesRoot ?? folder(of: path)
   var problems = EntryProblems(path: path, options: options)
   var byName = [String: Int]()

@@ -17,7 +17,9 @@ public struct ParsedCaption: Equatable, Sendable {
 
   public static func == (a: ParsedCaption, b: ParsedCaption) -> Bool {
     a.objects == b.objects && a.relations.count == b.relations.count
-      && zip(a.relations, b.relations).allSatisfy { $0.first == $1.first && $0.relation == $1.relation && $0.second == $1.second }
+      && zip(a.relations, b.relations).allSatisfy {
+        $0.first == $1.first && $0.relation == $1.relation && $0.second == $1.second
+      }
   }
 }
 
@@ -29,17 +31,26 @@ public func parseCaption(_ text: String) -> ParsedCaption? {
   let tokens = tokenize(text)
   var position = 0
   func take(_ words: [String]) -> Bool {
-    guard position + words.count <= tokens.count, Array(tokens[position..<position + words.count]) == words else { return false }
+    guard position + words.count <= tokens.count, Array(tokens[position..<position + words.count]) == words else {
+      return false
+    }
     position += words.count
     return true
   }
   var expected: Int? = nil
-  if take(["two", "shapes"]) { expected = 2 } else if take(["three", "shapes"]) { expected = 3 } else if take(["one"]) { expected = 1 }
-  else if take(["there", "is"]) || take(["a", "picture", "of"]) {}
+  if take(["two", "shapes"]) {
+    expected = 2
+  } else if take(["three", "shapes"]) {
+    expected = 3
+  } else if take(["one"]) {
+    expected = 1
+  } else if take(["there", "is"]) || take(["a", "picture", "of"]) {
+  }
   var parsed = ParsedCaption(objects: [], relations: [])
   func object() -> String? {
     _ = take(["a"])
-    guard position + 3 <= tokens.count, let size = sizeWords[tokens[position]], let color = ColorName(rawValue: tokens[position + 1]),
+    guard position + 3 <= tokens.count, let size = sizeWords[tokens[position]],
+      let color = ColorName(rawValue: tokens[position + 1]),
       let shape = ShapeKind(rawValue: tokens[position + 2])
     else { return nil }
     position += 3
@@ -60,7 +71,8 @@ public func parseCaption(_ text: String) -> ParsedCaption? {
     parsed.objects.append(next)
     if let relation { parsed.relations.append((parsed.objects.count - 2, relation, parsed.objects.count - 1)) }
   }
-  guard position == tokens.count, tokens.count <= maxCaptionWords, expected == nil || expected == parsed.objects.count else { return nil }
+  guard position == tokens.count, tokens.count <= maxCaptionWords, expected == nil || expected == parsed.objects.count
+  else { return nil }
   return parsed
 }
 
@@ -79,7 +91,8 @@ public func captionIsTrue(_ caption: ParsedCaption, _ scene: Scene) -> Bool {
 /// Five different true captions of the scene, drawn from the grammar's templates with `random`.
 public func sceneCaptions(_ scene: Scene, count: Int = 5, random: inout SeededGenerator) -> [String] {
   func phrase(_ object: SceneObject, article: Bool) -> String {
-    let size = object.size == .small ? (random.next() % 4 == 0 ? "little" : "small") : (random.next() % 4 == 0 ? "big" : "large")
+    let size =
+      object.size == .small ? (random.next() % 4 == 0 ? "little" : "small") : (random.next() % 4 == 0 ? "big" : "large")
     return (article ? "a " : "") + "\(size) \(object.color.rawValue) \(object.shape.rawValue)"
   }
   let objects = scene.objects
@@ -87,15 +100,19 @@ public func sceneCaptions(_ scene: Scene, count: Int = 5, random: inout SeededGe
   switch objects.count {
   case 1:
     let o = objects[0]
-    candidates = ["\(phrase(o, article: true))", "there is \(phrase(o, article: true))", "one \(phrase(o, article: false))",
-                  "a picture of \(phrase(o, article: true))", "\(phrase(o, article: true)) on a plain background"]
+    candidates = [
+      "\(phrase(o, article: true))", "there is \(phrase(o, article: true))", "one \(phrase(o, article: false))",
+      "a picture of \(phrase(o, article: true))", "\(phrase(o, article: true)) on a plain background",
+    ]
   case 2:
     for (a, b) in [(objects[0], objects[1]), (objects[1], objects[0])] {
       for relation in Relation.allCases where relation.holds(a, b) {
         let r = relation.rawValue
-        candidates += ["\(phrase(a, article: true)) \(r) \(phrase(b, article: true))",
-                       "there is \(phrase(a, article: true)) \(r) \(phrase(b, article: true))",
-                       "two shapes: \(phrase(a, article: true)) \(r) \(phrase(b, article: true))"]
+        candidates += [
+          "\(phrase(a, article: true)) \(r) \(phrase(b, article: true))",
+          "there is \(phrase(a, article: true)) \(r) \(phrase(b, article: true))",
+          "two shapes: \(phrase(a, article: true)) \(r) \(phrase(b, article: true))",
+        ]
       }
     }
   default:
@@ -104,11 +121,20 @@ public func sceneCaptions(_ scene: Scene, count: Int = 5, random: inout SeededGe
       for relation in Relation.allCases where relation.holds(a, b) {
         let r = relation.rawValue
         if relation == .above || relation == .below {
-          candidates.append("\(phrase(a, article: true)) \(r) \(phrase(b, article: true)) and \(phrase(c, article: true))")
+          candidates.append(
+            "\(phrase(a, article: true)) \(r) \(phrase(b, article: true)) and \(phrase(c, article: true))")
         }
-        candidates += ["\(phrase(a, article: false)) \(r) \(phrase(b, article: false)) and \(phrase(c, article: false))",
-                       "three shapes: \(phrase(a, article: false)) \(r) \(phrase(b, article: false)) and \(phrase(c, article: false))",
-                       "three shapes: \(phrase(c, article: false)) and \(phrase(a, article: false)) \(r) \(phrase(b, article: false))"]
+        candidates += [
+          "\(phrase(a, article: false)) \(r) \(phrase(b, article: false)) and \(phrase(c, article: false))",
+          """
+          three shapes: \(phrase(a, article: false)) \(r) \(phrase(b, article: false)) and \
+          \(phrase(c, article: false))
+          """,
+          """
+          three shapes: \(phrase(c, article: false)) and \(phrase(a, article: false)) \(r) \
+          \(phrase(b, article: false))
+          """,
+        ]
       }
     }
   }

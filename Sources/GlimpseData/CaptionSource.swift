@@ -44,7 +44,13 @@ public struct CaptionSource: Sendable {
     } else if name.hasSuffix(".json") {
       dataset = try loadCOCOCaptions(path: path, options: options)
     } else {
-      throw FileError(path, "not a caption dataset: expected a folder with captions.json, a COCO .json, a Karpathy dataset_*.json, a .tsv or a Flickr8k .token.txt")
+      throw FileError(
+        path,
+        """
+        not a caption dataset: expected a folder with captions.json, a COCO .json, a Karpathy dataset_*.json, a \
+        .tsv or a Flickr8k .token.txt
+        """
+      )
     }
     guard !dataset.images.isEmpty else { throw FileError(path, "no images with captions") }
   }

@@ -13,8 +13,10 @@ public struct VQAQuestion: Equatable, Sendable {
   /// Every annotator's answer (one for generated scenes, ten in VQA v2).
   public var answers: [String]
 
-  public init(id: Int, imageID: Int, imagePath: String, question: String, questionType: String, answerType: String,
-              answer: String, answers: [String]) {
+  public init(
+    id: Int, imageID: Int, imagePath: String, question: String, questionType: String, answerType: String,
+    answer: String, answers: [String]
+  ) {
     (self.id, self.imageID, self.imagePath, self.question) = (id, imageID, imagePath, question)
     (self.questionType, self.answerType, self.answer, self.answers) = (questionType, answerType, answer, answers)
   }
@@ -29,11 +31,17 @@ public struct QuestionDataset: Sendable {
 /// annotations file ({annotations: [{question_id, image_id, question_type, answer_type,
 /// multiple_choice_answer, answers: [{answer}]}]}), with image files named by `images`
 /// (image id → path).
-public func loadVQA(questionsPath: String, annotationsPath: String, images: [Int: String], options: LoadOptions = .init()) throws -> QuestionDataset {
+public func loadVQA(
+  questionsPath: String, annotationsPath: String, images: [Int: String], options: LoadOptions = .init()
+) throws -> QuestionDataset {
   let questionsJSON = try readJSONFile(questionsPath)
   let annotationsJSON = try readJSONFile(annotationsPath)
-  guard let questions = questionsJSON["questions"]?.array else { throw FileError(questionsPath, "missing the 'questions' list") }
-  guard let annotations = annotationsJSON["annotations"]?.array else { throw FileError(annotationsPath, "missing the 'annotations' list") }
+  guard let questions = questionsJSON["questions"]?.array else {
+    throw FileError(questionsPath, "missing the 'questions' list")
+  }
+  guard let annotations = annotationsJSON["annotations"]?.array else {
+    throw FileError(annotationsPath, "missing the 'annotations' list")
+  }
   var questionProblems = EntryProblems(path: questionsPath, options: options)
   var annotationProblems = EntryProblems(path: annotationsPath, options: options)
   var truth = [Int: (type: String, answerType: String, answer: String, answers: [String])]()
@@ -70,8 +78,10 @@ public func loadVQA(questionsPath: String, annotationsPath: String, images: [Int
       continue
     }
     guard try questionProblems.imageExists(imagePath, entry: entry) else { continue }
-    result.append(VQAQuestion(id: id, imageID: imageID, imagePath: imagePath, question: text, questionType: known.type,
-                              answerType: known.answerType, answer: known.answer, answers: known.answers))
+    result.append(
+      VQAQuestion(
+        id: id, imageID: imageID, imagePath: imagePath, question: text, questionType: known.type,
+        answerType: known.answerType, answer: known.answer, answers: known.answers))
   }
   return QuestionDataset(questions: result, skipped: annotationProblems.skipped + questionProblems.skipped)
 }

@@ -14,7 +14,8 @@ public func askedObject(_ question: String, in scene: Scene) -> SceneObject? {
 
 /// The cells (row · side + column) of a side × side grid over the image whose centres lie
 /// inside the object's square (centre ± radius), widened by half a cell: where attention over
-/// the encoder's 8×8 grid should be to be "on the object" (the rule of scripts/grid_localisation.py, which measures the captioner's attention).
+/// the encoder's 8×8 grid should be to be "on the object" (the rule of scripts/grid_localisation.py, which measures the
+/// captioner's attention).
 public func gridCells(of object: SceneObject, side: Int) -> [Int] {
   let reach = object.radius + 0.5 / Double(side)
   var cells = [Int]()

@@ -21,7 +21,8 @@ public struct QuestionSource: Sendable {
     var status = stat()
     guard stat(path, &status) == 0 else { throw FileError(path, "no such folder") }
     guard (status.st_mode & S_IFMT) == S_IFDIR else {
-      throw FileError(path, "expected a folder with questions.json, annotations.json and captions.json (for the image files)")
+      throw FileError(
+        path, "expected a folder with questions.json, annotations.json and captions.json (for the image files)")
     }
     let imagesPath = path + "/captions.json"
     let imagesJSON = try readJSONFile(imagesPath)
@@ -33,13 +34,16 @@ public struct QuestionSource: Sendable {
       }
       images[id] = path + "/" + name
     }
-    dataset = try loadVQA(questionsPath: path + "/questions.json", annotationsPath: path + "/annotations.json", images: images,
-                          options: options)
+    dataset = try loadVQA(
+      questionsPath: path + "/questions.json", annotationsPath: path + "/annotations.json", images: images,
+      options: options)
     guard !dataset.questions.isEmpty else { throw FileError(path, "no questions") }
     let scenesPath = path + "/scenes.json"
     scenes = stat(scenesPath, &status) == 0 ? try loadScenes(path: scenesPath) : nil
     if let scenes, let missing = dataset.questions.first(where: { scenes[$0.imageID] == nil }) {
-      throw FileError(scenesPath, "no scene for image id \(missing.imageID) (question \(missing.id)); every image of the questions needs one")
+      throw FileError(
+        scenesPath,
+        "no scene for image id \(missing.imageID) (question \(missing.id)); every image of the questions needs one")
     }
   }
 }

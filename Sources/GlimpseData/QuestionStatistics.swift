@@ -13,11 +13,14 @@ public struct AnswerBalance: Equatable, Sendable {
 /// Reads DIR/annotations.json (VQA v2) and measures each question type's answer balance.
 public func answerBalance(folder: String) throws -> [AnswerBalance] {
   let path = folder + "/annotations.json"
-  guard let annotations = try readJSONFile(path)["annotations"]?.array else { throw FileError(path, "missing the 'annotations' list") }
+  guard let annotations = try readJSONFile(path)["annotations"]?.array else {
+    throw FileError(path, "missing the 'annotations' list")
+  }
   var counts = [String: [String: Int]]()
   var order = [String]()
   for (index, annotation) in annotations.enumerated() {
-    guard let type = annotation["question_type"]?.string, let answer = annotation["multiple_choice_answer"]?.string else {
+    guard let type = annotation["question_type"]?.string, let answer = annotation["multiple_choice_answer"]?.string
+    else {
       throw FileError(path, "annotations[\(index)]: needs 'question_type' and 'multiple_choice_answer'")
     }
     if counts[type] == nil { order.append(type) }
@@ -27,7 +30,8 @@ public func answerBalance(folder: String) throws -> [AnswerBalance] {
     let answers = counts[type]!
     let total = answers.values.reduce(0, +)
     let majority = answers.max { ($0.value, $1.key) < ($1.value, $0.key) }!
-    return AnswerBalance(type: type, questions: total, distinctAnswers: answers.count, majorityAnswer: majority.key,
-                         majorityShare: Double(majority.value) / Double(total))
+    return AnswerBalance(
+      type: type, questions: total, distinctAnswers: answers.count, majorityAnswer: majority.key,
+      majorityShare: Double(majority.value) / Double(total))
   }
 }

@@ -51,7 +51,9 @@ public struct Scene: Equatable, Sendable {
 
 /// The shape–colour pairs held out of train, val and test and shown only in `test-novel`
 /// (CLEVR-CoGenT's idea): one per shape, each colour used at most once.
-public let heldOutPairs: [(ShapeKind, ColorName)] = [(.circle, .blue), (.square, .yellow), (.triangle, .green), (.cross, .red)]
+public let heldOutPairs: [(ShapeKind, ColorName)] = [
+  (.circle, .blue), (.square, .yellow), (.triangle, .green), (.cross, .red),
+]
 
 public func isHeldOut(_ object: SceneObject) -> Bool {
   heldOutPairs.contains { $0.0 == object.shape && $0.1 == object.color }

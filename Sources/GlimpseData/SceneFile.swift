@@ -12,9 +12,13 @@ public func loadScenes(path: String) throws -> [Int: Scene] {
     }
     var parsed = [SceneObject]()
     for (k, object) in objects.enumerated() {
-      guard let shape = object["shape"]?.string.flatMap(ShapeKind.init), let color = object["color"]?.string.flatMap(ColorName.init),
-        let size = object["size"]?.string.flatMap(SizeName.init), let x = object["x"]?.number, let y = object["y"]?.number
-      else { throw FileError(path, "scenes[\(index)].objects[\(k)]: needs a known shape, color and size and numbers x and y") }
+      guard let shape = object["shape"]?.string.flatMap(ShapeKind.init),
+        let color = object["color"]?.string.flatMap(ColorName.init),
+        let size = object["size"]?.string.flatMap(SizeName.init), let x = object["x"]?.number,
+        let y = object["y"]?.number
+      else {
+        throw FileError(path, "scenes[\(index)].objects[\(k)]: needs a known shape, color and size and numbers x and y")
+      }
       parsed.append(SceneObject(shape: shape, color: color, size: size, x: x, y: y))
     }
     guard scenes[id] == nil else { throw FileError(path, "scenes[\(index)]: image_id \(id) appears twice") }

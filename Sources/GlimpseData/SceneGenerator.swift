@@ -31,7 +31,8 @@ public struct SceneGenerator {
         object = SceneObject(shape: pair.0, color: pair.1, size: pick(SizeName.allCases), x: 0, y: 0)
       } else {
         repeat {
-          object = SceneObject(shape: pick(ShapeKind.allCases), color: pick(ColorName.allCases), size: pick(SizeName.allCases), x: 0, y: 0)
+          object = SceneObject(
+            shape: pick(ShapeKind.allCases), color: pick(ColorName.allCases), size: pick(SizeName.allCases), x: 0, y: 0)
         } while isHeldOut(object) && !novel
       }
       if objects.contains(where: { $0.description == object.description }) { return nil }

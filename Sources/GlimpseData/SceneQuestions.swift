@@ -95,8 +95,13 @@ func candidateQuestions(_ scene: Scene, novel: Bool) -> [QuestionType: [SceneQue
     }
   }
   add(.count, "how many shapes are there?", String(scene.objects.count))
-  for color in ColorName.allCases { add(.count, "how many \(color.rawValue) shapes are there?", String(scene.objects.filter { $0.color == color }.count)) }
-  for shape in ShapeKind.allCases { add(.count, "how many \(shape.rawValue)s are there?", String(scene.objects.filter { $0.shape == shape }.count)) }
+  for color in ColorName.allCases {
+    add(
+      .count, "how many \(color.rawValue) shapes are there?", String(scene.objects.filter { $0.color == color }.count))
+  }
+  for shape in ShapeKind.allCases {
+    add(.count, "how many \(shape.rawValue)s are there?", String(scene.objects.filter { $0.shape == shape }.count))
+  }
   for shape in ShapeKind.allCases {
     for color in ColorName.allCases {
       let probe = SceneObject(shape: shape, color: color, size: .small, x: 0, y: 0)
@@ -139,19 +144,28 @@ public func answerQuestion(_ question: String, _ scene: Scene) -> String? {
     return found.count == 1 ? found[0] : nil
   }
   if text == "how many shapes are there" { return String(scene.objects.count) }
-  if text.hasPrefix("how many "), text.hasSuffix(" shapes are there"), let color = ColorName(rawValue: String(text.dropFirst(9).dropLast(17))) {
+  if text.hasPrefix("how many "), text.hasSuffix(" shapes are there"),
+    let color = ColorName(rawValue: String(text.dropFirst(9).dropLast(17)))
+  {
     return String(scene.objects.filter { $0.color == color }.count)
   }
-  if text.hasPrefix("how many "), text.hasSuffix("s are there"), let shape = ShapeKind(rawValue: String(text.dropFirst(9).dropLast(11))) {
+  if text.hasPrefix("how many "), text.hasSuffix("s are there"),
+    let shape = ShapeKind(rawValue: String(text.dropFirst(9).dropLast(11)))
+  {
     return String(scene.objects.filter { $0.shape == shape }.count)
   }
   if text.hasPrefix("is there a ") {
     let words = text.dropFirst(11).split(separator: " ").map(String.init)
-    guard words.count == 2, let color = ColorName(rawValue: words[0]), let shape = ShapeKind(rawValue: words[1]) else { return nil }
+    guard words.count == 2, let color = ColorName(rawValue: words[0]), let shape = ShapeKind(rawValue: words[1]) else {
+      return nil
+    }
     return scene.objects.contains { $0.color == color && $0.shape == shape } ? "yes" : "no"
   }
   for relation in Relation.allCases {
-    for (prefix, attribute) in [("what color is the shape ", \SceneObject.color.rawValue), ("what shape is the object ", \SceneObject.shape.rawValue)] {
+    for (prefix, attribute) in [
+      ("what color is the shape ", \SceneObject.color.rawValue),
+      ("what shape is the object ", \SceneObject.shape.rawValue),
+    ] {
       let lead = prefix + relation.rawValue + " the "
       if text.hasPrefix(lead) {
         guard let reference = unique(String(text.dropFirst(lead.count))),

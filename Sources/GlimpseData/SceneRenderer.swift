@@ -40,7 +40,8 @@ public func renderScene(_ scene: Scene, size: Int) -> Image {
       }
     }
   }
-  return Image(width: size, height: size, channels: 3, pixels: pixels.map { UInt8(max(0, min(255, ($0 * 255).rounded()))) })
+  return Image(
+    width: size, height: size, channels: 3, pixels: pixels.map { UInt8(max(0, min(255, ($0 * 255).rounded()))) })
 }
 
 func palette(_ color: ColorName) -> [Float] {

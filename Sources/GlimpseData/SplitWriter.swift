@@ -27,8 +27,10 @@ public struct GeneratedSplit: Sendable {
 /// files. Scenes, captions and questions are drawn in order from the seeded streams; the images
 /// are then rendered and encoded on both cores. Each file is written atomically.
 @discardableResult
-public func generateSplit(out: String, split: Split, count: Int, seed: UInt64, size: Int = 64, format: SceneImageFormat = .png,
-                          progress: (Int) -> Void = { _ in }) throws -> GeneratedSplit {
+public func generateSplit(
+  out: String, split: Split, count: Int, seed: UInt64, size: Int = 64, format: SceneImageFormat = .png,
+  progress: (Int) -> Void = { _ in }
+) throws -> GeneratedSplit {
   try makeFolder(out)
   try makeFolder(out + "/images")
   var generator = SceneGenerator(seed: seed, novel: split == .testNovel)
@@ -47,46 +49,74 @@ public func generateSplit(out: String, split: Split, count: Int, seed: UInt64, s
     let id = index + 1
     let fileName = "images/\(split.rawValue)_\(String(id).zeroPadded(6)).\(format.fileExtension)"
     fileNames.append(fileName)
-    imageEntries.append(.object([("id", .number(Double(id))), ("file_name", .string(fileName)),
-                                 ("width", .number(Double(size))), ("height", .number(Double(size)))]))
+    imageEntries.append(
+      .object([
+        ("id", .number(Double(id))), ("file_name", .string(fileName)),
+        ("width", .number(Double(size))), ("height", .number(Double(size))),
+      ]))
     for text in texts {
-      annotationEntries.append(.object([("id", .number(Double(annotationEntries.count + 1))), ("image_id", .number(Double(id))),
-                                        ("caption", .string(text))]))
+      annotationEntries.append(
+        .object([
+          ("id", .number(Double(annotationEntries.count + 1))), ("image_id", .number(Double(id))),
+          ("caption", .string(text)),
+        ]))
     }
-    sceneEntries.append(.object([
-      ("image_id", .number(Double(id))), ("file_name", .string(fileName)),
-      ("objects", .array(scene.objects.map { object in
-        .object([("shape", .string(object.shape.rawValue)), ("color", .string(object.color.rawValue)),
-                 ("size", .string(object.size.rawValue)), ("x", .number(object.x)), ("y", .number(object.y)),
-                 ("radius", .number(object.radius))])
-      })),
-    ]))
+    sceneEntries.append(
+      .object([
+        ("image_id", .number(Double(id))), ("file_name", .string(fileName)),
+        (
+          "objects",
+          .array(
+            scene.objects.map { object in
+              .object([
+                ("shape", .string(object.shape.rawValue)), ("color", .string(object.color.rawValue)),
+                ("size", .string(object.size.rawValue)), ("x", .number(object.x)), ("y", .number(object.y)),
+                ("radius", .number(object.radius)),
+              ])
+            })
+        ),
+      ]))
     let asked = balancer.choose(scene, novel: split == .testNovel, random: &questionRandom)
     for (k, question) in asked.enumerated() {
       let questionID = Double(id * 10 + k)  // at most 7 per image
-      questionEntries.append(.object([("question_id", .number(questionID)), ("image_id", .number(Double(id))),
-                                      ("question", .string(question.question))]))
-      answerEntries.append(.object([
-        ("question_id", .number(questionID)), ("image_id", .number(Double(id))),
-        ("question_type", .string(question.type.rawValue)), ("answer_type", .string(question.type.answerType)),
-        ("multiple_choice_answer", .string(question.answer)),
-        ("answers", .array([.object([("answer", .string(question.answer)), ("answer_confidence", .string("yes")),
-                                     ("answer_id", .number(1))])])),
-      ]))
+      questionEntries.append(
+        .object([
+          ("question_id", .number(questionID)), ("image_id", .number(Double(id))),
+          ("question", .string(question.question)),
+        ]))
+      answerEntries.append(
+        .object([
+          ("question_id", .number(questionID)), ("image_id", .number(Double(id))),
+          ("question_type", .string(question.type.rawValue)), ("answer_type", .string(question.type.answerType)),
+          ("multiple_choice_answer", .string(question.answer)),
+          (
+            "answers",
+            .array([
+              .object([
+                ("answer", .string(question.answer)), ("answer_confidence", .string("yes")),
+                ("answer_id", .number(1)),
+              ])
+            ])
+          ),
+        ]))
     }
     scenes.append(scene)
     captions.append(texts)
     questions.append(asked)
   }
   try writeSceneImages(scenes, fileNames: fileNames, folder: out, size: size, format: format, progress: progress)
-  let info: JSONValue = .object([("description", .string("Glimpse generated scenes, split \(split.rawValue)")),
-                                 ("seed", .string(String(seed))), ("image_size", .number(Double(size)))])
-  try writeJSON(.object([("info", info), ("images", .array(imageEntries)), ("annotations", .array(annotationEntries))]),
-                to: out + "/captions.json")
+  let info: JSONValue = .object([
+    ("description", .string("Glimpse generated scenes, split \(split.rawValue)")),
+    ("seed", .string(String(seed))), ("image_size", .number(Double(size))),
+  ])
+  try writeJSON(
+    .object([("info", info), ("images", .array(imageEntries)), ("annotations", .array(annotationEntries))]),
+    to: out + "/captions.json")
   try writeJSON(.object([("info", info), ("questions", .array(questionEntries))]), to: out + "/questions.json")
   try writeJSON(.object([("info", info), ("annotations", .array(answerEntries))]), to: out + "/annotations.json")
-  try writeJSON(.object([("info", info), ("split", .string(split.rawValue)), ("scenes", .array(sceneEntries))]),
-                to: out + "/scenes.json")
+  try writeJSON(
+    .object([("info", info), ("split", .string(split.rawValue)), ("scenes", .array(sceneEntries))]),
+    to: out + "/scenes.json")
   return GeneratedSplit(scenes: scenes, captions: captions, questions: questions)
 }
 
@@ -96,8 +126,10 @@ func writeJSON(_ value: JSONValue, to path: String) throws {
 
 /// Renders and writes the images on one worker per core, each taking every n-th scene; `progress`
 /// hears the count written, from the first worker.
-func writeSceneImages(_ scenes: [Scene], fileNames: [String], folder: String, size: Int, format: SceneImageFormat,
-                      progress: (Int) -> Void) throws {
+func writeSceneImages(
+  _ scenes: [Scene], fileNames: [String], folder: String, size: Int, format: SceneImageFormat,
+  progress: (Int) -> Void
+) throws {
   let failures = FailureList(count: scenes.count)
   let workers = ExecutionCores.count
   DispatchQueue.concurrentPerform(iterations: workers) { worker in

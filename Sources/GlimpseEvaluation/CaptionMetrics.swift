@@ -18,16 +18,18 @@ import GlimpseData
 ///   penalty with σ = 6 (lengths counted, as coco-caption does, in bigrams), averaged over n and
 ///   references, times 10.
 public struct CaptionScores: Equatable, Sendable {
-  public var bleu: [Double]      // BLEU-1 … BLEU-4
+  public var bleu: [Double]  // BLEU-1 … BLEU-4
   public var rougeL: Double
   public var ciderD: Double
 }
 
 public func scoreCaptions(candidates: [[String]], references: [[[String]]]) -> CaptionScores {
-  precondition(candidates.count == references.count && !candidates.isEmpty, "one candidate and its references per image")
-  return CaptionScores(bleu: bleuScores(candidates: candidates, references: references),
-                       rougeL: rougeL(candidates: candidates, references: references),
-                       ciderD: ciderD(candidates: candidates, references: references))
+  precondition(
+    candidates.count == references.count && !candidates.isEmpty, "one candidate and its references per image")
+  return CaptionScores(
+    bleu: bleuScores(candidates: candidates, references: references),
+    rougeL: rougeL(candidates: candidates, references: references),
+    ciderD: ciderD(candidates: candidates, references: references))
 }
 
 struct NGram: Hashable {
@@ -47,7 +49,9 @@ func bleuScores(candidates: [[String]], references: [[[String]]], order n: Int =
   var testLength = 0.0, referenceLength = 0.0
   for (candidate, refs) in zip(candidates, references) {
     var maxCounts = [NGram: Int]()
-    for ref in refs { for (gram, count) in ngramCounts(ref, order: n) { maxCounts[gram] = max(maxCounts[gram] ?? 0, count) } }
+    for ref in refs {
+      for (gram, count) in ngramCounts(ref, order: n) { maxCounts[gram] = max(maxCounts[gram] ?? 0, count) }
+    }
     let length = candidate.count
     let closest = refs.map(\.count).min { (abs($0 - length), $0) < (abs($1 - length), $1) } ?? 0
     testLength += Double(length)

@@ -38,8 +38,9 @@ public func scoreSemantics(captions: [String], scenes: [Scene]) -> SemanticScore
     }
   }
   let n = Double(captions.count)
-  return SemanticScores(grammaticality: Double(parsed) / n, semanticAccuracy: Double(correct) / n,
-                        attributePrecision: named == 0 ? 0 : Double(matched) / Double(named),
-                        attributeRecall: present == 0 ? 0 : Double(matched) / Double(present),
-                        diversity: Double(Set(captions).count) / n)
+  return SemanticScores(
+    grammaticality: Double(parsed) / n, semanticAccuracy: Double(correct) / n,
+    attributePrecision: named == 0 ? 0 : Double(matched) / Double(named),
+    attributeRecall: present == 0 ? 0 : Double(matched) / Double(present),
+    diversity: Double(Set(captions).count) / n)
 }

@@ -9,7 +9,8 @@ public func normalizeAnswer(_ answer: String) -> String {
   while characters.last == " " { characters.removeLast() }
   var out = ""
   for (i, c) in characters.enumerated() {
-    let previousDigit = i > 0 && characters[i - 1].isNumber, nextDigit = i + 1 < characters.count && characters[i + 1].isNumber
+    let previousDigit = i > 0 && characters[i - 1].isNumber,
+      nextDigit = i + 1 < characters.count && characters[i + 1].isNumber
     if c == "," && previousDigit && nextDigit { continue }
     if c == "." && previousDigit && nextDigit { out.append(c); continue }
     if punctuation.contains(c) {
@@ -29,14 +30,21 @@ public func normalizeAnswer(_ answer: String) -> String {
   return words.joined(separator: " ")
 }
 
-let punctuation: Set<Character> = [";", "/", "[", "]", "\"", "{", "}", "(", ")", "=", "+", "\\", "_", "-", ">", "<", "@", "`", ",", "?", "!", "'", ".", ":", "*", "#", "%", "^", "&", "$"]
-let numberWords = ["none": "0", "zero": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6",
-                   "seven": "7", "eight": "8", "nine": "9", "ten": "10"]
+let punctuation: Set<Character> = [
+  ";", "/", "[", "]", "\"", "{", "}", "(", ")", "=", "+", "\\", "_", "-", ">", "<", "@", "`", ",", "?", "!", "'", ".",
+  ":", "*", "#", "%", "^", "&", "$",
+]
+let numberWords = [
+  "none": "0", "zero": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6",
+  "seven": "7", "eight": "8", "nine": "9", "ten": "10",
+]
 let articles: Set<String> = ["a", "an", "the"]
-let contractions = ["dont": "don't", "doesnt": "doesn't", "isnt": "isn't", "arent": "aren't", "cant": "can't", "wont": "won't",
-                    "wasnt": "wasn't", "werent": "weren't", "didnt": "didn't", "hasnt": "hasn't", "havent": "haven't",
-                    "couldnt": "couldn't", "shouldnt": "shouldn't", "wouldnt": "wouldn't", "im": "i'm", "ive": "i've",
-                    "youre": "you're", "thats": "that's", "whats": "what's", "theres": "there's", "its": "it's"]
+let contractions = [
+  "dont": "don't", "doesnt": "doesn't", "isnt": "isn't", "arent": "aren't", "cant": "can't", "wont": "won't",
+  "wasnt": "wasn't", "werent": "weren't", "didnt": "didn't", "hasnt": "hasn't", "havent": "haven't",
+  "couldnt": "couldn't", "shouldnt": "shouldn't", "wouldnt": "wouldn't", "im": "i'm", "ive": "i've",
+  "youre": "you're", "thats": "that's", "whats": "what's", "theres": "there's", "its": "it's",
+]
 
 /// One prediction's VQA accuracy against the annotators' answers.
 public func vqaAccuracy(prediction: String, answers: [String]) -> Double {

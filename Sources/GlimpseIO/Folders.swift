@@ -6,7 +6,9 @@ import Darwin
 
 /// Creates the folder if it is missing; throws if the path exists and is not a folder.
 public func makeFolder(_ path: String) throws {
-  if mkdir(path, 0o755) != 0 && errno != EEXIST { throw FileError(path, "cannot create the folder: \(systemReason(errno))") }
+  if mkdir(path, 0o755) != 0 && errno != EEXIST {
+    throw FileError(path, "cannot create the folder: \(systemReason(errno))")
+  }
   var status = stat()
   guard stat(path, &status) == 0, (status.st_mode & S_IFMT) == S_IFDIR else { throw FileError(path, "is not a folder") }
 }

@@ -15,7 +15,8 @@ public enum JSONValue: Equatable, Sendable {
     case let (.number(a), .number(b)): return a == b
     case let (.string(a), .string(b)): return a == b
     case let (.array(a), .array(b)): return a == b
-    case let (.object(a), .object(b)): return a.count == b.count && zip(a, b).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
+    case let (.object(a), .object(b)):
+      return a.count == b.count && zip(a, b).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
     default: return false
     }
   }
@@ -185,7 +186,8 @@ struct JSONParser {
     while position < bytes.count, "+-0123456789.eE".utf8.contains(bytes[position]) { position += 1 }
     let text = String(decoding: bytes[start..<position], as: UTF8.self)
     let digits = text.first == "-" ? text.dropFirst() : Substring(text)
-    guard !digits.isEmpty, digits.first!.isNumber, !(digits.count > 1 && digits.hasPrefix("0") && digits.dropFirst().first!.isNumber),
+    guard !digits.isEmpty, digits.first!.isNumber,
+      !(digits.count > 1 && digits.hasPrefix("0") && digits.dropFirst().first!.isNumber),
       let value = Double(text), value.isFinite
     else {
       position = start

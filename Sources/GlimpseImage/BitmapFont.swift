@@ -60,7 +60,8 @@ public enum BitmapFont {
 
   /// Whether the pixel (x, y) of the character's glyph is set.
   public static func isSet(_ character: Character, x: Int, y: Int) -> Bool {
-    guard let rows = glyphs[Character(character.lowercased())], (0..<glyphWidth).contains(x), (0..<glyphHeight).contains(y)
+    guard let rows = glyphs[Character(character.lowercased())], (0..<glyphWidth).contains(x),
+      (0..<glyphHeight).contains(y)
     else { return false }
     return rows[y] & (1 << (glyphWidth - 1 - x)) != 0
   }

@@ -28,7 +28,9 @@ public struct Canvas: Sendable {
   }
 
   /// A straight line `thickness` pixels wide, stepped one pixel at a time along its longer axis.
-  public mutating func line(from a: (Double, Double), to b: (Double, Double), color: (Float, Float, Float), thickness: Int = 1) {
+  public mutating func line(
+    from a: (Double, Double), to b: (Double, Double), color: (Float, Float, Float), thickness: Int = 1
+  ) {
     let steps = max(1, Int(max(abs(b.0 - a.0), abs(b.1 - a.1)).rounded(.up)))
     for k in 0...steps {
       let t = Double(k) / Double(steps)

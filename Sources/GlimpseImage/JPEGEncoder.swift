@@ -17,8 +17,9 @@ public func encodeJPEG(_ image: Image, quality: Int = 95) throws -> [UInt8] {
   var output: UnsafeMutablePointer<UInt8>? = nil
   var size = 0
   let status = opaque.pixels.withUnsafeBufferPointer {
-    glimpse_jpeg_encode($0.baseAddress, UInt32(opaque.width), UInt32(opaque.height), Int32(opaque.channels),
-                        Int32(min(max(quality, 1), 100)), &output, &size, &message.0)
+    glimpse_jpeg_encode(
+      $0.baseAddress, UInt32(opaque.width), UInt32(opaque.height), Int32(opaque.channels),
+      Int32(min(max(quality, 1), 100)), &output, &size, &message.0)
   }
   defer { glimpse_jpeg_free(output) }
   guard Int(status) == GLIMPSE_JPEG_OK else { throw ImageError("cannot encode JPEG: \(cString(&message))") }

@@ -2,9 +2,9 @@
 /// scale factor, so every source pixel contributes (the antialiased bilinear of Pillow).
 /// Separable: one pass along x, one along y.
 struct ResampleWeights {
-  var starts: [Int]    // first source index for each output index
-  var counts: [Int]    // number of source taps
-  var weights: [Float] // [out, taps], normalised to sum 1
+  var starts: [Int]  // first source index for each output index
+  var counts: [Int]  // number of source taps
+  var weights: [Float]  // [out, taps], normalised to sum 1
   var taps: Int
 
   init(inSize: Int, outSize: Int) {

@@ -16,8 +16,10 @@ public struct AnsweringModel {
   public var training: JSONValue? = nil
 
   /// A new model, its weights drawn from `random` (the encoder's first).
-  public init(kind: VQAKind, sizes: ModelSizes = .glimpseSmall, vocabulary: Vocabulary, answers: AnswerVocabulary,
-              random: inout SeededGenerator) {
+  public init(
+    kind: VQAKind, sizes: ModelSizes = .glimpseSmall, vocabulary: Vocabulary, answers: AnswerVocabulary,
+    random: inout SeededGenerator
+  ) {
     self.init(kind: kind, sizes: sizes, vocabulary: vocabulary, answers: answers)
     encoder.initialize(random: &random)
     head.initialize(random: &random)
@@ -32,17 +34,19 @@ public struct AnsweringModel {
   public var parameters: [Parameter] { encoder.parameters + head.parameters }
 
   var config: JSONValue {
-    .object([
-      ("model", .string("vqa")), ("head", .string(kind.rawValue)),
-    ] + sizes.configEntries(hops: kind == .san, maxTokens: false)
-      + [("vocabulary_size", .number(Double(vocabulary.count))), ("answers", .number(Double(answers.count)))]
-      + (training.map { [("training", $0)] } ?? []))
+    .object(
+      [
+        ("model", .string("vqa")), ("head", .string(kind.rawValue)),
+      ] + sizes.configEntries(hops: kind == .san, maxTokens: false)
+        + [("vocabulary_size", .number(Double(vocabulary.count))), ("answers", .number(Double(answers.count)))]
+        + (training.map { [("training", $0)] } ?? []))
   }
 
   public func save(folder: String, dtype: SafeTensorsDType = .f32) throws {
     try makeFolder(folder)
-    try writeSafeTensors(path: folder + "/model.safetensors", parameters.named,
-                         metadata: [("format", "pt"), ("producer", "glimpse"), ("model", "vqa-" + kind.rawValue)], dtype: dtype)
+    try writeSafeTensors(
+      path: folder + "/model.safetensors", parameters.named,
+      metadata: [("format", "pt"), ("producer", "glimpse"), ("model", "vqa-" + kind.rawValue)], dtype: dtype)
     try vocabulary.write(path: folder + "/vocab.json")
     try answers.write(path: folder + "/answers.json")
     try writeFileAtomically(folder + "/config.json", Array((config.text + "\n").utf8))
@@ -52,7 +56,9 @@ public struct AnsweringModel {
   public static func load(folder: String) throws -> AnsweringModel {
     let (config, configPath) = try readModelConfig(folder: folder)
     guard config["model"]?.string == "vqa" else {
-      throw FileError(configPath, "not a VQA model (model is '\(config["model"]?.string ?? "missing")'); glimpse ask needs a model from glimpse train vqa")
+      let model = config["model"]?.string ?? "missing"
+      throw FileError(
+        configPath, "not a VQA model (model is '\(model)'); glimpse ask needs a model from glimpse train vqa")
     }
     guard let name = config["head"]?.string, let kind = VQAKind(rawValue: name) else {
       throw FileError(configPath, "head must be concat or san")
@@ -62,7 +68,9 @@ public struct AnsweringModel {
     let vocabulary = try Vocabulary.read(path: folder + "/vocab.json")
     let answers = try AnswerVocabulary.read(path: folder + "/answers.json")
     guard config["vocabulary_size"]?.integer == vocabulary.count, config["answers"]?.integer == answers.count else {
-      throw FileError(configPath, "vocabulary_size and answers do not match vocab.json (\(vocabulary.count)) and answers.json (\(answers.count))")
+      throw FileError(
+        configPath,
+        "vocabulary_size and answers do not match vocab.json (\(vocabulary.count)) and answers.json (\(answers.count))")
     }
     let model = AnsweringModel(kind: kind, sizes: sizes, vocabulary: vocabulary, answers: answers)
     try loadModelWeights(model.parameters, folder: folder, model: "vqa-" + kind.rawValue)

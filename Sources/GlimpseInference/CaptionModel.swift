@@ -16,7 +16,9 @@ public struct CaptionModel {
   public var training: JSONValue? = nil
 
   /// A new model, its weights drawn from `random` (the encoder's first).
-  public init(kind: DecoderKind, sizes: ModelSizes = .glimpseSmall, vocabulary: Vocabulary, random: inout SeededGenerator) {
+  public init(
+    kind: DecoderKind, sizes: ModelSizes = .glimpseSmall, vocabulary: Vocabulary, random: inout SeededGenerator
+  ) {
     self.init(kind: kind, sizes: sizes, vocabulary: vocabulary)
     encoder.initialize(random: &random)
     decoder.initialize(random: &random)
@@ -31,18 +33,20 @@ public struct CaptionModel {
   public var parameters: [Parameter] { encoder.parameters + decoder.parameters }
 
   var config: JSONValue {
-    .object([
-      ("model", .string("caption")), ("decoder", .string(kind.rawValue)),
-    ] + sizes.configEntries(hops: false, maxTokens: true) + [("vocabulary_size", .number(Double(vocabulary.count)))]
-      + (training.map { [("training", $0)] } ?? []))
+    .object(
+      [
+        ("model", .string("caption")), ("decoder", .string(kind.rawValue)),
+      ] + sizes.configEntries(hops: false, maxTokens: true) + [("vocabulary_size", .number(Double(vocabulary.count)))]
+        + (training.map { [("training", $0)] } ?? []))
   }
 
   /// Writes the folder (created if missing), each file atomically; `dtype` .f16 halves the
   /// weights for shipping.
   public func save(folder: String, dtype: SafeTensorsDType = .f32) throws {
     try makeFolder(folder)
-    try writeSafeTensors(path: folder + "/model.safetensors", parameters.named,
-                         metadata: [("format", "pt"), ("producer", "glimpse"), ("decoder", kind.rawValue)], dtype: dtype)
+    try writeSafeTensors(
+      path: folder + "/model.safetensors", parameters.named,
+      metadata: [("format", "pt"), ("producer", "glimpse"), ("decoder", kind.rawValue)], dtype: dtype)
     try vocabulary.write(path: folder + "/vocab.json")
     try writeFileAtomically(folder + "/config.json", Array((config.text + "\n").utf8))
   }

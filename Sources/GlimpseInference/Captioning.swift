@@ -26,8 +26,10 @@ public enum CaptionDecoding: Sendable {
 
 /// Captions one image file with the model: decode, resize to the model's input, encode, then
 /// decode words as `decoding` says.
-public func captionImage(path: String, model: CaptionModel, decoding: CaptionDecoding = .beam(1),
-                         maxPixels: Int = defaultMaxPixels) throws -> ImageCaption {
+public func captionImage(
+  path: String, model: CaptionModel, decoding: CaptionDecoding = .beam(1),
+  maxPixels: Int = defaultMaxPixels
+) throws -> ImageCaption {
   try loadBLAS()
   let image = try decodeImage(path: path, maxPixels: maxPixels).image
   let size = model.encoder.imageSize
@@ -43,8 +45,9 @@ public func captionImage(path: String, model: CaptionModel, decoding: CaptionDec
     decoded = sampleDecode(model.decoder, grid: grid, mean: mean, temperature: temperature, random: &random)
   }
   let words = decoded.tokens.map { model.vocabulary.words[Int($0)] }
-  return ImageCaption(image: path, words: words, wordLogProbabilities: Array(decoded.logProbabilities.prefix(words.count)),
-                      endLogProbability: decoded.finished ? decoded.logProbabilities.last : nil)
+  return ImageCaption(
+    image: path, words: words, wordLogProbabilities: Array(decoded.logProbabilities.prefix(words.count)),
+    endLogProbability: decoded.finished ? decoded.logProbabilities.last : nil)
 }
 
 /// Where the shipped model `name` (e.g. caption-attention) is: models/NAME under the current

@@ -47,15 +47,18 @@ public struct ImageQuestions {
     let (ids, unknown) = encodeQuestion(question, vocabulary: model.vocabulary)
     guard !ids.isEmpty else { throw QuestionError(description: "the question is empty") }
     guard ids.contains(where: { $0 != SpecialToken.unknown }) else {
-      throw QuestionError(description: "none of the question's words (\(unknown.joined(separator: " "))) is in the model's vocabulary")
+      throw QuestionError(
+        description: "none of the question's words (\(unknown.joined(separator: " "))) is in the model's vocabulary")
     }
-    let logits = model.head.forward(grid: model.encoder.grid, mean: model.encoder.mean, questions: ids, batch: 1, steps: ids.count)
+    let logits = model.head.forward(
+      grid: model.encoder.grid, mean: model.encoder.mean, questions: ids, batch: 1, steps: ids.count)
     var p = logits.values
     softmaxRows(&p, rows: 1, columns: p.count)
     let ranked = p.indices.sorted { p[$0] > p[$1] || (p[$0] == p[$1] && $0 < $1) }.prefix(max(1, top))
     let hops = (model.head as? VQASAN)?.hopWeights.map { $0.slice(0).values } ?? []
-    return AnsweredQuestion(question: question, top: ranked.map { (model.answers.answers[$0], p[$0]) }, unknownWords: unknown, hopMaps: hops,
-                           gridSide: model.encoder.gridShape.side)
+    return AnsweredQuestion(
+      question: question, top: ranked.map { (model.answers.answers[$0], p[$0]) }, unknownWords: unknown, hopMaps: hops,
+      gridSide: model.encoder.gridShape.side)
   }
 }
 
@@ -63,7 +66,9 @@ public struct ImageQuestions {
 /// blended over it, labelled.
 public func writeHopFigure(_ answered: AnsweredQuestion, image: Image, path: String, tileSize: Int = 192) throws {
   let scale = Double(tileSize) / Double(max(image.width, image.height))
-  let (width, height) = (max(1, Int((Double(image.width) * scale).rounded())), max(1, Int((Double(image.height) * scale).rounded())))
+  let (width, height) = (
+    max(1, Int((Double(image.width) * scale).rounded())), max(1, Int((Double(image.height) * scale).rounded()))
+  )
   let shown = image.rgba().resized(width: width, height: height).rgbFloats
   let grid = answered.gridSide
   let gap = 8, labelHeight = 24
@@ -71,7 +76,9 @@ public func writeHopFigure(_ answered: AnsweredQuestion, image: Image, path: Str
   canvas.paste(shown, width: width, height: height, x: gap, y: gap)
   canvas.text(answered.answer, x: gap, y: gap + height + 6, scale: 2)
   for (k, map) in answered.hopMaps.enumerated() {
-    let blended = blendHeatmap(rgb: shown, width: width, height: height, map: upsampleMap(map, rows: grid, columns: grid, width: width, height: height))
+    let blended = blendHeatmap(
+      rgb: shown, width: width, height: height,
+      map: upsampleMap(map, rows: grid, columns: grid, width: width, height: height))
     let x = gap + (k + 1) * (width + gap)
     canvas.paste(blended, width: width, height: height, x: x, y: gap)
     canvas.text("hop \(k + 1)", x: x, y: gap + height + 6, scale: 2)

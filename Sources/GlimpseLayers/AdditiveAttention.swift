@@ -2,8 +2,8 @@ import GlimpseTensor
 
 /// Buffers one additive-attention step needs besides its saved activations, allocated once.
 public struct AdditiveAttentionWorkspace {
-  public let queryProj: Tensor   // [B, A]
-  public let dweights: Tensor    // [B, L]
+  public let queryProj: Tensor  // [B, A]
+  public let dweights: Tensor  // [B, L]
   public let dqueryProj: Tensor  // [B, A]
 
   public init(batch: Int, locations: Int, attention: Int) {
@@ -37,18 +37,22 @@ public func additiveAttentionForward(
   let queryDim = wQuery.size(1)
   let queryProj = workspace.queryProj.pointer
   precondition(pre == nil || pre!.count == keys.count)
-  gemm(transposeA: false, transposeB: true, m: batch, n: attention, k: queryDim, a: query.pointer, lda: queryDim,
-       b: wQuery.pointer, ldb: queryDim, beta: 0, c: queryProj, ldc: attention)
+  gemm(
+    transposeA: false, transposeB: true, m: batch, n: attention, k: queryDim, a: query.pointer, lda: queryDim,
+    b: wQuery.pointer, ldb: queryDim, beta: 0, c: queryProj, ldc: attention)
   let (keyRows, scoreRows, w, preRows) = (keys.pointer, weights.pointer, wScore.pointer, pre?.pointer)
   for b in 0..<batch {
     let offset = b * locations * attention
-    tanhScores(keys: keyRows + offset, query: queryProj + b * attention, w: w, rows: locations, width: attention,
-               pre: preRows.map { $0 + offset }, scores: scoreRows + b * locations)
+    tanhScores(
+      keys: keyRows + offset, query: queryProj + b * attention, w: w, rows: locations, width: attention,
+      pre: preRows.map { $0 + offset }, scores: scoreRows + b * locations)
   }
   softmaxRows(weights.pointer, rows: batch, columns: locations)
   for b in 0..<batch {
-    gemm(transposeA: false, transposeB: false, m: 1, n: dim, k: locations, a: weights.pointer + b * locations, lda: locations,
-         b: values.pointer + b * locations * dim, ldb: dim, beta: 0, c: context.pointer + b * dim, ldc: dim)
+    gemm(
+      transposeA: false, transposeB: false, m: 1, n: dim, k: locations, a: weights.pointer + b * locations,
+      lda: locations,
+      b: values.pointer + b * locations * dim, ldb: dim, beta: 0, c: context.pointer + b * dim, ldc: dim)
   }
 }
 
@@ -68,11 +72,14 @@ public func additiveAttentionBackward(
   let dweights = workspace.dweights.pointer
   for b in 0..<batch {
     // dweights[b, L] = values[b] · dcontext[b]
-    gemm(transposeA: false, transposeB: true, m: locations, n: 1, k: dim, a: values.pointer + b * locations * dim, lda: dim,
-         b: dcontext.pointer + b * dim, ldb: dim, beta: 0, c: dweights + b * locations, ldc: 1)
+    gemm(
+      transposeA: false, transposeB: true, m: locations, n: 1, k: dim, a: values.pointer + b * locations * dim,
+      lda: dim,
+      b: dcontext.pointer + b * dim, ldb: dim, beta: 0, c: dweights + b * locations, ldc: 1)
     if let dvalues {
-      gemm(transposeA: false, transposeB: false, m: locations, n: dim, k: 1, a: weights.pointer + b * locations, lda: 1,
-           b: dcontext.pointer + b * dim, ldb: dim, beta: 1, c: dvalues.pointer + b * locations * dim, ldc: dim)
+      gemm(
+        transposeA: false, transposeB: false, m: locations, n: dim, k: 1, a: weights.pointer + b * locations, lda: 1,
+        b: dcontext.pointer + b * dim, ldb: dim, beta: 1, c: dvalues.pointer + b * locations * dim, ldc: dim)
     }
   }
   if let dweightsExtra {
@@ -86,23 +93,27 @@ public func additiveAttentionBackward(
     for l in 0..<locations { d[l] = w[l] * (d[l] - dot) }
   }
   if let dwScore {
-    gemm(transposeA: true, transposeB: false, m: 1, n: attention, k: batch * locations, a: dweights, lda: 1,
-         b: pre.pointer, ldb: attention, beta: 1, c: dwScore.pointer, ldc: attention)
+    gemm(
+      transposeA: true, transposeB: false, m: 1, n: attention, k: batch * locations, a: dweights, lda: 1,
+      b: pre.pointer, ldb: attention, beta: 1, c: dwScore.pointer, ldc: attention)
   }
   let dqueryProj = workspace.dqueryProj.pointer
   dqueryProj.update(repeating: 0, count: batch * attention)
   let (preRows, dkeyRows, w) = (pre.pointer, dkeys.pointer, wScore.pointer)
   for b in 0..<batch {
     let offset = b * locations * attention
-    tanhScoresBackward(dscores: dweights + b * locations, pre: preRows + offset, w: w, rows: locations, width: attention,
-                       dkeys: dkeyRows + offset, dquery: dqueryProj + b * attention)
+    tanhScoresBackward(
+      dscores: dweights + b * locations, pre: preRows + offset, w: w, rows: locations, width: attention,
+      dkeys: dkeyRows + offset, dquery: dqueryProj + b * attention)
   }
   if let dwQuery {
-    gemm(transposeA: true, transposeB: false, m: attention, n: queryDim, k: batch, a: dqueryProj, lda: attention,
-         b: query.pointer, ldb: queryDim, beta: 1, c: dwQuery.pointer, ldc: queryDim)
+    gemm(
+      transposeA: true, transposeB: false, m: attention, n: queryDim, k: batch, a: dqueryProj, lda: attention,
+      b: query.pointer, ldb: queryDim, beta: 1, c: dwQuery.pointer, ldc: queryDim)
   }
   if let dquery {
-    gemm(transposeA: false, transposeB: false, m: batch, n: queryDim, k: attention, a: dqueryProj, lda: attention,
-         b: wQuery.pointer, ldb: queryDim, beta: 1, c: dquery.pointer, ldc: queryDim)
+    gemm(
+      transposeA: false, transposeB: false, m: batch, n: queryDim, k: attention, a: dqueryProj, lda: attention,
+      b: wQuery.pointer, ldb: queryDim, beta: 1, c: dquery.pointer, ldc: queryDim)
   }
 }

@@ -4,7 +4,10 @@ import GlimpseTensor
 public struct Conv2dShape: Equatable, Sendable {
   public var batch, inChannels, height, width, outChannels, kernel, stride, padding: Int
 
-  public init(batch: Int, inChannels: Int, height: Int, width: Int, outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0) {
+  public init(
+    batch: Int, inChannels: Int, height: Int, width: Int, outChannels: Int, kernel: Int, stride: Int = 1,
+    padding: Int = 0
+  ) {
     (self.batch, self.inChannels, self.height, self.width) = (batch, inChannels, height, width)
     (self.outChannels, self.kernel, self.stride, self.padding) = (outChannels, kernel, stride, padding)
   }
@@ -131,7 +134,8 @@ func addBiasGradient(_ dbias: Tensor, dout: Tensor, batch: Int, channels: Int, s
 
 /// out[B, O, Ho, Wo] = conv(inp[B, C, H, W], weight[O, C, K, K]) + bias[O], as im2col + GEMM
 /// per image. `columns` is a workspace of `shape.columnsCount` floats.
-public func conv2dForward(out: Tensor, inp: Tensor, weight: Tensor, bias: Tensor, shape s: Conv2dShape, columns: Tensor) {
+public func conv2dForward(out: Tensor, inp: Tensor, weight: Tensor, bias: Tensor, shape s: Conv2dShape, columns: Tensor)
+{
   let spatial = s.outHeight * s.outWidth
   precondition(inp.count == s.batch * s.inChannels * s.height * s.width, "conv2d input \(inp.shape) for \(s)")
   precondition(out.count == s.batch * s.outChannels * spatial && weight.count == s.outChannels * s.patch)
@@ -142,8 +146,9 @@ public func conv2dForward(out: Tensor, inp: Tensor, weight: Tensor, bias: Tensor
     for o in 0..<s.outChannels { (target + o * spatial).update(repeating: bias.pointer[o], count: spatial) }
     let unfolded = s.isPointwise ? UnsafePointer(image) : UnsafePointer(columns.pointer)
     if !s.isPointwise { im2col(image, columns.pointer, s) }
-    gemm(transposeA: false, transposeB: false, m: s.outChannels, n: spatial, k: s.patch,
-         a: weight.pointer, lda: s.patch, b: unfolded, ldb: spatial, beta: 1, c: target, ldc: spatial)
+    gemm(
+      transposeA: false, transposeB: false, m: s.outChannels, n: spatial, k: s.patch,
+      a: weight.pointer, lda: s.patch, b: unfolded, ldb: spatial, beta: 1, c: target, ldc: spatial)
   }
 }
 
@@ -151,21 +156,27 @@ public func conv2dForward(out: Tensor, inp: Tensor, weight: Tensor, bias: Tensor
 /// max(conv(inp[C, H, W]) + bias, 0), the rows' unfolded input in `columns` (at least
 /// C·K·K · rows·Wo floats). Two threads that take disjoint rows of the same image, each with
 /// its own workspace, write disjoint parts of `out`: one image's layer on two cores.
-public func conv2dReLUForward(out: Tensor, inp: Tensor, weight: Tensor, bias: Tensor, shape s: Conv2dShape,
-                              columns: Tensor, rows: Range<Int>) {
+public func conv2dReLUForward(
+  out: Tensor, inp: Tensor, weight: Tensor, bias: Tensor, shape s: Conv2dShape,
+  columns: Tensor, rows: Range<Int>
+) {
   let (ow, spatial) = (s.outWidth, s.outHeight * s.outWidth)
   let (first, width) = (rows.lowerBound * ow, rows.count * ow)
   precondition(s.batch == 1 && inp.count == s.inChannels * s.height * s.width, "conv2d input \(inp.shape) for \(s)")
-  precondition(out.count == s.outChannels * spatial && weight.count == s.outChannels * s.patch && rows.upperBound <= s.outHeight)
+  precondition(
+    out.count == s.outChannels * spatial && weight.count == s.outChannels * s.patch && rows.upperBound <= s.outHeight)
   precondition(s.isPointwise || columns.count >= s.patch * width, "conv2d workspace too small")
   for o in 0..<s.outChannels { (out.pointer + o * spatial + first).update(repeating: bias.pointer[o], count: width) }
   if s.isPointwise {
-    gemm(transposeA: false, transposeB: false, m: s.outChannels, n: width, k: s.patch,
-         a: weight.pointer, lda: s.patch, b: inp.pointer + first, ldb: spatial, beta: 1, c: out.pointer + first, ldc: spatial)
+    gemm(
+      transposeA: false, transposeB: false, m: s.outChannels, n: width, k: s.patch,
+      a: weight.pointer, lda: s.patch, b: inp.pointer + first, ldb: spatial, beta: 1, c: out.pointer + first,
+      ldc: spatial)
   } else {
     im2col(inp.pointer, columns.pointer, s, rows: rows)
-    gemm(transposeA: false, transposeB: false, m: s.outChannels, n: width, k: s.patch,
-         a: weight.pointer, lda: s.patch, b: columns.pointer, ldb: width, beta: 1, c: out.pointer + first, ldc: spatial)
+    gemm(
+      transposeA: false, transposeB: false, m: s.outChannels, n: width, k: s.patch,
+      a: weight.pointer, lda: s.patch, b: columns.pointer, ldb: width, beta: 1, c: out.pointer + first, ldc: spatial)
   }
   for o in 0..<s.outChannels {
     let row = out.pointer + o * spatial + first
@@ -186,16 +197,19 @@ public func conv2dBackward(
     let gradient = dout.pointer + b * s.outChannels * spatial
     let unfolded = s.isPointwise ? UnsafePointer(image) : UnsafePointer(columns.pointer)
     if !s.isPointwise { im2col(image, columns.pointer, s) }
-    gemm(transposeA: false, transposeB: true, m: s.outChannels, n: s.patch, k: spatial,
-         a: gradient, lda: spatial, b: unfolded, ldb: spatial, beta: 1, c: dweight.pointer, ldc: s.patch)
+    gemm(
+      transposeA: false, transposeB: true, m: s.outChannels, n: s.patch, k: spatial,
+      a: gradient, lda: spatial, b: unfolded, ldb: spatial, beta: 1, c: dweight.pointer, ldc: s.patch)
     guard let dinp else { continue }
     let dimage = dinp.pointer + b * s.inChannels * s.height * s.width
     if s.isPointwise {
-      gemm(transposeA: true, transposeB: false, m: s.patch, n: spatial, k: s.outChannels,
-           a: weight.pointer, lda: s.patch, b: gradient, ldb: spatial, beta: 1, c: dimage, ldc: spatial)
+      gemm(
+        transposeA: true, transposeB: false, m: s.patch, n: spatial, k: s.outChannels,
+        a: weight.pointer, lda: s.patch, b: gradient, ldb: spatial, beta: 1, c: dimage, ldc: spatial)
     } else {
-      gemm(transposeA: true, transposeB: false, m: s.patch, n: spatial, k: s.outChannels,
-           a: weight.pointer, lda: s.patch, b: gradient, ldb: spatial, beta: 0, c: dcolumns.pointer, ldc: spatial)
+      gemm(
+        transposeA: true, transposeB: false, m: s.patch, n: spatial, k: s.outChannels,
+        a: weight.pointer, lda: s.patch, b: gradient, ldb: spatial, beta: 0, c: dcolumns.pointer, ldc: spatial)
       col2imAdd(dcolumns.pointer, dimage, s)
     }
   }

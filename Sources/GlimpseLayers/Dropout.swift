@@ -3,7 +3,9 @@ import GlimpseTensor
 
 /// Inverted dropout: in training each element is kept with probability 1 − p and scaled by
 /// 1/(1 − p), the choice recorded in `mask`; in evaluation out = inp. `out` may be `inp`.
-public func dropoutForward(out: Tensor, inp: Tensor, mask: Tensor, probability p: Float, training: Bool, random: inout SeededGenerator) {
+public func dropoutForward(
+  out: Tensor, inp: Tensor, mask: Tensor, probability p: Float, training: Bool, random: inout SeededGenerator
+) {
   precondition((0..<1).contains(p), "dropout probability must be in [0, 1)")
   guard training && p > 0 else {
     if out.pointer != inp.pointer { out.assign(inp) }

@@ -11,8 +11,9 @@ public func gruStepForward(gates: Tensor, hGates: Tensor, h: Tensor, hPrev: Tens
   let batch = h.count / hidden
   precondition(gates.count == batch * 3 * hidden && hGates.count == gates.count && whh.size(0) == 3 * hidden)
   for b in 0..<batch { (hGates.pointer + b * 3 * hidden).update(from: bhh.pointer, count: 3 * hidden) }
-  gemm(transposeA: false, transposeB: true, m: batch, n: 3 * hidden, k: hidden, a: hPrev.pointer, lda: hidden,
-       b: whh.pointer, ldb: hidden, beta: 1, c: hGates.pointer, ldc: 3 * hidden)
+  gemm(
+    transposeA: false, transposeB: true, m: batch, n: 3 * hidden, k: hidden, a: hPrev.pointer, lda: hidden,
+    b: whh.pointer, ldb: hidden, beta: 1, c: hGates.pointer, ldc: 3 * hidden)
   gruStepActivate(gates: gates, hGates: hGates, h: h, hPrev: hPrev)
 }
 
@@ -37,8 +38,10 @@ public func gruStepActivate(gates: Tensor, hGates: Tensor, h: Tensor, hPrev: Ten
 /// side's pre-activation gradient, [dr, dz, dn]) and dhGates[B, 3H] (the hidden side's,
 /// [dr, dz, r ⊙ dn]); dhPrev += dh ⊙ z + dhGates·W_hh. The weight gradients come from dgates
 /// and dhGates for all steps at once afterwards.
-public func gruStepBackward(dgates: Tensor, dhGates: Tensor, dhPrev: Tensor, dh: Tensor,
-                            gates: Tensor, hGates: Tensor, hPrev: Tensor, whh: Tensor) {
+public func gruStepBackward(
+  dgates: Tensor, dhGates: Tensor, dhPrev: Tensor, dh: Tensor,
+  gates: Tensor, hGates: Tensor, hPrev: Tensor, whh: Tensor
+) {
   let hidden = whh.size(1)
   let batch = dh.count / hidden
   precondition(dgates.count == batch * 3 * hidden && dhGates.count == dgates.count && dhPrev.count == dh.count)
@@ -58,6 +61,7 @@ public func gruStepBackward(dgates: Tensor, dhGates: Tensor, dhPrev: Tensor, dh:
       dhPrev.pointer[offset + k] += gradH * z[k]
     }
   }
-  gemm(transposeA: false, transposeB: false, m: batch, n: hidden, k: 3 * hidden, a: dhGates.pointer, lda: 3 * hidden,
-       b: whh.pointer, ldb: hidden, beta: 1, c: dhPrev.pointer, ldc: hidden)
+  gemm(
+    transposeA: false, transposeB: false, m: batch, n: hidden, k: 3 * hidden, a: dhGates.pointer, lda: 3 * hidden,
+    b: whh.pointer, ldb: hidden, beta: 1, c: dhPrev.pointer, ldc: hidden)
 }

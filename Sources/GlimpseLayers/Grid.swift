@@ -3,7 +3,9 @@ import GlimpseTensor
 /// The encoder's feature map [B, D, L] (NCHW with L = H·W) read as the attention grid
 /// grid[B, L, D] (location i = row·W + col), and its mean over locations v[B, D].
 public func gridForward(grid: Tensor, mean: Tensor, featureMap: Tensor, batch: Int, channels: Int, locations: Int) {
-  precondition(featureMap.count == batch * channels * locations && grid.count == featureMap.count && mean.count == batch * channels)
+  precondition(
+    featureMap.count == batch * channels * locations && grid.count == featureMap.count && mean.count == batch * channels
+  )
   let scale = 1 / Float(locations)
   for b in 0..<batch {
     let source = featureMap.pointer + b * channels * locations
@@ -21,7 +23,8 @@ public func gridForward(grid: Tensor, mean: Tensor, featureMap: Tensor, batch: I
 }
 
 /// dfeatureMap[B, D, L] += dgridᵀ + dmean / L.
-public func gridBackward(dfeatureMap: Tensor, dgrid: Tensor?, dmean: Tensor?, batch: Int, channels: Int, locations: Int) {
+public func gridBackward(dfeatureMap: Tensor, dgrid: Tensor?, dmean: Tensor?, batch: Int, channels: Int, locations: Int)
+{
   let scale = 1 / Float(locations)
   for b in 0..<batch {
     let target = dfeatureMap.pointer + b * channels * locations

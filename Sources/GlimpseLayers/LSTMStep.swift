@@ -5,12 +5,15 @@ import GlimpseTensor
 /// the step adds hPrev · W_hhᵀ (one GEMM for the batch) and activates in place to
 /// [σ(i), σ(f), tanh(g), σ(o)]. Then c = σ(f) ⊙ cPrev + σ(i) ⊙ tanh(g), tanhC = tanh(c),
 /// h = σ(o) ⊙ tanhC. gates, c and tanhC are kept for the backward pass.
-public func lstmStepForward(gates: Tensor, c: Tensor, tanhC: Tensor, h: Tensor, cPrev: Tensor, hPrev: Tensor, whh: Tensor) {
+public func lstmStepForward(
+  gates: Tensor, c: Tensor, tanhC: Tensor, h: Tensor, cPrev: Tensor, hPrev: Tensor, whh: Tensor
+) {
   let hidden = whh.size(1)
   let batch = h.count / hidden
   precondition(gates.count == batch * 4 * hidden && whh.size(0) == 4 * hidden)
-  gemm(transposeA: false, transposeB: true, m: batch, n: 4 * hidden, k: hidden, a: hPrev.pointer, lda: hidden,
-       b: whh.pointer, ldb: hidden, beta: 1, c: gates.pointer, ldc: 4 * hidden)
+  gemm(
+    transposeA: false, transposeB: true, m: batch, n: 4 * hidden, k: hidden, a: hPrev.pointer, lda: hidden,
+    b: whh.pointer, ldb: hidden, beta: 1, c: gates.pointer, ldc: 4 * hidden)
   lstmStepActivate(gates: gates, c: c, tanhC: tanhC, h: h, cPrev: cPrev)
 }
 
@@ -19,7 +22,8 @@ public func lstmStepForward(gates: Tensor, c: Tensor, tanhC: Tensor, h: Tensor, 
 public func lstmStepActivate(gates: Tensor, c: Tensor, tanhC: Tensor, h: Tensor, cPrev: Tensor) {
   let hidden = h.size(h.rank - 1)
   let batch = h.count / hidden
-  precondition(gates.count == batch * 4 * hidden && c.count == h.count && cPrev.count == h.count && tanhC.count == h.count)
+  precondition(
+    gates.count == batch * 4 * hidden && c.count == h.count && cPrev.count == h.count && tanhC.count == h.count)
   for b in 0..<batch {
     let row = gates.pointer + b * 4 * hidden
     vectorSigmoid(row, row, count: 2 * hidden)
@@ -36,7 +40,8 @@ public func lstmStepActivate(gates: Tensor, c: Tensor, tanhC: Tensor, h: Tensor,
 }
 
 /// Given dh[B, H] and dc[B, H] (the cell gradient from step t + 1, nil at the last step):
-/// dgates[B, 4H] = the gradient of the pre-activation gates (written, not accumulated); dcPrev += dc_total ⊙ σ(f); dW_hh += dgatesᵀ · hPrev;
+/// dgates[B, 4H] = the gradient of the pre-activation gates (written, not accumulated); dcPrev += dc_total ⊙ σ(f);
+/// dW_hh += dgatesᵀ · hPrev;
 /// dhPrev += dgates · W_hh. dgates then feeds the input projection's backward for all steps at once.
 /// With `dwhh` nil the caller adds dW_hh itself, for all steps in one GEMM (LSTMSequence does).
 public func lstmStepBackward(
@@ -63,11 +68,13 @@ public func lstmStepBackward(
     }
   }
   if let dwhh {
-    gemm(transposeA: true, transposeB: false, m: 4 * hidden, n: hidden, k: batch, a: dgates.pointer, lda: 4 * hidden,
-         b: hPrev.pointer, ldb: hidden, beta: 1, c: dwhh.pointer, ldc: hidden)
+    gemm(
+      transposeA: true, transposeB: false, m: 4 * hidden, n: hidden, k: batch, a: dgates.pointer, lda: 4 * hidden,
+      b: hPrev.pointer, ldb: hidden, beta: 1, c: dwhh.pointer, ldc: hidden)
   }
   if let dhPrev {
-    gemm(transposeA: false, transposeB: false, m: batch, n: hidden, k: 4 * hidden, a: dgates.pointer, lda: 4 * hidden,
-         b: whh.pointer, ldb: hidden, beta: 1, c: dhPrev.pointer, ldc: hidden)
+    gemm(
+      transposeA: false, transposeB: false, m: batch, n: hidden, k: 4 * hidden, a: dgates.pointer, lda: 4 * hidden,
+      b: whh.pointer, ldb: hidden, beta: 1, c: dhPrev.pointer, ldc: hidden)
   }
 }

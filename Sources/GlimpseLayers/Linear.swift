@@ -9,8 +9,9 @@ public func linearForward(out: Tensor, inp: Tensor, weight: Tensor, bias: Tensor
   if let bias {
     for row in 0..<n { (out.pointer + row * o).update(from: bias.pointer, count: o) }
   }
-  gemm(transposeA: false, transposeB: true, m: n, n: o, k: i, a: inp.pointer, lda: i,
-       b: weight.pointer, ldb: i, beta: bias == nil ? 0 : 1, c: out.pointer, ldc: o)
+  gemm(
+    transposeA: false, transposeB: true, m: n, n: o, k: i, a: inp.pointer, lda: i,
+    b: weight.pointer, ldb: i, beta: bias == nil ? 0 : 1, c: out.pointer, ldc: o)
 }
 
 /// dinp[N, I] += dout · weight; dweight[O, I] += doutᵀ · inp; dbias[O] += Σ_N dout. Each
@@ -20,12 +21,14 @@ public func linearBackward(dinp: Tensor?, dweight: Tensor?, dbias: Tensor?, dout
   let (o, i) = (weight.size(0), weight.size(1))
   let n = inp.count / i
   if let dinp {
-    gemm(transposeA: false, transposeB: false, m: n, n: i, k: o, a: dout.pointer, lda: o,
-         b: weight.pointer, ldb: i, beta: 1, c: dinp.pointer, ldc: i)
+    gemm(
+      transposeA: false, transposeB: false, m: n, n: i, k: o, a: dout.pointer, lda: o,
+      b: weight.pointer, ldb: i, beta: 1, c: dinp.pointer, ldc: i)
   }
   if let dweight {
-    gemm(transposeA: true, transposeB: false, m: o, n: i, k: n, a: dout.pointer, lda: o,
-         b: inp.pointer, ldb: i, beta: 1, c: dweight.pointer, ldc: i)
+    gemm(
+      transposeA: true, transposeB: false, m: o, n: i, k: n, a: dout.pointer, lda: o,
+      b: inp.pointer, ldb: i, beta: 1, c: dweight.pointer, ldc: i)
   }
   if let dbias { addRowSums(dout.pointer, rows: n, columns: o, into: dbias.pointer) }
 }

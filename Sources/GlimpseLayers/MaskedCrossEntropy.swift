@@ -10,7 +10,9 @@ import Darwin
 /// Cross-entropy of logits[B, T, V] against targets[B·T] over real tokens only (target
 /// `<pad>` = 0 adds nothing), summed over time and averaged over the batch. `probs` receives
 /// the softmax, which the backward pass reads. Returns the loss.
-public func maskedCrossEntropyForward(probs: Tensor, logits: Tensor, targets: [Int32], batch: Int, padID: Int32 = SpecialToken.pad) -> Float {
+public func maskedCrossEntropyForward(
+  probs: Tensor, logits: Tensor, targets: [Int32], batch: Int, padID: Int32 = SpecialToken.pad
+) -> Float {
   let rows = targets.count
   let v = logits.count / rows
   precondition(logits.count == rows * v && probs.count == logits.count)
@@ -34,7 +36,9 @@ public func maskedCrossEntropyForward(probs: Tensor, logits: Tensor, targets: [I
 }
 
 /// dlogits[B, T, V] += dloss · (probs − onehot(target)) / B at real tokens.
-public func maskedCrossEntropyBackward(dlogits: Tensor, probs: Tensor, targets: [Int32], batch: Int, dloss: Float = 1, padID: Int32 = SpecialToken.pad) {
+public func maskedCrossEntropyBackward(
+  dlogits: Tensor, probs: Tensor, targets: [Int32], batch: Int, dloss: Float = 1, padID: Int32 = SpecialToken.pad
+) {
   let rows = targets.count
   let v = probs.count / rows
   let scale = dloss / Float(batch)

@@ -13,7 +13,9 @@ public struct Adam {
   /// First and second moments, one pair per parameter, in the order of `update`'s arrays.
   public let moments: [(m: Tensor, v: Tensor)]
 
-  public init(parameters: [Tensor], learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8) {
+  public init(
+    parameters: [Tensor], learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8
+  ) {
     (self.learningRate, self.beta1, self.beta2, self.epsilon) = (learningRate, beta1, beta2, epsilon)
     moments = parameters.map { (Tensor(zeros: $0.shape), Tensor(zeros: $0.shape)) }
   }

@@ -10,8 +10,9 @@ public func rnnStepForward(h: Tensor, xProj: Tensor, imageProj: Tensor, hPrev: T
   let (out, x, image) = (h.pointer, xProj.pointer, imageProj.pointer)
   for i in 0..<h.count { out[i] = x[i] + image[i] }
   if let hPrev {
-    gemm(transposeA: false, transposeB: true, m: batch, n: hidden, k: hidden, a: hPrev.pointer, lda: hidden,
-         b: whh.pointer, ldb: hidden, beta: 1, c: out, ldc: hidden)
+    gemm(
+      transposeA: false, transposeB: true, m: batch, n: hidden, k: hidden, a: hPrev.pointer, lda: hidden,
+      b: whh.pointer, ldb: hidden, beta: 1, c: out, ldc: hidden)
   }
   vectorTanh(out, out, count: h.count)
 }
@@ -32,10 +33,12 @@ public func rnnStepBackward(
     dimage[i] += d[i]
   }
   guard let hPrev else { return }
-  gemm(transposeA: true, transposeB: false, m: hidden, n: hidden, k: batch, a: d, lda: hidden,
-       b: hPrev.pointer, ldb: hidden, beta: 1, c: dwhh.pointer, ldc: hidden)
+  gemm(
+    transposeA: true, transposeB: false, m: hidden, n: hidden, k: batch, a: d, lda: hidden,
+    b: hPrev.pointer, ldb: hidden, beta: 1, c: dwhh.pointer, ldc: hidden)
   if let dhPrev {
-    gemm(transposeA: false, transposeB: false, m: batch, n: hidden, k: hidden, a: d, lda: hidden,
-         b: whh.pointer, ldb: hidden, beta: 1, c: dhPrev.pointer, ldc: hidden)
+    gemm(
+      transposeA: false, transposeB: false, m: batch, n: hidden, k: hidden, a: d, lda: hidden,
+      b: whh.pointer, ldb: hidden, beta: 1, c: dhPrev.pointer, ldc: hidden)
   }
 }

@@ -10,8 +10,9 @@ public func softAttentionForward(
   keys: Tensor, grid: Tensor, hPrev: Tensor, wDec: Tensor, wA: Tensor, wBeta: Tensor, bBeta: Tensor,
   workspace: AdditiveAttentionWorkspace
 ) {
-  additiveAttentionForward(context: context, weights: alpha, pre: pre, keys: keys, values: grid, query: hPrev,
-                           wQuery: wDec, wScore: wA, workspace: workspace)
+  additiveAttentionForward(
+    context: context, weights: alpha, pre: pre, keys: keys, values: grid, query: hPrev,
+    wQuery: wDec, wScore: wA, workspace: workspace)
   linearForward(out: beta, inp: hPrev, weight: wBeta, bias: bBeta)
   sigmoidForward(out: beta, inp: beta)
   let (out, gate, ctx) = (z.pointer, beta.pointer, context.pointer)
@@ -35,9 +36,10 @@ public func softAttentionBackward(
     dpre[i] = g[i] * ctx[i] * gate[i] * (1 - gate[i])
   }
   linearBackward(dinp: dhPrev, dweight: dwBeta, dbias: dbBeta, dout: dbetaPre, inp: hPrev, weight: wBeta)
-  additiveAttentionBackward(dkeys: dkeys, dvalues: dgrid, dquery: dhPrev, dwQuery: dwDec, dwScore: dwA,
-                            dcontext: dcontext, dweightsExtra: dalpha, weights: alpha, pre: pre, values: grid,
-                            query: hPrev, wQuery: wDec, wScore: wA, workspace: workspace)
+  additiveAttentionBackward(
+    dkeys: dkeys, dvalues: dgrid, dquery: dhPrev, dwQuery: dwDec, dwScore: dwA,
+    dcontext: dcontext, dweightsExtra: dalpha, weights: alpha, pre: pre, values: grid,
+    query: hPrev, wQuery: wDec, wScore: wA, workspace: workspace)
 }
 
 /// The weight and grid gradients of S steps of soft attention whose backward ran without them,
@@ -55,15 +57,20 @@ public func softAttentionWeightGradients(
   let rows = dqueryProj.count / attention
   let (batch, locations, dim) = (rows / steps, dscore.count / rows, dbetaPre.count / rows)
   precondition(dgrid.count == batch * locations * dim && dcontext.count == rows * dim && hPrev.count >= rows * hidden)
-  gemm(transposeA: true, transposeB: false, m: attention, n: hidden, k: rows, a: dqueryProj.pointer, lda: attention,
-       b: hPrev.pointer, ldb: hidden, beta: 1, c: dwDec.pointer, ldc: hidden)
-  gemm(transposeA: true, transposeB: false, m: 1, n: attention, k: rows * locations, a: dscore.pointer, lda: 1,
-       b: pre.pointer, ldb: attention, beta: 1, c: dwA.pointer, ldc: attention)
-  gemm(transposeA: true, transposeB: false, m: dim, n: hidden, k: rows, a: dbetaPre.pointer, lda: dim,
-       b: hPrev.pointer, ldb: hidden, beta: 1, c: dwBeta.pointer, ldc: hidden)
+  gemm(
+    transposeA: true, transposeB: false, m: attention, n: hidden, k: rows, a: dqueryProj.pointer, lda: attention,
+    b: hPrev.pointer, ldb: hidden, beta: 1, c: dwDec.pointer, ldc: hidden)
+  gemm(
+    transposeA: true, transposeB: false, m: 1, n: attention, k: rows * locations, a: dscore.pointer, lda: 1,
+    b: pre.pointer, ldb: attention, beta: 1, c: dwA.pointer, ldc: attention)
+  gemm(
+    transposeA: true, transposeB: false, m: dim, n: hidden, k: rows, a: dbetaPre.pointer, lda: dim,
+    b: hPrev.pointer, ldb: hidden, beta: 1, c: dwBeta.pointer, ldc: hidden)
   addRowSums(dbetaPre.pointer, rows: rows, columns: dim, into: dbBeta.pointer)
   for b in 0..<batch {
-    gemm(transposeA: true, transposeB: false, m: locations, n: dim, k: steps, a: alpha.pointer + b * locations, lda: batch * locations,
-         b: dcontext.pointer + b * dim, ldb: batch * dim, beta: 1, c: dgrid.pointer + b * locations * dim, ldc: dim)
+    gemm(
+      transposeA: true, transposeB: false, m: locations, n: dim, k: steps, a: alpha.pointer + b * locations,
+      lda: batch * locations,
+      b: dcontext.pointer + b * dim, ldb: batch * dim, beta: 1, c: dgrid.pointer + b * locations * dim, ldc: dim)
   }
 }

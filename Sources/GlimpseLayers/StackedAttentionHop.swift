@@ -9,8 +9,9 @@ public func stackedAttentionHopForward(
   uNext: Tensor, p: Tensor, pre: Tensor, context: Tensor, keys: Tensor, grid: Tensor, u: Tensor,
   wU: Tensor, wP: Tensor, workspace: AdditiveAttentionWorkspace
 ) {
-  additiveAttentionForward(context: context, weights: p, pre: pre, keys: keys, values: grid, query: u,
-                           wQuery: wU, wScore: wP, workspace: workspace)
+  additiveAttentionForward(
+    context: context, weights: p, pre: pre, keys: keys, values: grid, query: u,
+    wQuery: wU, wScore: wP, workspace: workspace)
   let (out, previous, ctx) = (uNext.pointer, u.pointer, context.pointer)
   for i in 0..<uNext.count { out[i] = previous[i] + ctx[i] }
 }
@@ -24,7 +25,8 @@ public func stackedAttentionHopBackward(
   workspace: AdditiveAttentionWorkspace, dpExtra: Tensor? = nil
 ) {
   for i in 0..<du.count { du.pointer[i] += duNext.pointer[i] }
-  additiveAttentionBackward(dkeys: dkeys, dvalues: dgrid, dquery: du, dwQuery: dwU, dwScore: dwP,
-                            dcontext: duNext, dweightsExtra: dpExtra, weights: p, pre: pre, values: grid,
-                            query: u, wQuery: wU, wScore: wP, workspace: workspace)
+  additiveAttentionBackward(
+    dkeys: dkeys, dvalues: dgrid, dquery: du, dwQuery: dwU, dwScore: dwP,
+    dcontext: duNext, dweightsExtra: dpExtra, weights: p, pre: pre, values: grid,
+    query: u, wQuery: wU, wScore: wP, workspace: workspace)
 }

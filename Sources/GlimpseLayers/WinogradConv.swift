@@ -19,12 +19,15 @@ extension Conv2dShape {
   var winogradGroup: Int { max(1, min(batch, 256 / tiles)) }
   /// Floats of the workspace: transformed input [16, C, G·T], products [16, O, G·T] for a group
   /// of G images, and for the input transform one channel's 2H rows of W + 2 and a row of zeros.
-  public var winogradWorkspaceCount: Int { 16 * (inChannels + outChannels) * winogradGroup * tiles + 2 * height * (width + 2) + width }
+  public var winogradWorkspaceCount: Int {
+    16 * (inChannels + outChannels) * winogradGroup * tiles + 2 * height * (width + 2) + width
+  }
   /// The shape whose convolution is this one's input gradient: O channels in, C out, the
   /// kernels flipped (winogradFilters with `adjoint`).
   public var adjoint: Conv2dShape {
-    Conv2dShape(batch: batch, inChannels: outChannels, height: height, width: width, outChannels: inChannels,
-                kernel: kernel, stride: stride, padding: padding)
+    Conv2dShape(
+      batch: batch, inChannels: outChannels, height: height, width: width, outChannels: inChannels,
+      kernel: kernel, stride: stride, padding: padding)
   }
 }
 
@@ -36,7 +39,9 @@ public func winogradFilters(_ weight: Tensor, into filters: Tensor, shape s: Con
 }
 
 /// The same for the kernels of outputs `outputs` only, so that two threads can take a half each.
-public func winogradFilters(_ weight: Tensor, into filters: Tensor, shape s: Conv2dShape, adjoint: Bool, outputs: Range<Int>) {
+public func winogradFilters(
+  _ weight: Tensor, into filters: Tensor, shape s: Conv2dShape, adjoint: Bool, outputs: Range<Int>
+) {
   precondition(weight.count == s.outChannels * s.inChannels * 9 && filters.count >= s.winogradFilterCount)
   precondition(outputs.lowerBound >= 0 && outputs.upperBound <= s.outChannels)
   let plane = s.outChannels * s.inChannels
@@ -69,29 +74,36 @@ public func winogradFilters(_ weight: Tensor, into filters: Tensor, shape s: Con
 /// out[B, O, H, W] = conv(inp, weight) + bias (or no bias), with `filters` from
 /// winogradFilters, a group of images at a time; out is overwritten. `workspace` holds
 /// `shape.winogradWorkspaceCount` floats.
-public func conv2dWinogradForward(out: Tensor, inp: Tensor, filters: Tensor, bias: Tensor?, shape s: Conv2dShape, workspace: Tensor) {
+public func conv2dWinogradForward(
+  out: Tensor, inp: Tensor, filters: Tensor, bias: Tensor?, shape s: Conv2dShape, workspace: Tensor
+) {
   precondition(s.allowsWinograd, "Winograd F(2×2, 3×3) needs a 3×3 kernel, stride 1, padding 1 and even sizes: \(s)")
-  precondition(inp.count == s.batch * s.inChannels * s.height * s.width && out.count == s.batch * s.outChannels * s.height * s.width)
+  precondition(
+    inp.count == s.batch * s.inChannels * s.height * s.width
+      && out.count == s.batch * s.outChannels * s.height * s.width)
   precondition(workspace.count >= s.winogradWorkspaceCount && filters.count >= s.winogradFilterCount)
   let (c, o, t, h, w) = (s.inChannels, s.outChannels, s.tiles, s.height, s.width)
   let group = s.winogradGroup
   let columns = group * t
-  let transformed = workspace.pointer              // [16, C, G·T]
-  let products = transformed + 16 * c * columns    // [16, O, G·T]
-  let rows = products + 16 * o * columns           // [8, W/2 + 1]
+  let transformed = workspace.pointer  // [16, C, G·T]
+  let products = transformed + 16 * c * columns  // [16, O, G·T]
+  let rows = products + 16 * o * columns  // [8, W/2 + 1]
   for first in stride(from: 0, to: s.batch, by: group) {
     let count = min(group, s.batch - first)
     for j in 0..<count {
-      winogradInput(inp.pointer + (first + j) * c * h * w, transformed + j * t, rowLength: columns, rows: rows,
-                    channels: c, height: h, width: w)
+      winogradInput(
+        inp.pointer + (first + j) * c * h * w, transformed + j * t, rowLength: columns, rows: rows,
+        channels: c, height: h, width: w)
     }
     for xi in 0..<16 {
-      gemm(transposeA: false, transposeB: false, m: o, n: count * t, k: c, a: filters.pointer + xi * o * c, lda: c,
-           b: transformed + xi * c * columns, ldb: columns, beta: 0, c: products + xi * o * columns, ldc: columns)
+      gemm(
+        transposeA: false, transposeB: false, m: o, n: count * t, k: c, a: filters.pointer + xi * o * c, lda: c,
+        b: transformed + xi * c * columns, ldb: columns, beta: 0, c: products + xi * o * columns, ldc: columns)
     }
     for j in 0..<count {
-      winogradOutput(products + j * t, out.pointer + (first + j) * o * h * w, rowLength: columns, bias: bias?.pointer,
-                     channels: o, height: h, width: w)
+      winogradOutput(
+        products + j * t, out.pointer + (first + j) * o * h * w, rowLength: columns, bias: bias?.pointer,
+        channels: o, height: h, width: w)
     }
   }
 }
@@ -103,8 +115,10 @@ public func conv2dWinogradForward(out: Tensor, inp: Tensor, filters: Tensor, bia
 /// padded rows, split into even and odd columns, eight tiles at a time where `TileBlock` allows,
 /// else one. The across pass reads what the down pass wrote a whole channel earlier, so its
 /// loads never wait on those stores.
-func winogradInput(_ image: UnsafePointer<Float>, _ transformed: UnsafeMutablePointer<Float>, rowLength: Int,
-                   rows: UnsafeMutablePointer<Float>, channels: Int, height: Int, width: Int) {
+func winogradInput(
+  _ image: UnsafePointer<Float>, _ transformed: UnsafeMutablePointer<Float>, rowLength: Int,
+  rows: UnsafeMutablePointer<Float>, channels: Int, height: Int, width: Int
+) {
   let (down, across) = (height / 2, width / 2)
   let tiles = TileBlock(height: height, width: width)
   let padded = width + 2
@@ -168,8 +182,10 @@ func winogradInput(_ image: UnsafePointer<Float>, _ transformed: UnsafeMutablePo
 
 /// out[O, H, W] = Aᵀ m A (+ bias) for one image's tiles m = products[ξ, o, 0..<T] (rows
 /// `rowLength` long), eight tiles at a time where `TileBlock` allows, else one.
-func winogradOutput(_ products: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, rowLength: Int,
-                    bias: UnsafePointer<Float>?, channels: Int, height: Int, width: Int) {
+func winogradOutput(
+  _ products: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, rowLength: Int,
+  bias: UnsafePointer<Float>?, channels: Int, height: Int, width: Int
+) {
   let tiles = TileBlock(height: height, width: width)
   let plane = channels * rowLength
   for o in 0..<channels {
@@ -181,10 +197,21 @@ func winogradOutput(_ products: UnsafePointer<Float>, _ out: UnsafeMutablePointe
       let corner = image + tiles.corner(t)
       if tiles.eightFit(from: t) {
         // Aᵀ m: s0 = rows 0 + 1 + 2, s1 = rows 1 − 2 − 3, per column j; then across the columns.
-        let (a0, a1, a2, a3) = (loadLanes(m + t), loadLanes(m + plane + t), loadLanes(m + 2 * plane + t), loadLanes(m + 3 * plane + t))
-        let (b0, b1, b2, b3) = (loadLanes(m + 4 * plane + t), loadLanes(m + 5 * plane + t), loadLanes(m + 6 * plane + t), loadLanes(m + 7 * plane + t))
-        let (c0, c1, c2, c3) = (loadLanes(m + 8 * plane + t), loadLanes(m + 9 * plane + t), loadLanes(m + 10 * plane + t), loadLanes(m + 11 * plane + t))
-        let (d0, d1, d2, d3) = (loadLanes(m + 12 * plane + t), loadLanes(m + 13 * plane + t), loadLanes(m + 14 * plane + t), loadLanes(m + 15 * plane + t))
+        let (a0, a1, a2, a3) = (
+          loadLanes(m + t), loadLanes(m + plane + t), loadLanes(m + 2 * plane + t), loadLanes(m + 3 * plane + t)
+        )
+        let (b0, b1, b2, b3) = (
+          loadLanes(m + 4 * plane + t), loadLanes(m + 5 * plane + t), loadLanes(m + 6 * plane + t),
+          loadLanes(m + 7 * plane + t)
+        )
+        let (c0, c1, c2, c3) = (
+          loadLanes(m + 8 * plane + t), loadLanes(m + 9 * plane + t), loadLanes(m + 10 * plane + t),
+          loadLanes(m + 11 * plane + t)
+        )
+        let (d0, d1, d2, d3) = (
+          loadLanes(m + 12 * plane + t), loadLanes(m + 13 * plane + t), loadLanes(m + 14 * plane + t),
+          loadLanes(m + 15 * plane + t)
+        )
         let (u0, u1, u2, u3) = (a0 + b0 + c0, a1 + b1 + c1, a2 + b2 + c2, a3 + b3 + c3)
         let (w0, w1, w2, w3) = (b0 - c0 - d0, b1 - c1 - d1, b2 - c2 - d2, b3 - c3 - d3)
         var upper = LanePairs(), lower = LanePairs()
@@ -197,7 +224,9 @@ func winogradOutput(_ products: UnsafePointer<Float>, _ out: UnsafeMutablePointe
       } else {
         var s0 = SIMD4<Float>(), s1 = SIMD4<Float>()
         for j in 0..<4 {
-          let (m0, m1, m2, m3) = (m[j * plane + t], m[(4 + j) * plane + t], m[(8 + j) * plane + t], m[(12 + j) * plane + t])
+          let (m0, m1, m2, m3) = (
+            m[j * plane + t], m[(4 + j) * plane + t], m[(8 + j) * plane + t], m[(12 + j) * plane + t]
+          )
           s0[j] = m0 + m1 + m2
           s1[j] = m1 - m2 - m3
         }
@@ -256,33 +285,39 @@ public func conv2dWinogradBackward(
   addBiasGradient(dbias, dout: dout, batch: s.batch, channels: o, spatial: spatial)
   let group = s.winogradGroup
   let columns = group * t
-  let transformed = workspace.pointer              // [16, C, G·T]
-  let dproducts = transformed + 16 * c * columns   // [16, O, G·T]
+  let transformed = workspace.pointer  // [16, C, G·T]
+  let dproducts = transformed + 16 * c * columns  // [16, O, G·T]
   let rows = dproducts + 16 * o * columns
   sums.pointer.update(repeating: 0, count: s.winogradFilterCount)
   for first in stride(from: 0, to: s.batch, by: group) {
     let count = min(group, s.batch - first)
     for j in 0..<count {
-      winogradInput(inp.pointer + (first + j) * c * spatial, transformed + j * t, rowLength: columns, rows: rows,
-                    channels: c, height: h, width: w)
-      winogradOutputAdjoint(dout.pointer + (first + j) * o * spatial, dproducts + j * t, rowLength: columns,
-                            channels: o, height: h, width: w)
+      winogradInput(
+        inp.pointer + (first + j) * c * spatial, transformed + j * t, rowLength: columns, rows: rows,
+        channels: c, height: h, width: w)
+      winogradOutputAdjoint(
+        dout.pointer + (first + j) * o * spatial, dproducts + j * t, rowLength: columns,
+        channels: o, height: h, width: w)
     }
     for xi in 0..<16 {
-      gemm(transposeA: false, transposeB: true, m: o, n: c, k: count * t, a: dproducts + xi * o * columns, lda: columns,
-           b: transformed + xi * c * columns, ldb: columns, beta: 1, c: sums.pointer + xi * o * c, ldc: c)
+      gemm(
+        transposeA: false, transposeB: true, m: o, n: c, k: count * t, a: dproducts + xi * o * columns, lda: columns,
+        b: transformed + xi * c * columns, ldb: columns, beta: 1, c: sums.pointer + xi * o * c, ldc: c)
     }
   }
   winogradFiltersAdjoint(sums, into: dweight, shape: s)
   if let dinp {
-    conv2dWinogradForward(out: dinp, inp: dout, filters: adjointFilters, bias: nil, shape: s.adjoint, workspace: workspace)
+    conv2dWinogradForward(
+      out: dinp, inp: dout, filters: adjointFilters, bias: nil, shape: s.adjoint, workspace: workspace)
   }
 }
 
 /// dproducts[ξ, o, ·] = (A dy Aᵀ)[ξ] for each 2×2 block dy of one image's dout[O, H, W]: the
 /// adjoint of winogradOutput (each row (a, b) of A dy becomes (a, a + b, a − b, −b)).
-func winogradOutputAdjoint(_ dout: UnsafePointer<Float>, _ dproducts: UnsafeMutablePointer<Float>, rowLength: Int,
-                           channels: Int, height: Int, width: Int) {
+func winogradOutputAdjoint(
+  _ dout: UnsafePointer<Float>, _ dproducts: UnsafeMutablePointer<Float>, rowLength: Int,
+  channels: Int, height: Int, width: Int
+) {
   let tiles = TileBlock(height: height, width: width)
   let plane = channels * rowLength
   for o in 0..<channels {

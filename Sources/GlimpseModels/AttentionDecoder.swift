@@ -25,13 +25,15 @@ public final class AttentionDecoder: CaptionDecoder {
   public var sizes: ModelSizes { core.sizes }
   public let parameters: [Parameter]
 
-  var keys = Tensor(zeros: [0]), dkeys = Tensor(zeros: [0])                        // [B, L, A]
-  var z = Tensor(zeros: [0]), alpha = Tensor(zeros: [0]), pre = Tensor(zeros: [0])    // per step: [S, B, D], [S, B, L], [S, B, L, A]
-  var context = Tensor(zeros: [0]), beta = Tensor(zeros: [0])                         // [S, B, D]
+  var keys = Tensor(zeros: [0]), dkeys = Tensor(zeros: [0])  // [B, L, A]
+  // per step: [S, B, D], [S, B, L], [S, B, L, A]
+  var z = Tensor(zeros: [0]), alpha = Tensor(zeros: [0]), pre = Tensor(zeros: [0])
+  var context = Tensor(zeros: [0]), beta = Tensor(zeros: [0])  // [S, B, D]
   var dz = Tensor(zeros: [0]), dalpha = Tensor(zeros: [0])
   // Each step's gradients that the weight gradients are made from after the loop:
   // [S, B, D], [S, B, D], [S, B, L], [S, B, A].
-  var dcontext = Tensor(zeros: [0]), dbetaPre = Tensor(zeros: [0]), dscore = Tensor(zeros: [0]), dqueryProj = Tensor(zeros: [0])
+  var dcontext = Tensor(zeros: [0]), dbetaPre = Tensor(zeros: [0]), dscore = Tensor(zeros: [0]),
+    dqueryProj = Tensor(zeros: [0])
   var workspace = AdditiveAttentionWorkspace(batch: 0, locations: 0, attention: 0)
   var savedGrid = Tensor(zeros: [0])
   var penaltyActive = false
@@ -60,8 +62,10 @@ public final class AttentionDecoder: CaptionDecoder {
   }
 
   public func replica(ownGradients: Bool) -> CaptionDecoder {
-    AttentionDecoder(vocabularySize: vocabularySize, sizes: sizes, make: ParameterMaker(sharing: parameters, ownGradients: ownGradients),
-                     original: self)
+    AttentionDecoder(
+      vocabularySize: vocabularySize, sizes: sizes,
+      make: ParameterMaker(sharing: parameters, ownGradients: ownGradients),
+      original: self)
   }
 
   public func initialize(random: inout SeededGenerator) {
@@ -91,12 +95,15 @@ public final class AttentionDecoder: CaptionDecoder {
     linearForward(out: keys, inp: grid, weight: attEnc.value, bias: attEncBias.value)  // once per sequence
     let (e, d, h4) = (sizes.embedding, sizes.grid.features, 4 * sizes.hidden)
     for t in 0..<s {
-      softAttentionForward(z: z.slice(t), alpha: alpha.slice(t), pre: pre.slice(t), context: context.slice(t), beta: beta.slice(t),
-                           keys: keys, grid: grid, hPrev: core.sequence.hs.slice(t), wDec: attDec.value, wA: attW.value,
-                           wBeta: betaW.value, bBeta: betaBias.value, workspace: workspace)
+      softAttentionForward(
+        z: z.slice(t), alpha: alpha.slice(t), pre: pre.slice(t), context: context.slice(t), beta: beta.slice(t),
+        keys: keys, grid: grid, hPrev: core.sequence.hs.slice(t), wDec: attDec.value, wA: attW.value,
+        wBeta: betaW.value, bBeta: betaBias.value, workspace: workspace)
       // gates[t] += z_t · W_ih[:, E...]ᵀ, the context columns of the input weight.
-      gemm(transposeA: false, transposeB: true, m: b, n: h4, k: d, a: z.slice(t).pointer, lda: d,
-           b: core.sequence.weightIH.value.pointer + e, ldb: e + d, beta: 1, c: core.sequence.gates.slice(t).pointer, ldc: h4)
+      gemm(
+        transposeA: false, transposeB: true, m: b, n: h4, k: d, a: z.slice(t).pointer, lda: d,
+        b: core.sequence.weightIH.value.pointer + e, ldb: e + d, beta: 1, c: core.sequence.gates.slice(t).pointer,
+        ldc: h4)
       core.sequence.step(t)
     }
     return core.finish()
@@ -112,7 +119,9 @@ public final class AttentionDecoder: CaptionDecoder {
     for batchIndex in 0..<b {
       for i in 0..<l {
         var attended: Float = 0
-        for t in 0..<s where targets[batchIndex * s + t] != SpecialToken.pad { attended += alpha.pointer[(t * b + batchIndex) * l + i] }
+        for t in 0..<s where targets[batchIndex * s + t] != SpecialToken.pad {
+          attended += alpha.pointer[(t * b + batchIndex) * l + i]
+        }
         let gap = 1 - attended
         total += Double(gap * gap)
         for t in 0..<s where targets[batchIndex * s + t] != SpecialToken.pad {
@@ -132,24 +141,31 @@ public final class AttentionDecoder: CaptionDecoder {
       core.sequence.stepBackward(t)
       let dgatesT = core.sequence.dgates.slice(t)
       // dz_t = dgates_t · W_ih[:, E...]
-      gemm(transposeA: false, transposeB: false, m: b, n: d, k: h4, a: dgatesT.pointer, lda: h4,
-           b: core.sequence.weightIH.value.pointer + e, ldb: e + d, beta: 0, c: dz.pointer, ldc: d)
-      let stepWorkspace = AdditiveAttentionWorkspace(sharing: workspace, dweights: dscore.slice(t), dqueryProj: dqueryProj.slice(t))
-      softAttentionBackward(dkeys: dkeys, dgrid: nil, dhPrev: core.sequence.dhs.slice(t), dwDec: nil, dwA: nil,
-                            dwBeta: nil, dbBeta: nil, dz: dz,
-                            dalpha: penaltyActive ? dalpha.slice(t) : nil, alpha: alpha.slice(t), pre: pre.slice(t),
-                            context: context.slice(t), beta: beta.slice(t), grid: savedGrid, hPrev: core.sequence.hs.slice(t),
-                            wDec: attDec.value, wA: attW.value, wBeta: betaW.value, workspace: stepWorkspace,
-                            dcontext: dcontext.slice(t), dbetaPre: dbetaPre.slice(t))
+      gemm(
+        transposeA: false, transposeB: false, m: b, n: d, k: h4, a: dgatesT.pointer, lda: h4,
+        b: core.sequence.weightIH.value.pointer + e, ldb: e + d, beta: 0, c: dz.pointer, ldc: d)
+      let stepWorkspace = AdditiveAttentionWorkspace(
+        sharing: workspace, dweights: dscore.slice(t), dqueryProj: dqueryProj.slice(t))
+      softAttentionBackward(
+        dkeys: dkeys, dgrid: nil, dhPrev: core.sequence.dhs.slice(t), dwDec: nil, dwA: nil,
+        dwBeta: nil, dbBeta: nil, dz: dz,
+        dalpha: penaltyActive ? dalpha.slice(t) : nil, alpha: alpha.slice(t), pre: pre.slice(t),
+        context: context.slice(t), beta: beta.slice(t), grid: savedGrid, hPrev: core.sequence.hs.slice(t),
+        wDec: attDec.value, wA: attW.value, wBeta: betaW.value, workspace: stepWorkspace,
+        dcontext: dcontext.slice(t), dbetaPre: dbetaPre.slice(t))
     }
-    softAttentionWeightGradients(dgrid: dgrid, dwDec: attDec.gradient, dwA: attW.gradient, dwBeta: betaW.gradient,
-                                 dbBeta: betaBias.gradient, dqueryProj: dqueryProj, dscore: dscore, dbetaPre: dbetaPre,
-                                 dcontext: dcontext, alpha: alpha, pre: pre, hPrev: core.sequence.hs, steps: core.steps)
+    softAttentionWeightGradients(
+      dgrid: dgrid, dwDec: attDec.gradient, dwA: attW.gradient, dwBeta: betaW.gradient,
+      dbBeta: betaBias.gradient, dqueryProj: dqueryProj, dscore: dscore, dbetaPre: dbetaPre,
+      dcontext: dcontext, alpha: alpha, pre: pre, hPrev: core.sequence.hs, steps: core.steps)
     // dW_ih[:, E...] += dgates[S·B, 4H]ᵀ · z[S·B, D], all steps in one GEMM.
-    gemm(transposeA: true, transposeB: false, m: h4, n: d, k: core.steps * b, a: core.sequence.dgates.pointer, lda: h4,
-         b: z.pointer, ldb: d, beta: 1, c: core.sequence.weightIH.gradient.pointer + e, ldc: e + d)
+    gemm(
+      transposeA: true, transposeB: false, m: h4, n: d, k: core.steps * b, a: core.sequence.dgates.pointer, lda: h4,
+      b: z.pointer, ldb: d, beta: 1, c: core.sequence.weightIH.gradient.pointer + e, ldc: e + d)
     core.endBackward(dmean: dmean)
-    linearBackward(dinp: dgrid, dweight: attEnc.gradient, dbias: attEncBias.gradient, dout: dkeys, inp: savedGrid, weight: attEnc.value)
+    linearBackward(
+      dinp: dgrid, dweight: attEnc.gradient, dbias: attEncBias.gradient, dout: dkeys, inp: savedGrid,
+      weight: attEnc.value)
   }
 
   /// The attention weights of the last forward pass, time-major [S, B, L].
@@ -185,16 +201,18 @@ public final class AttentionDecoder: CaptionDecoder {
     if core.decoding.rows <= LSTMDecoderCore.rowsSplitAcrossCores { return decodeStepOnBothCores(tokens: tokens) }
     core.beginStep(tokens: tokens)
     attend()
-    gemm(transposeA: false, transposeB: true, m: core.decoding.rows, n: h4, k: d, a: decodingZ.pointer, lda: d,
-         b: core.sequence.weightIH.value.pointer + e, ldb: e + d, beta: 1, c: core.decoding.gates.pointer, ldc: h4)
+    gemm(
+      transposeA: false, transposeB: true, m: core.decoding.rows, n: h4, k: d, a: decodingZ.pointer, lda: d,
+      b: core.sequence.weightIH.value.pointer + e, ldb: e + d, beta: 1, c: core.decoding.gates.pointer, ldc: h4)
     return core.finishStep()
   }
 
   /// z for the step from h: the attention weights, the context and its gate.
   private func attend() {
-    softAttentionForward(z: decodingZ, alpha: decodingAlpha, pre: nil, context: decodingContext, beta: decodingBeta,
-                         keys: decodingKeys, grid: decodingGrid, hPrev: core.decoding.h, wDec: attDec.value, wA: attW.value,
-                         wBeta: betaW.value, bBeta: betaBias.value, workspace: decodingWorkspace)
+    softAttentionForward(
+      z: decodingZ, alpha: decodingAlpha, pre: nil, context: decodingContext, beta: decodingBeta,
+      keys: decodingKeys, grid: decodingGrid, hPrev: core.decoding.h, wDec: attDec.value, wA: attW.value,
+      wBeta: betaW.value, bBeta: betaBias.value, workspace: decodingWorkspace)
   }
 
   /// One step for a few rows on both cores (see `LSTMDecoderCore.rowsSplitAcrossCores`). The
@@ -213,8 +231,9 @@ public final class AttentionDecoder: CaptionDecoder {
   }
 
   public func reorderRows(_ sources: [Int]) {
-    DecodingState.reorder([core.decoding.h, core.decoding.c, decodingAlpha, decodingGrid, decodingKeys], sources,
-                          scratch: decodingScratch)
+    DecodingState.reorder(
+      [core.decoding.h, core.decoding.c, decodingAlpha, decodingGrid, decodingKeys], sources,
+      scratch: decodingScratch)
   }
 
   /// The attention weights α [N, L] of the last decoding step, over the grid.

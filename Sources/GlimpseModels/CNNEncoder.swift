@@ -14,8 +14,9 @@ struct EncoderLayer {
   var outputSide: Int { pooled ? side / 2 : side }
 
   func shape(batch: Int) -> Conv2dShape {
-    Conv2dShape(batch: batch, inChannels: inChannels, height: side, width: side, outChannels: outChannels,
-                kernel: kernel, padding: kernel / 2)
+    Conv2dShape(
+      batch: batch, inChannels: inChannels, height: side, width: side, outChannels: outChannels,
+      kernel: kernel, padding: kernel / 2)
   }
 }
 
@@ -39,11 +40,11 @@ public final class CNNEncoder: ImageEncoder, @unchecked Sendable {
   public let parameters: [Parameter]
 
   public internal(set) var batch = 0
-  var input = Tensor(zeros: [0])                    // [B, 3, S, S], normalised
+  var input = Tensor(zeros: [0])  // [B, 3, S, S], normalised
   var convOut: [Tensor] = [], dConvOut: [Tensor] = []  // per layer, after the ReLU: [B, C, side, side]
   var pooled: [Tensor?] = [], dPooled: [Tensor?] = []  // per pooled layer: [B, C, side/2, side/2]
-  public private(set) var grid = Tensor(zeros: [0])   // [B, L, D]
-  public private(set) var mean = Tensor(zeros: [0])   // [B, D]
+  public private(set) var grid = Tensor(zeros: [0])  // [B, L, D]
+  public private(set) var mean = Tensor(zeros: [0])  // [B, D]
   /// Execution state (CNNEncoderExecution.swift): workspaces and Winograd filters per worker.
   var execution = EncoderExecutionBuffers()
 
@@ -55,9 +56,10 @@ public final class CNNEncoder: ImageEncoder, @unchecked Sendable {
     var (inChannels, side) = (3, sizes.imageSize)
     for (index, outChannels) in sizes.encoderChannels.enumerated() {
       let k = Self.kernels[index]
-      let layer = EncoderLayer(weight: Parameter("encoder.conv\(index + 1).weight", [outChannels, inChannels, k, k]),
-                               bias: Parameter("encoder.conv\(index + 1).bias", [outChannels]),
-                               inChannels: inChannels, outChannels: outChannels, kernel: k, side: side, pooled: Self.pools[index])
+      let layer = EncoderLayer(
+        weight: Parameter("encoder.conv\(index + 1).weight", [outChannels, inChannels, k, k]),
+        bias: Parameter("encoder.conv\(index + 1).bias", [outChannels]),
+        inChannels: inChannels, outChannels: outChannels, kernel: k, side: side, pooled: Self.pools[index])
       list.append(layer)
       (inChannels, side) = (outChannels, layer.outputSide)
     }
@@ -73,7 +75,9 @@ public final class CNNEncoder: ImageEncoder, @unchecked Sendable {
   }
 
   public var forwardMultiplyAdds: Int {
-    layers.reduce(0) { total, layer in total + layer.outChannels * layer.inChannels * layer.kernel * layer.kernel * layer.side * layer.side }
+    layers.reduce(0) { total, layer in
+      total + layer.outChannels * layer.inChannels * layer.kernel * layer.kernel * layer.side * layer.side
+    }
   }
 
   /// Each layer's im2col product for one image: [m, k]·[k, n] with m output channels, n output
@@ -117,7 +121,8 @@ public final class CNNEncoder: ImageEncoder, @unchecked Sendable {
       }
       reluForward(out: out, inp: out)
       if let target = pooled[index]?.slice(range) {
-        maxPool2Forward(out: target, inp: out, planes: range.count * s.outChannels, height: layer.side, width: layer.side)
+        maxPool2Forward(
+          out: target, inp: out, planes: range.count * s.outChannels, height: layer.side, width: layer.side)
       }
     }
     finishGrid(images: range)
@@ -125,8 +130,9 @@ public final class CNNEncoder: ImageEncoder, @unchecked Sendable {
 
   /// The grid and mean rows of the images in `range` from the last layer's output.
   func finishGrid(images range: Range<Int>) {
-    gridForward(grid: grid.slice(range), mean: mean.slice(range), featureMap: output(layers.count - 1).slice(range),
-                batch: range.count, channels: gridShape.features, locations: gridShape.locations)
+    gridForward(
+      grid: grid.slice(range), mean: mean.slice(range), featureMap: output(layers.count - 1).slice(range),
+      batch: range.count, channels: gridShape.features, locations: gridShape.locations)
   }
 
   /// Clears what the backward pass of the images in `range` adds into (each layer's output
@@ -134,29 +140,36 @@ public final class CNNEncoder: ImageEncoder, @unchecked Sendable {
   /// last layer's output gradient.
   func beginBackward(images range: Range<Int>, dgrid: Tensor?, dmean: Tensor?) {
     for index in layers.indices { dOutput(index)!.slice(range).zero() }
-    gridBackward(dfeatureMap: dOutput(layers.count - 1)!.slice(range), dgrid: dgrid?.slice(range), dmean: dmean?.slice(range),
-                 batch: range.count, channels: gridShape.features, locations: gridShape.locations)
+    gridBackward(
+      dfeatureMap: dOutput(layers.count - 1)!.slice(range), dgrid: dgrid?.slice(range), dmean: dmean?.slice(range),
+      batch: range.count, channels: gridShape.features, locations: gridShape.locations)
   }
 
   /// Backward through the layers, last first, for the images in `range`, accumulating the
   /// weight and bias gradients into `gradients` (weight, bias per layer, as `parameters`).
-  func backward(images range: Range<Int>, gradients: [Tensor], columns: Tensor, dcolumns: Tensor, winograd: Tensor, sums: Tensor) {
+  func backward(
+    images range: Range<Int>, gradients: [Tensor], columns: Tensor, dcolumns: Tensor, winograd: Tensor, sums: Tensor
+  ) {
     for (index, layer) in layers.enumerated().reversed() {
       let (out, dout) = (convOut[index].slice(range), dConvOut[index].slice(range))
       let s = layer.shape(batch: range.count)
       if let dPooled = dPooled[index]?.slice(range) {
-        maxPool2ReLUBackward(dinp: dout, dout: dPooled, inp: out, planes: range.count * s.outChannels, height: layer.side, width: layer.side)
+        maxPool2ReLUBackward(
+          dinp: dout, dout: dPooled, inp: out, planes: range.count * s.outChannels, height: layer.side,
+          width: layer.side)
       } else {
         reluMask(gradient: dout, out: out)
       }
       let (inp, dinp) = (output(index - 1).slice(range), dOutput(index - 1)?.slice(range))
       let (dweight, dbias) = (gradients[2 * index], gradients[2 * index + 1])
       if let adjoint = execution.winogradAdjoint[index] {
-        conv2dWinogradBackward(dinp: dinp, dweight: dweight, dbias: dbias, dout: dout, inp: inp,
-                               adjointFilters: adjoint, shape: s, workspace: winograd, sums: sums)
+        conv2dWinogradBackward(
+          dinp: dinp, dweight: dweight, dbias: dbias, dout: dout, inp: inp,
+          adjointFilters: adjoint, shape: s, workspace: winograd, sums: sums)
       } else {
-        conv2dBackward(dinp: dinp, dweight: dweight, dbias: dbias, dout: dout, inp: inp, weight: layer.weight.value,
-                       shape: s, columns: columns, dcolumns: dcolumns)
+        conv2dBackward(
+          dinp: dinp, dweight: dweight, dbias: dbias, dout: dout, inp: inp, weight: layer.weight.value,
+          shape: s, columns: columns, dcolumns: dcolumns)
       }
     }
   }

@@ -85,8 +85,9 @@ extension CNNEncoder {
     SpinningWorker.shared.run(chunks: 2 * indices.count) { chunk in
       let (index, half) = (indices[chunk / 2], chunk % 2)
       let s = layers[index].shape(batch: batch)
-      winogradFilters(layers[index].weight.value, into: filters[index]!, shape: s, adjoint: adjoint,
-                      outputs: (s.outChannels * half / 2)..<(s.outChannels * (half + 1) / 2))
+      winogradFilters(
+        layers[index].weight.value, into: filters[index]!, shape: s, adjoint: adjoint,
+        outputs: (s.outChannels * half / 2)..<(s.outChannels * (half + 1) / 2))
     }
   }
 
@@ -107,11 +108,13 @@ extension CNNEncoder {
       let middle = layer.pooled ? layer.side / 4 * 2 : layer.side / 2
       SpinningWorker.shared.run { part in
         let rows = part == 0 ? 0..<middle : middle..<layer.side
-        conv2dReLUForward(out: out, inp: x, weight: layer.weight.value, bias: layer.bias.value, shape: s,
-                          columns: execution.workerColumns[part], rows: rows)
+        conv2dReLUForward(
+          out: out, inp: x, weight: layer.weight.value, bias: layer.bias.value, shape: s,
+          columns: execution.workerColumns[part], rows: rows)
         if let target {
-          maxPool2Forward(out: target, inp: out, planes: s.outChannels, height: layer.side, width: layer.side,
-                          rows: (rows.lowerBound / 2)..<(rows.upperBound / 2))
+          maxPool2Forward(
+            out: target, inp: out, planes: s.outChannels, height: layer.side, width: layer.side,
+            rows: (rows.lowerBound / 2)..<(rows.upperBound / 2))
         }
       }
     }
@@ -126,11 +129,14 @@ extension CNNEncoder {
     let shares = min(workers, batch)
     guard shares > 1 else {
       beginBackward(images: 0..<batch, dgrid: dgrid, dmean: dmean)
-      backward(images: 0..<batch, gradients: parameters.map(\.gradient), columns: execution.columns,
-               dcolumns: execution.dcolumns, winograd: execution.workerWinograd[0], sums: execution.workerWinogradSums[0])
+      backward(
+        images: 0..<batch, gradients: parameters.map(\.gradient), columns: execution.columns,
+        dcolumns: execution.dcolumns, winograd: execution.workerWinograd[0], sums: execution.workerWinogradSums[0])
       return
     }
-    _ = inParallelShares(shares, rows: batch) { worker, images in backwardShare(worker, images: images, dgrid: dgrid, dmean: dmean) }
+    _ = inParallelShares(shares, rows: batch) { worker, images in
+      backwardShare(worker, images: images, dgrid: dgrid, dmean: dmean)
+    }
     finishBackward(workers: shares)
   }
 
@@ -147,9 +153,10 @@ extension CNNEncoder {
   public func backwardShare(_ worker: Int, images range: Range<Int>, dgrid: Tensor?, dmean: Tensor?) {
     beginBackward(images: range, dgrid: dgrid, dmean: dmean)
     for t in execution.workerGradients[worker] { t.zero() }
-    backward(images: range, gradients: execution.workerGradients[worker], columns: execution.workerColumns[worker],
-             dcolumns: execution.workerDColumns[worker], winograd: execution.workerWinograd[worker],
-             sums: execution.workerWinogradSums[worker])
+    backward(
+      images: range, gradients: execution.workerGradients[worker], columns: execution.workerColumns[worker],
+      dcolumns: execution.workerDColumns[worker], winograd: execution.workerWinograd[worker],
+      sums: execution.workerWinogradSums[worker])
   }
 
   /// Adds the workers' gradient buffers to the parameters' gradients, in worker order (so the

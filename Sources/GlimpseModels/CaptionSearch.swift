@@ -37,15 +37,18 @@ func logSoftmax(_ logits: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Floa
 }
 
 // The three searches share one rule for the length limit: a caption has at most `maxTokens`
-// words (by default the model's: its training captions' length less `<start>` and `<end>`), so at most maxTokens + 1 steps with its `<end>`. At the last step `<end>` finishes the
+// words (by default the model's: its training captions' length less `<start>` and `<end>`), so at most maxTokens + 1
+// steps with its `<end>`. At the last step `<end>` finishes the
 // caption if it is what the search picks; otherwise the caption stays unfinished at maxTokens
 // words (and is still returned).
 
 /// Greedy decoding of N images at once (rows of grid [N, L, D] and mean [N, D]): the most
 /// likely token at every step. `observe` is called after each step with its index, while the
 /// decoder's per-step state (such as its attention) is that step's.
-public func greedyDecode(_ decoder: CaptionDecoder, grid: Tensor, mean: Tensor, maxTokens: Int? = nil,
-                         observe: (Int) -> Void = { _ in }) -> [DecodedCaption] {
+public func greedyDecode(
+  _ decoder: CaptionDecoder, grid: Tensor, mean: Tensor, maxTokens: Int? = nil,
+  observe: (Int) -> Void = { _ in }
+) -> [DecodedCaption] {
   let n = mean.size(0), v = decoder.vocabularySize, maxTokens = maxTokens ?? decoder.maxWords
   decoder.beginDecoding(grid: grid, mean: mean)
   var results = [DecodedCaption](repeating: DecodedCaption(tokens: [], logProbabilities: [], finished: false), count: n)
@@ -77,8 +80,10 @@ public func greedyDecode(_ decoder: CaptionDecoder, grid: Tensor, mean: Tensor, 
 
 /// Greedy decoding with the rows shared out among `decoders` (a decoder and its replicas),
 /// each share on its own core; the captions are those one decoder would give.
-public func greedyDecode(_ decoders: [CaptionDecoder], grid: Tensor, mean: Tensor,
-                         maxTokens: Int? = nil) -> [DecodedCaption] {
+public func greedyDecode(
+  _ decoders: [CaptionDecoder], grid: Tensor, mean: Tensor,
+  maxTokens: Int? = nil
+) -> [DecodedCaption] {
   decodeInParallel(decoders, rows: mean.size(0)) { decoder, rows in
     greedyDecode(decoder, grid: grid.slice(rows), mean: mean.slice(rows), maxTokens: maxTokens)
   }
@@ -99,7 +104,8 @@ public let decodingShareMinimumRows = 4
 /// weight matrix and hand off between the threads), but whole shares of the batch split well.
 /// Fewer than `minimumRows` rows per share run as one share on the calling thread.
 public func decodeInParallel<Result>(
-  _ decoders: [CaptionDecoder], rows: Int, minimumRows: Int = decodingShareMinimumRows, _ body: (CaptionDecoder, Range<Int>) -> [Result]
+  _ decoders: [CaptionDecoder], rows: Int, minimumRows: Int = decodingShareMinimumRows,
+  _ body: (CaptionDecoder, Range<Int>) -> [Result]
 ) -> [Result] {
   let shares = decodingShares(decoders, rows: rows, minimumRows: minimumRows)
   return inParallelShares(shares, rows: rows) { share, range in body(decoders[share], range) }.flatMap { $0 }
@@ -107,7 +113,8 @@ public func decodeInParallel<Result>(
 
 /// How many shares `decodeInParallel` makes of `rows` rows: one per decoder, each of at least
 /// `minimumRows` rows, and at least one.
-public func decodingShares(_ decoders: [CaptionDecoder], rows: Int, minimumRows: Int = decodingShareMinimumRows) -> Int {
+public func decodingShares(_ decoders: [CaptionDecoder], rows: Int, minimumRows: Int = decodingShareMinimumRows) -> Int
+{
   max(1, min(decoders.count, rows / minimumRows))
 }
 
@@ -116,7 +123,9 @@ public func decodingShares(_ decoders: [CaptionDecoder], rows: Int, minimumRows:
 /// finished; the search stops when `beams` have finished or no live one is left. The best
 /// finished hypothesis by length-normalised log-probability wins; if none finished, the best
 /// unfinished one is returned rather than nothing. With one beam it is greedy decoding.
-public func beamSearch(_ decoder: CaptionDecoder, grid: Tensor, mean: Tensor, beams: Int, maxTokens: Int? = nil) -> DecodedCaption {
+public func beamSearch(_ decoder: CaptionDecoder, grid: Tensor, mean: Tensor, beams: Int, maxTokens: Int? = nil)
+  -> DecodedCaption
+{
   precondition(beams >= 1 && mean.size(0) == 1, "beam search decodes one image")
   let v = decoder.vocabularySize, maxTokens = maxTokens ?? decoder.maxWords
   let (l, d) = (grid.size(1), grid.size(2))
@@ -128,7 +137,9 @@ public func beamSearch(_ decoder: CaptionDecoder, grid: Tensor, mean: Tensor, be
   var finished = [DecodedCaption](), unfinished = [DecodedCaption]()
   var logProbabilities = [Float](repeating: 0, count: beams * v)
   for step in 0...maxTokens {
-    let lastTokens = (0..<beams).map { row in row < alive.count ? (alive[row].tokens.last ?? SpecialToken.start) : SpecialToken.pad }
+    let lastTokens = (0..<beams).map { row in
+      row < alive.count ? (alive[row].tokens.last ?? SpecialToken.start) : SpecialToken.pad
+    }
     let logits = decoder.decodeStep(tokens: lastTokens)
     for row in 0..<alive.count { logSoftmax(logits.pointer + row * v, &logProbabilities[row * v], count: v) }
     // Every extension of every live hypothesis, best first by total log-probability.
@@ -167,13 +178,16 @@ public func beamSearch(_ decoder: CaptionDecoder, grid: Tensor, mean: Tensor, be
 
 /// Sampling with a temperature: each token drawn from softmax(logits / temperature) over the
 /// emittable tokens; the log-probabilities reported are the model's own (temperature 1).
-public func sampleDecode(_ decoder: CaptionDecoder, grid: Tensor, mean: Tensor, temperature: Float, random: inout SeededGenerator,
-                         maxTokens: Int? = nil) -> DecodedCaption {
+public func sampleDecode(
+  _ decoder: CaptionDecoder, grid: Tensor, mean: Tensor, temperature: Float, random: inout SeededGenerator,
+  maxTokens: Int? = nil
+) -> DecodedCaption {
   precondition(temperature > 0 && mean.size(0) == 1, "sampling decodes one image with a positive temperature")
   let v = decoder.vocabularySize, maxTokens = maxTokens ?? decoder.maxWords
   decoder.beginDecoding(grid: grid, mean: mean)
   var result = DecodedCaption(tokens: [], logProbabilities: [], finished: false)
-  var scaled = [Float](repeating: 0, count: v), tempered = [Float](repeating: 0, count: v), logProbabilities = [Float](repeating: 0, count: v)
+  var scaled = [Float](repeating: 0, count: v), tempered = [Float](repeating: 0, count: v),
+    logProbabilities = [Float](repeating: 0, count: v)
   var token = SpecialToken.start
   for step in 0...maxTokens {
     let logits = decoder.decodeStep(tokens: [token])

@@ -12,9 +12,13 @@ final class DecodingState {
 
   /// Buffers for n rows of a state of `hidden` values with `gates` gate blocks of that width.
   func prepare(rows n: Int, vocabularySize v: Int, hidden: Int, gates gateCount: Int) {
-    guard n != rows || logits.count != n * v || h.count != n * hidden || gates.count != n * gateCount * hidden else { return }
+    guard n != rows || logits.count != n * v || h.count != n * hidden || gates.count != n * gateCount * hidden else {
+      return
+    }
     rows = n
-    (h, c, nextH, nextC) = (Tensor(zeros: [n, hidden]), Tensor(zeros: [n, hidden]), Tensor(zeros: [n, hidden]), Tensor(zeros: [n, hidden]))
+    (h, c, nextH, nextC) = (
+      Tensor(zeros: [n, hidden]), Tensor(zeros: [n, hidden]), Tensor(zeros: [n, hidden]), Tensor(zeros: [n, hidden])
+    )
     gates = Tensor(zeros: [n, gateCount * hidden]); tanhC = Tensor(zeros: [n, hidden])
     logits = Tensor(zeros: [n, v])
     scratch = Tensor(zeros: [n, hidden])

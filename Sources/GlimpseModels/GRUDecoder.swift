@@ -13,15 +13,15 @@ public final class GRUDecoder: CaptionDecoder {
   var batch = 0, steps = 0
   var ids: [Int32] = []
   var embedded = Tensor(zeros: [0]), dembedded = Tensor(zeros: [0])  // [S, B, E]
-  var gates = Tensor(zeros: [0]), hGates = Tensor(zeros: [0])        // [S, B, 3H]: input side (activated), hidden side
+  var gates = Tensor(zeros: [0]), hGates = Tensor(zeros: [0])  // [S, B, 3H]: input side (activated), hidden side
   var dgates = Tensor(zeros: [0]), dhGates = Tensor(zeros: [0])
-  var hs = Tensor(zeros: [0]), dhs = Tensor(zeros: [0])              // [S+1, B, H]; index 0 is h₀
+  var hs = Tensor(zeros: [0]), dhs = Tensor(zeros: [0])  // [S+1, B, H]; index 0 is h₀
   var logitsTM = Tensor(zeros: [0]), logits = Tensor(zeros: [0]), dlogitsTM = Tensor(zeros: [0])
-  var dinitPre = Tensor(zeros: [0])                                   // [B, H]
+  var dinitPre = Tensor(zeros: [0])  // [B, H]
   var savedMean = Tensor(zeros: [0])  // the encoder's mean the forward pass read (a view)
   let decoding = DecodingState()
   let tokenProjection = TokenProjectionCache()
-  var decodingHGates = Tensor(zeros: [0])                             // [N, 3H]
+  var decodingHGates = Tensor(zeros: [0])  // [N, 3H]
 
   public convenience init(vocabularySize v: Int, sizes: ModelSizes = .glimpseSmall) {
     self.init(vocabularySize: v, sizes: sizes, make: ParameterMaker())
@@ -43,7 +43,9 @@ public final class GRUDecoder: CaptionDecoder {
   }
 
   public func replica(ownGradients: Bool) -> CaptionDecoder {
-    GRUDecoder(vocabularySize: vocabularySize, sizes: sizes, make: ParameterMaker(sharing: parameters, ownGradients: ownGradients))
+    GRUDecoder(
+      vocabularySize: vocabularySize, sizes: sizes,
+      make: ParameterMaker(sharing: parameters, ownGradients: ownGradients))
   }
 
   public func initialize(random: inout SeededGenerator) {
@@ -72,8 +74,9 @@ public final class GRUDecoder: CaptionDecoder {
     linearForward(out: hs.slice(0), inp: mean, weight: initH.value, bias: initHBias.value)
     tanhForward(out: hs.slice(0), inp: hs.slice(0))
     for t in 0..<s {
-      gruStepForward(gates: gates.slice(t), hGates: hGates.slice(t), h: hs.slice(t + 1), hPrev: hs.slice(t),
-                     whh: weightHH.value, bhh: biasHH.value)
+      gruStepForward(
+        gates: gates.slice(t), hGates: hGates.slice(t), h: hs.slice(t + 1), hPrev: hs.slice(t),
+        whh: weightHH.value, bhh: biasHH.value)
     }
     let hidden = hs.slice(1..<(s + 1))
     linearForward(out: logitsTM, inp: hidden, weight: out.value, bias: outBias.value)
@@ -85,25 +88,30 @@ public final class GRUDecoder: CaptionDecoder {
     let (s, b, h3) = (steps, batch, 3 * sizes.hidden)
     dhs.zero()
     transposeBatchTime(dlogits.pointer, dlogitsTM.pointer, outer: b, inner: s, width: vocabularySize)
-    linearBackward(dinp: dhs.slice(1..<(s + 1)), dweight: out.gradient, dbias: outBias.gradient, dout: dlogitsTM,
-                   inp: hs.slice(1..<(s + 1)), weight: out.value)
+    linearBackward(
+      dinp: dhs.slice(1..<(s + 1)), dweight: out.gradient, dbias: outBias.gradient, dout: dlogitsTM,
+      inp: hs.slice(1..<(s + 1)), weight: out.value)
     for t in stride(from: s - 1, through: 0, by: -1) {
-      gruStepBackward(dgates: dgates.slice(t), dhGates: dhGates.slice(t), dhPrev: dhs.slice(t), dh: dhs.slice(t + 1),
-                      gates: gates.slice(t), hGates: hGates.slice(t), hPrev: hs.slice(t), whh: weightHH.value)
+      gruStepBackward(
+        dgates: dgates.slice(t), dhGates: dhGates.slice(t), dhPrev: dhs.slice(t), dh: dhs.slice(t + 1),
+        gates: gates.slice(t), hGates: hGates.slice(t), hPrev: hs.slice(t), whh: weightHH.value)
     }
     // The weights over all steps at once: dW_hh += dhGatesᵀ · hs[0..<S], dW_ih and dx from dgates.
     let rows = s * b
-    gemm(transposeA: true, transposeB: false, m: h3, n: sizes.hidden, k: rows, a: dhGates.pointer, lda: h3,
-         b: hs.pointer, ldb: sizes.hidden, beta: 1, c: weightHH.gradient.pointer, ldc: sizes.hidden)
+    gemm(
+      transposeA: true, transposeB: false, m: h3, n: sizes.hidden, k: rows, a: dhGates.pointer, lda: h3,
+      b: hs.pointer, ldb: sizes.hidden, beta: 1, c: weightHH.gradient.pointer, ldc: sizes.hidden)
     addRowSums(dhGates.pointer, rows: rows, columns: h3, into: biasHH.gradient.pointer)
     dembedded.zero()
-    linearBackward(dinp: dembedded, dweight: weightIH.gradient, dbias: biasIH.gradient, dout: dgates, inp: embedded,
-                   weight: weightIH.value)
+    linearBackward(
+      dinp: dembedded, dweight: weightIH.gradient, dbias: biasIH.gradient, dout: dgates, inp: embedded,
+      weight: weightIH.value)
     embeddingBackward(dtable: embed.gradient, dout: dembedded, ids: ids)
     dinitPre.zero()
     tanhBackward(dinp: dinitPre, dout: dhs.slice(0), out: hs.slice(0))
-    linearBackward(dinp: dmean, dweight: initH.gradient, dbias: initHBias.gradient, dout: dinitPre, inp: savedMean,
-                   weight: initH.value)
+    linearBackward(
+      dinp: dmean, dweight: initH.gradient, dbias: initHBias.gradient, dout: dinitPre, inp: savedMean,
+      weight: initH.value)
   }
 
   public func beginDecoding(grid: Tensor, mean: Tensor) {
@@ -117,10 +125,12 @@ public final class GRUDecoder: CaptionDecoder {
 
   public func decodeStep(tokens: [Int32]) -> Tensor {
     precondition(tokens.count == decoding.rows)
-    tokenProjection.project(tokens: tokens, table: embed.value, weight: weightIH.value.pointer, ldw: sizes.embedding,
-                            into: decoding.gates.pointer, ldo: 3 * sizes.hidden)
-    gruStepForward(gates: decoding.gates, hGates: decodingHGates, h: decoding.nextH, hPrev: decoding.h,
-                   whh: weightHH.value, bhh: biasHH.value)
+    tokenProjection.project(
+      tokens: tokens, table: embed.value, weight: weightIH.value.pointer, ldw: sizes.embedding,
+      into: decoding.gates.pointer, ldo: 3 * sizes.hidden)
+    gruStepForward(
+      gates: decoding.gates, hGates: decodingHGates, h: decoding.nextH, hPrev: decoding.h,
+      whh: weightHH.value, bhh: biasHH.value)
     decoding.advance()
     linearForward(out: decoding.logits, inp: decoding.h, weight: out.value, bias: outBias.value)
     return decoding.logits

@@ -19,7 +19,9 @@ public final class LSTMDecoder: CaptionDecoder {
   }
 
   public func replica(ownGradients: Bool) -> CaptionDecoder {
-    LSTMDecoder(vocabularySize: vocabularySize, sizes: core.sizes, make: ParameterMaker(sharing: parameters, ownGradients: ownGradients))
+    LSTMDecoder(
+      vocabularySize: vocabularySize, sizes: core.sizes,
+      make: ParameterMaker(sharing: parameters, ownGradients: ownGradients))
   }
 
   public func initialize(random: inout SeededGenerator) { core.initialize(random: &random) }

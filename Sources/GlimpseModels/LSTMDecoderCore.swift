@@ -10,7 +10,8 @@ final class LSTMDecoderCore {
   let sizes: ModelSizes
   let sequence: LSTMSequence
   let initH, initHBias, initC, initCBias, out, outBias: Parameter
-  var logitsTM = Tensor(zeros: [0]), logits = Tensor(zeros: [0]), dlogitsTM = Tensor(zeros: [0]), dinitPre = Tensor(zeros: [0])
+  var logitsTM = Tensor(zeros: [0]), logits = Tensor(zeros: [0]), dlogitsTM = Tensor(zeros: [0]),
+    dinitPre = Tensor(zeros: [0])
   var savedMean = Tensor(zeros: [0])
   let decoding = DecodingState()
   let tokenProjection = TokenProjectionCache()
@@ -22,8 +23,9 @@ final class LSTMDecoderCore {
   init(vocabularySize v: Int, sizes: ModelSizes, inputSize: Int, make: ParameterMaker) {
     let (h, d) = (sizes.hidden, sizes.grid.features)
     (vocabularySize, self.sizes) = (v, sizes)
-    sequence = LSTMSequence(prefix: "decoder", vocabularySize: v, embedding: sizes.embedding, hidden: h, inputSize: inputSize,
-                            make: make)
+    sequence = LSTMSequence(
+      prefix: "decoder", vocabularySize: v, embedding: sizes.embedding, hidden: h, inputSize: inputSize,
+      make: make)
     initH = make("decoder.init_h.weight", [h, d])
     initHBias = make("decoder.init_h.bias", [h])
     initC = make("decoder.init_c.weight", [h, d])
@@ -67,17 +69,22 @@ final class LSTMDecoderCore {
     sequence.beginBackward()
     transposeBatchTime(dlogits.pointer, dlogitsTM.pointer, outer: batch, inner: steps, width: vocabularySize)
     let hidden = sequence.hs.slice(1..<(steps + 1))
-    linearBackward(dinp: sequence.dhs.slice(1..<(steps + 1)), dweight: out.gradient, dbias: outBias.gradient,
-                   dout: dlogitsTM, inp: hidden, weight: out.value)
+    linearBackward(
+      dinp: sequence.dhs.slice(1..<(steps + 1)), dweight: out.gradient, dbias: outBias.gradient,
+      dout: dlogitsTM, inp: hidden, weight: out.value)
   }
 
   /// After every step's backward: the sequence's own parameters, then the initial state into dmean.
   func endBackward(dmean: Tensor) {
     sequence.endBackward()
-    for (state, weight, bias, gradient) in [(sequence.hs, initH, initHBias, sequence.dhs), (sequence.cs, initC, initCBias, sequence.dcs)] {
+    for (state, weight, bias, gradient) in [
+      (sequence.hs, initH, initHBias, sequence.dhs), (sequence.cs, initC, initCBias, sequence.dcs),
+    ] {
       dinitPre.zero()
       tanhBackward(dinp: dinitPre, dout: gradient.slice(0), out: state.slice(0))
-      linearBackward(dinp: dmean, dweight: weight.gradient, dbias: bias.gradient, dout: dinitPre, inp: savedMean, weight: weight.value)
+      linearBackward(
+        dinp: dmean, dweight: weight.gradient, dbias: bias.gradient, dout: dinitPre, inp: savedMean,
+        weight: weight.value)
     }
   }
 
@@ -94,8 +101,9 @@ final class LSTMDecoderCore {
   /// Sets the gates to x·W_ih[:, :E]ᵀ + b_ih + b_hh for the tokens' embeddings x.
   func beginStep(tokens: [Int32]) {
     precondition(tokens.count == decoding.rows)
-    tokenProjection.project(tokens: tokens, table: sequence.embed.value, weight: sequence.weightIH.value.pointer,
-                            ldw: sequence.inputSize, into: decoding.gates.pointer, ldo: 4 * sizes.hidden)
+    tokenProjection.project(
+      tokens: tokens, table: sequence.embed.value, weight: sequence.weightIH.value.pointer,
+      ldw: sequence.inputSize, into: decoding.gates.pointer, ldo: 4 * sizes.hidden)
   }
 
   /// Up to this many rows (one image, a beam of 3), the attention decoder splits a step's
@@ -113,8 +121,9 @@ final class LSTMDecoderCore {
     let (rows, h4, chunk) = (decoding.rows, 4 * sizes.hidden, 128)
     let (depth, input, gates) = (x.count / rows, x.pointer, decoding.gates.pointer)
     SpinningWorker.shared.run(chunks: (h4 + chunk - 1) / chunk, first: first) { c in
-      gemm(transposeA: false, transposeB: true, m: rows, n: min(chunk, h4 - c * chunk), k: depth, a: input, lda: depth,
-           b: weight + c * chunk * ldw, ldb: ldw, beta: 1, c: gates + c * chunk, ldc: h4)
+      gemm(
+        transposeA: false, transposeB: true, m: rows, n: min(chunk, h4 - c * chunk), k: depth, a: input, lda: depth,
+        b: weight + c * chunk * ldw, ldb: ldw, beta: 1, c: gates + c * chunk, ldc: h4)
     }
   }
 
@@ -122,10 +131,12 @@ final class LSTMDecoderCore {
   /// With `hiddenProductAdded`, the gates already hold h·W_hhᵀ.
   func finishStep(hiddenProductAdded: Bool = false) -> Tensor {
     if hiddenProductAdded {
-      lstmStepActivate(gates: decoding.gates, c: decoding.nextC, tanhC: decoding.tanhC, h: decoding.nextH, cPrev: decoding.c)
+      lstmStepActivate(
+        gates: decoding.gates, c: decoding.nextC, tanhC: decoding.tanhC, h: decoding.nextH, cPrev: decoding.c)
     } else {
-      lstmStepForward(gates: decoding.gates, c: decoding.nextC, tanhC: decoding.tanhC, h: decoding.nextH,
-                      cPrev: decoding.c, hPrev: decoding.h, whh: sequence.weightHH.value)
+      lstmStepForward(
+        gates: decoding.gates, c: decoding.nextC, tanhC: decoding.tanhC, h: decoding.nextH,
+        cPrev: decoding.c, hPrev: decoding.h, whh: sequence.weightHH.value)
     }
     decoding.advance()
     linearForward(out: decoding.logits, inp: decoding.h, weight: out.value, bias: outBias.value)

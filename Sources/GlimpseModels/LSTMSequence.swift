@@ -10,8 +10,9 @@ final class LSTMSequence {
   let embed, weightIH, weightHH, biasIH, biasHH: Parameter
   private(set) var batch = 0, steps = 0
   var ids: [Int32] = []
-  var embedded = Tensor(zeros: [0]), gates = Tensor(zeros: [0])                    // [S, B, E], [S, B, 4H]
-  var hs = Tensor(zeros: [0]), cs = Tensor(zeros: [0]), tanhCs = Tensor(zeros: [0])  // [S+1, B, H]; index 0 is the initial state
+  var embedded = Tensor(zeros: [0]), gates = Tensor(zeros: [0])  // [S, B, E], [S, B, 4H]
+  // [S+1, B, H]; index 0 is the initial state
+  var hs = Tensor(zeros: [0]), cs = Tensor(zeros: [0]), tanhCs = Tensor(zeros: [0])
   var dembedded = Tensor(zeros: [0]), dgates = Tensor(zeros: [0]), dhs = Tensor(zeros: [0]), dcs = Tensor(zeros: [0])
 
   var parameters: [Parameter] { [embed, weightIH, weightHH, biasIH, biasHH] }
@@ -19,8 +20,10 @@ final class LSTMSequence {
   var embedding: Int { embed.value.size(1) }
   var hidden: Int { weightHH.value.size(1) }
 
-  init(prefix: String, vocabularySize v: Int, embedding e: Int, hidden h: Int, inputSize: Int,
-       make: ParameterMaker = ParameterMaker()) {
+  init(
+    prefix: String, vocabularySize v: Int, embedding e: Int, hidden h: Int, inputSize: Int,
+    make: ParameterMaker = ParameterMaker()
+  ) {
     embed = make("\(prefix).embed.weight", [v, e])
     weightIH = make("\(prefix).lstm.weight_ih", [4 * h, inputSize])
     weightHH = make("\(prefix).lstm.weight_hh", [4 * h, h])
@@ -57,14 +60,16 @@ final class LSTMSequence {
       let target = gates.pointer + row * h4
       for k in 0..<h4 { target[k] = biasIH.value.pointer[k] + biasHH.value.pointer[k] }
     }
-    gemm(transposeA: false, transposeB: true, m: s * b, n: h4, k: e, a: embedded.pointer, lda: e,
-         b: weightIH.value.pointer, ldb: inputSize, beta: 1, c: gates.pointer, ldc: h4)
+    gemm(
+      transposeA: false, transposeB: true, m: s * b, n: h4, k: e, a: embedded.pointer, lda: e,
+      b: weightIH.value.pointer, ldb: inputSize, beta: 1, c: gates.pointer, ldc: h4)
   }
 
   /// LSTM step t on `gates[t]` (whose input part is complete), from state t to t + 1.
   func step(_ t: Int) {
-    lstmStepForward(gates: gates.slice(t), c: cs.slice(t + 1), tanhC: tanhCs.slice(t + 1), h: hs.slice(t + 1),
-                    cPrev: cs.slice(t), hPrev: hs.slice(t), whh: weightHH.value)
+    lstmStepForward(
+      gates: gates.slice(t), c: cs.slice(t + 1), tanhC: tanhCs.slice(t + 1), h: hs.slice(t + 1),
+      cPrev: cs.slice(t), hPrev: hs.slice(t), whh: weightHH.value)
   }
 
   /// Clears the gradient buffers; the caller then adds its gradients into dhs (and dcs).
@@ -72,9 +77,10 @@ final class LSTMSequence {
 
   /// Step t backward: dgates[t], and into dhs[t], dcs[t] (dW_hh waits for `endBackward`).
   func stepBackward(_ t: Int) {
-    lstmStepBackward(dgates: dgates.slice(t), dcPrev: dcs.slice(t), dhPrev: dhs.slice(t), dwhh: nil,
-                     dh: dhs.slice(t + 1), dc: dcs.slice(t + 1), gates: gates.slice(t), tanhC: tanhCs.slice(t + 1),
-                     cPrev: cs.slice(t), hPrev: hs.slice(t), whh: weightHH.value)
+    lstmStepBackward(
+      dgates: dgates.slice(t), dcPrev: dcs.slice(t), dhPrev: dhs.slice(t), dwhh: nil,
+      dh: dhs.slice(t + 1), dc: dcs.slice(t + 1), gates: gates.slice(t), tanhC: tanhCs.slice(t + 1),
+      cPrev: cs.slice(t), hPrev: hs.slice(t), whh: weightHH.value)
   }
 
   /// After every step's backward: W_hh, the embedding columns of W_ih, both biases and the
@@ -85,12 +91,15 @@ final class LSTMSequence {
     let (e, h, h4) = (embedding, hidden, 4 * hidden)
     let rows = steps * batch
     // dW_hh += dgates[S·B, 4H]ᵀ · hs[0..<S] (each step's previous state).
-    gemm(transposeA: true, transposeB: false, m: h4, n: h, k: rows, a: dgates.pointer, lda: h4,
-         b: hs.pointer, ldb: h, beta: 1, c: weightHH.gradient.pointer, ldc: h)
-    gemm(transposeA: true, transposeB: false, m: h4, n: e, k: rows, a: dgates.pointer, lda: h4,
-         b: embedded.pointer, ldb: e, beta: 1, c: weightIH.gradient.pointer, ldc: inputSize)
-    gemm(transposeA: false, transposeB: false, m: rows, n: e, k: h4, a: dgates.pointer, lda: h4,
-         b: weightIH.value.pointer, ldb: inputSize, beta: 1, c: dembedded.pointer, ldc: e)
+    gemm(
+      transposeA: true, transposeB: false, m: h4, n: h, k: rows, a: dgates.pointer, lda: h4,
+      b: hs.pointer, ldb: h, beta: 1, c: weightHH.gradient.pointer, ldc: h)
+    gemm(
+      transposeA: true, transposeB: false, m: h4, n: e, k: rows, a: dgates.pointer, lda: h4,
+      b: embedded.pointer, ldb: e, beta: 1, c: weightIH.gradient.pointer, ldc: inputSize)
+    gemm(
+      transposeA: false, transposeB: false, m: rows, n: e, k: h4, a: dgates.pointer, lda: h4,
+      b: weightIH.value.pointer, ldb: inputSize, beta: 1, c: dembedded.pointer, ldc: e)
     addRowSums(dgates.pointer, rows: rows, columns: h4, into: biasIH.gradient.pointer)
     addRowSums(dgates.pointer, rows: rows, columns: h4, into: biasHH.gradient.pointer)
     embeddingBackward(dtable: embed.gradient, dout: dembedded, ids: ids)

@@ -18,7 +18,8 @@ public enum VQAKind: String, CaseIterable, Sendable {
 
   public func make(questionVocabularySize: Int, answerCount: Int, sizes: ModelSizes) -> VQAHead {
     switch self {
-    case .concat: return VQAConcat(questionVocabularySize: questionVocabularySize, answerCount: answerCount, sizes: sizes)
+    case .concat:
+      return VQAConcat(questionVocabularySize: questionVocabularySize, answerCount: answerCount, sizes: sizes)
     case .san: return VQASAN(questionVocabularySize: questionVocabularySize, answerCount: answerCount, sizes: sizes)
     }
   }

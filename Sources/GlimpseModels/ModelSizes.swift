@@ -27,29 +27,38 @@ public struct ModelSizes: Equatable, Sendable {
   /// vqa-san's stacked-attention hops.
   public var hops: Int
 
-  public init(encoder: String = "cnn-small", imageSize: Int, encoderChannels: [Int], embedding: Int, hidden: Int,
-              attention: Int, maxTokens: Int, hops: Int) {
+  public init(
+    encoder: String = "cnn-small", imageSize: Int, encoderChannels: [Int], embedding: Int, hidden: Int,
+    attention: Int, maxTokens: Int, hops: Int
+  ) {
     (self.encoder, self.imageSize, self.encoderChannels) = (encoder, imageSize, encoderChannels)
-    (self.embedding, self.hidden, self.attention, self.maxTokens, self.hops) = (embedding, hidden, attention, maxTokens, hops)
+    (self.embedding, self.hidden, self.attention, self.maxTokens, self.hops) = (
+      embedding, hidden, attention, maxTokens, hops
+    )
   }
 
   /// The spec's glimpse-small, which the shipped models and the benchmarks use.
-  public static let glimpseSmall = ModelSizes(imageSize: 64, encoderChannels: [32, 64, 128, 256, 512], embedding: 256,
-                                              hidden: 512, attention: 256, maxTokens: 16, hops: 2)
+  public static let glimpseSmall = ModelSizes(
+    imageSize: 64, encoderChannels: [32, 64, 128, 256, 512], embedding: 256,
+    hidden: 512, attention: 256, maxTokens: 16, hops: 2)
 
   /// Small enough that whole models are gradient-checked element by element and overfit in
   /// seconds; every layer kind is still exercised (Winograd too: conv2–conv4 are 3×3 on even sizes).
-  public static let tiny = ModelSizes(imageSize: 16, encoderChannels: [4, 6, 8, 8, 10], embedding: 6, hidden: 8,
-                                      attention: 5, maxTokens: 8, hops: 2)
+  public static let tiny = ModelSizes(
+    imageSize: 16, encoderChannels: [4, 6, 8, 8, 10], embedding: 6, hidden: 8,
+    attention: 5, maxTokens: 8, hops: 2)
 
   /// One line naming every size, for a training run's identity and for messages.
   public var summary: String {
-    "\(encoder) \(imageSize)px channels \(encoderChannels.map(String.init).joined(separator: ",")) embedding \(embedding) "
+    let channels = encoderChannels.map(String.init).joined(separator: ",")
+    return "\(encoder) \(imageSize)px channels \(channels) embedding \(embedding) "
       + "hidden \(hidden) attention \(attention) max-tokens \(maxTokens) hops \(hops)"
   }
 
   /// What the encoder gives the decoders.
-  public var grid: GridShape { GridShape(side: imageSize / CNNEncoder.downsampling, features: encoderChannels.last ?? 0) }
+  public var grid: GridShape {
+    GridShape(side: imageSize / CNNEncoder.downsampling, features: encoderChannels.last ?? 0)
+  }
 
   /// Why these sizes cannot make a model, or nil.
   public var problem: String? {
@@ -58,10 +67,15 @@ public struct ModelSizes: Equatable, Sendable {
       return "encoder_channels must list \(CNNEncoder.layerCount) sizes, not \(encoderChannels.count)"
     }
     guard imageSize >= CNNEncoder.downsampling, imageSize % CNNEncoder.downsampling == 0, imageSize <= 4096 else {
-      return "image_size must be a multiple of \(CNNEncoder.downsampling) from \(CNNEncoder.downsampling) to 4096, not \(imageSize)"
+      return
+        """
+        image_size must be a multiple of \(CNNEncoder.downsampling) from \(CNNEncoder.downsampling) to 4096, not \
+        \(imageSize)
+        """
     }
     guard hops >= 0 && hops <= 16 else { return "hops must be from 0 to 16, not \(hops)" }
-    let named = [("embedding", embedding), ("hidden", hidden), ("attention", attention)]
+    let named =
+      [("embedding", embedding), ("hidden", hidden), ("attention", attention)]
       + encoderChannels.map { ("encoder_channels", $0) }
     for (name, value) in named where value < 1 || value > 65536 {
       return "\(name) must be from 1 to 65536, not \(value)"

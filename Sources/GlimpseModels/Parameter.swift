@@ -39,7 +39,9 @@ extension Array where Element == Parameter {
 
 /// Strict loading into named tensors: each must be in `contents` with its exact shape, and
 /// `contents` must hold nothing else. Nothing is changed unless everything fits.
-public func loadTensors(_ targets: [(name: String, tensor: Tensor)], from contents: SafeTensorsContents) throws(CheckpointError) {
+public func loadTensors(_ targets: [(name: String, tensor: Tensor)], from contents: SafeTensorsContents)
+  throws(CheckpointError)
+{
   let byName = Dictionary(contents.tensors.map { ($0.name, $0.tensor) }, uniquingKeysWith: { a, _ in a })
   for target in targets {
     guard let tensor = byName[target.name] else { throw CheckpointError("missing tensor '\(target.name)'") }

@@ -12,8 +12,9 @@ final class QuestionEncoder {
   var parameters: [Parameter] { sequence.parameters }
 
   init(vocabularySize: Int, sizes: ModelSizes, make: ParameterMaker = ParameterMaker()) {
-    sequence = LSTMSequence(prefix: "question", vocabularySize: vocabularySize, embedding: sizes.embedding, hidden: sizes.hidden,
-                            inputSize: sizes.embedding, make: make)
+    sequence = LSTMSequence(
+      prefix: "question", vocabularySize: vocabularySize, embedding: sizes.embedding, hidden: sizes.hidden,
+      inputSize: sizes.embedding, make: make)
   }
 
   func initialize(random: inout SeededGenerator) { sequence.initialize(random: &random) }

@@ -11,9 +11,11 @@ public final class RNNDecoder: CaptionDecoder {
   let embed, wxh, bxh, whh, wih, out, bout: Parameter
   var batch = 0, steps = 0
   var ids: [Int32] = []
-  var embedded = Tensor(zeros: [0]), xProj = Tensor(zeros: [0]), imageProj = Tensor(zeros: [0]), hidden = Tensor(zeros: [0])
+  var embedded = Tensor(zeros: [0]), xProj = Tensor(zeros: [0]), imageProj = Tensor(zeros: [0]),
+    hidden = Tensor(zeros: [0])
   var logitsTM = Tensor(zeros: [0]), logits = Tensor(zeros: [0])
-  var dembedded = Tensor(zeros: [0]), dxProj = Tensor(zeros: [0]), dimageProj = Tensor(zeros: [0]), dhidden = Tensor(zeros: [0])
+  var dembedded = Tensor(zeros: [0]), dxProj = Tensor(zeros: [0]), dimageProj = Tensor(zeros: [0]),
+    dhidden = Tensor(zeros: [0])
   var dlogitsTM = Tensor(zeros: [0]), dpre = Tensor(zeros: [0])
   var savedMean = Tensor(zeros: [0])  // the encoder's mean the forward pass read (a view)
   let decoding = DecodingState()
@@ -38,7 +40,9 @@ public final class RNNDecoder: CaptionDecoder {
   }
 
   public func replica(ownGradients: Bool) -> CaptionDecoder {
-    RNNDecoder(vocabularySize: vocabularySize, sizes: sizes, make: ParameterMaker(sharing: parameters, ownGradients: ownGradients))
+    RNNDecoder(
+      vocabularySize: vocabularySize, sizes: sizes,
+      make: ParameterMaker(sharing: parameters, ownGradients: ownGradients))
   }
 
   public func initialize(random: inout SeededGenerator) {
@@ -67,8 +71,9 @@ public final class RNNDecoder: CaptionDecoder {
     linearForward(out: xProj, inp: embedded, weight: wxh.value, bias: bxh.value)  // all steps at once
     linearForward(out: imageProj, inp: mean, weight: wih.value, bias: nil)
     for t in 0..<s {
-      rnnStepForward(h: hidden.slice(t), xProj: xProj.slice(t), imageProj: imageProj,
-                     hPrev: t == 0 ? nil : hidden.slice(t - 1), whh: whh.value)
+      rnnStepForward(
+        h: hidden.slice(t), xProj: xProj.slice(t), imageProj: imageProj,
+        hPrev: t == 0 ? nil : hidden.slice(t - 1), whh: whh.value)
     }
     linearForward(out: logitsTM, inp: hidden, weight: out.value, bias: bout.value)
     transposeBatchTime(logitsTM.pointer, logits.pointer, outer: s, inner: b, width: vocabularySize)
@@ -78,13 +83,16 @@ public final class RNNDecoder: CaptionDecoder {
   public func backward(dlogits: Tensor, dgrid: Tensor, dmean: Tensor) {
     for t in [dembedded, dxProj, dimageProj, dhidden] { t.zero() }
     transposeBatchTime(dlogits.pointer, dlogitsTM.pointer, outer: batch, inner: steps, width: vocabularySize)
-    linearBackward(dinp: dhidden, dweight: out.gradient, dbias: bout.gradient, dout: dlogitsTM, inp: hidden, weight: out.value)
+    linearBackward(
+      dinp: dhidden, dweight: out.gradient, dbias: bout.gradient, dout: dlogitsTM, inp: hidden, weight: out.value)
     for t in stride(from: steps - 1, through: 0, by: -1) {
-      rnnStepBackward(dxProj: dxProj.slice(t), dimageProj: dimageProj, dhPrev: t == 0 ? nil : dhidden.slice(t - 1),
-                      dwhh: whh.gradient, dh: dhidden.slice(t), h: hidden.slice(t),
-                      hPrev: t == 0 ? nil : hidden.slice(t - 1), whh: whh.value, dpre: dpre)
+      rnnStepBackward(
+        dxProj: dxProj.slice(t), dimageProj: dimageProj, dhPrev: t == 0 ? nil : dhidden.slice(t - 1),
+        dwhh: whh.gradient, dh: dhidden.slice(t), h: hidden.slice(t),
+        hPrev: t == 0 ? nil : hidden.slice(t - 1), whh: whh.value, dpre: dpre)
     }
-    linearBackward(dinp: dembedded, dweight: wxh.gradient, dbias: bxh.gradient, dout: dxProj, inp: embedded, weight: wxh.value)
+    linearBackward(
+      dinp: dembedded, dweight: wxh.gradient, dbias: bxh.gradient, dout: dxProj, inp: embedded, weight: wxh.value)
     embeddingBackward(dtable: embed.gradient, dout: dembedded, ids: ids)
     linearBackward(dinp: dmean, dweight: wih.gradient, dbias: nil, dout: dimageProj, inp: savedMean, weight: wih.value)
   }
@@ -103,8 +111,9 @@ public final class RNNDecoder: CaptionDecoder {
 
   public func decodeStep(tokens: [Int32]) -> Tensor {
     precondition(tokens.count == decoding.rows)
-    tokenProjection.project(tokens: tokens, table: embed.value, weight: wxh.value.pointer, ldw: sizes.embedding,
-                            into: decodingX.pointer, ldo: sizes.hidden)
+    tokenProjection.project(
+      tokens: tokens, table: embed.value, weight: wxh.value.pointer, ldw: sizes.embedding,
+      into: decodingX.pointer, ldo: sizes.hidden)
     rnnStepForward(h: decoding.nextH, xProj: decodingX, imageProj: decodingImage, hPrev: decoding.h, whh: whh.value)
     decoding.advance()
     linearForward(out: decoding.logits, inp: decoding.h, weight: out.value, bias: bout.value)

@@ -2,7 +2,9 @@ import GlimpseTensor
 
 /// [B, S, X] ↔ [S, B, X]: the models keep sequences time-major inside, so each step's batch
 /// rows are contiguous for its GEMM, and take and give batch-major at their edges.
-func transposeBatchTime(_ source: UnsafePointer<Float>, _ target: UnsafeMutablePointer<Float>, outer: Int, inner: Int, width: Int) {
+func transposeBatchTime(
+  _ source: UnsafePointer<Float>, _ target: UnsafeMutablePointer<Float>, outer: Int, inner: Int, width: Int
+) {
   for a in 0..<outer {
     for b in 0..<inner {
       (target + (b * outer + a) * width).update(from: source + (a * inner + b) * width, count: width)

@@ -7,12 +7,12 @@ import GlimpseTensor
 /// Rows are kept until `reset`, which the decoders call at the start of every decoding run
 /// (weights may have changed since the last one). Memory grows with the distinct tokens met.
 final class TokenProjectionCache {
-  private var slotOfToken = [Int32]()    // [V]: the row holding the token's projection, or −1
-  private var projections = [Float]()    // [cached, N]
+  private var slotOfToken = [Int32]()  // [V]: the row holding the token's projection, or −1
+  private var projections = [Float]()  // [cached, N]
   private var width = 0
-  private var biasSum = [Float]()        // [N]
+  private var biasSum = [Float]()  // [N]
   private var newTokens = [Int32]()
-  private var gathered = [Float]()       // [new, E]
+  private var gathered = [Float]()  // [new, E]
 
   /// Forgets every row; `biases` (each [N]) are added to every projection.
   func reset(vocabularySize: Int, biases: [Tensor]) {
@@ -28,8 +28,10 @@ final class TokenProjectionCache {
   }
 
   /// out[r, 0..<N] = table[tokens[r]] · W[:, :E]ᵀ + the biases, W given as N rows of stride ldw.
-  func project(tokens: [Int32], table: Tensor, weight: UnsafePointer<Float>, ldw: Int,
-               into out: UnsafeMutablePointer<Float>, ldo: Int) {
+  func project(
+    tokens: [Int32], table: Tensor, weight: UnsafePointer<Float>, ldw: Int,
+    into out: UnsafeMutablePointer<Float>, ldo: Int
+  ) {
     let (e, n) = (table.size(1), width)
     newTokens.removeAll(keepingCapacity: true)
     for token in tokens {
@@ -58,8 +60,9 @@ final class TokenProjectionCache {
     for _ in 0..<m { projections.append(contentsOf: biasSum) }
     gathered.withUnsafeBufferPointer { a in
       projections.withUnsafeMutableBufferPointer { c in
-        gemm(transposeA: false, transposeB: true, m: m, n: n, k: e, a: a.baseAddress!, lda: e,
-             b: weight, ldb: ldw, beta: 1, c: c.baseAddress! + first, ldc: n)
+        gemm(
+          transposeA: false, transposeB: true, m: m, n: n, k: e, a: a.baseAddress!, lda: e,
+          b: weight, ldb: ldw, beta: 1, c: c.baseAddress! + first, ldc: n)
       }
     }
   }

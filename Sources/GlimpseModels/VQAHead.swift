@@ -22,7 +22,8 @@ public final class VQAConcat: VQAHead {
   public let answerCount: Int
   public var parameters: [Parameter] { question.parameters + [wv, wq, fc1, fc1Bias, fc2, fc2Bias] }
   var batch = 0
-  var tv = Tensor(zeros: [0]), tq = Tensor(zeros: [0]), fused = Tensor(zeros: [0]), hidden = Tensor(zeros: [0]), logits = Tensor(zeros: [0])
+  var tv = Tensor(zeros: [0]), tq = Tensor(zeros: [0]), fused = Tensor(zeros: [0]), hidden = Tensor(zeros: [0]),
+    logits = Tensor(zeros: [0])
   var dtv = Tensor(zeros: [0]), dtq = Tensor(zeros: [0]), dfused = Tensor(zeros: [0]), dhidden = Tensor(zeros: [0])
   var dpre = Tensor(zeros: [0]), dq = Tensor(zeros: [0])
   var savedMean = Tensor(zeros: [0])
@@ -49,8 +50,12 @@ public final class VQAConcat: VQAHead {
     guard b != batch else { return }
     batch = b
     let h = sizes.hidden
-    (tv, tq, fused, hidden) = (Tensor(zeros: [b, h]), Tensor(zeros: [b, h]), Tensor(zeros: [b, h]), Tensor(zeros: [b, h]))
-    (dtv, dtq, dfused, dhidden) = (Tensor(zeros: [b, h]), Tensor(zeros: [b, h]), Tensor(zeros: [b, h]), Tensor(zeros: [b, h]))
+    (tv, tq, fused, hidden) = (
+      Tensor(zeros: [b, h]), Tensor(zeros: [b, h]), Tensor(zeros: [b, h]), Tensor(zeros: [b, h])
+    )
+    (dtv, dtq, dfused, dhidden) = (
+      Tensor(zeros: [b, h]), Tensor(zeros: [b, h]), Tensor(zeros: [b, h]), Tensor(zeros: [b, h])
+    )
     (dpre, dq) = (Tensor(zeros: [b, h]), Tensor(zeros: [b, h]))
     logits = Tensor(zeros: [b, answerCount])
   }
@@ -72,10 +77,12 @@ public final class VQAConcat: VQAHead {
 
   public func backward(dlogits: Tensor, dgrid: Tensor, dmean: Tensor) {
     for t in [dtv, dtq, dfused, dhidden, dq] { t.zero() }
-    linearBackward(dinp: dhidden, dweight: fc2.gradient, dbias: fc2Bias.gradient, dout: dlogits, inp: hidden, weight: fc2.value)
+    linearBackward(
+      dinp: dhidden, dweight: fc2.gradient, dbias: fc2Bias.gradient, dout: dlogits, inp: hidden, weight: fc2.value)
     let (g, y) = (dhidden.pointer, hidden.pointer)
     for i in 0..<dhidden.count where y[i] <= 0 { g[i] = 0 }
-    linearBackward(dinp: dfused, dweight: fc1.gradient, dbias: fc1Bias.gradient, dout: dhidden, inp: fused, weight: fc1.value)
+    linearBackward(
+      dinp: dfused, dweight: fc1.gradient, dbias: fc1Bias.gradient, dout: dhidden, inp: fused, weight: fc1.value)
     for i in 0..<dfused.count {
       dtv.pointer[i] = dfused.pointer[i] * tq.pointer[i]
       dtq.pointer[i] = dfused.pointer[i] * tv.pointer[i]
@@ -105,9 +112,9 @@ public final class VQASAN: VQAHead {
     return list + [ans, ansBias]
   }
   var batch = 0
-  var us: [Tensor] = [], dus: [Tensor] = []           // u₀ … u₂, [B, D]
-  var keys: [Tensor] = [], dkeys: [Tensor] = []       // per hop [B, L, A]
-  var p: [Tensor] = [], pre: [Tensor] = []            // per hop [B, L], [B, L, A]
+  var us: [Tensor] = [], dus: [Tensor] = []  // u₀ … u₂, [B, D]
+  var keys: [Tensor] = [], dkeys: [Tensor] = []  // per hop [B, L, A]
+  var p: [Tensor] = [], pre: [Tensor] = []  // per hop [B, L], [B, L, A]
   var context = Tensor(zeros: [0]), logits = Tensor(zeros: [0]), dpre = Tensor(zeros: [0]), dq = Tensor(zeros: [0])
   var workspace = AdditiveAttentionWorkspace(batch: 0, locations: 0, attention: 0)
   var savedGrid = Tensor(zeros: [0])
@@ -154,8 +161,9 @@ public final class VQASAN: VQAHead {
     tanhForward(out: us[0], inp: us[0])
     for k in 0..<hops {
       linearForward(out: keys[k], inp: grid, weight: wi[k].value, bias: wiBias[k].value)
-      stackedAttentionHopForward(uNext: us[k + 1], p: p[k], pre: pre[k], context: context, keys: keys[k], grid: grid,
-                                 u: us[k], wU: wu[k].value, wP: wp[k].value, workspace: workspace)
+      stackedAttentionHopForward(
+        uNext: us[k + 1], p: p[k], pre: pre[k], context: context, keys: keys[k], grid: grid,
+        u: us[k], wU: wu[k].value, wP: wp[k].value, workspace: workspace)
     }
     linearForward(out: logits, inp: us[hops], weight: ans.value, bias: ansBias.value)
     return logits
@@ -168,12 +176,16 @@ public final class VQASAN: VQAHead {
   /// The same, with extra gradient on each hop's weights [B, L] (attention supervision's).
   public func backward(dlogits: Tensor, dgrid: Tensor, dmean: Tensor, hopWeightGradients: [Tensor]?) {
     for t in dus + dkeys + [dq] { t.zero() }
-    linearBackward(dinp: dus[hops], dweight: ans.gradient, dbias: ansBias.gradient, dout: dlogits, inp: us[hops], weight: ans.value)
+    linearBackward(
+      dinp: dus[hops], dweight: ans.gradient, dbias: ansBias.gradient, dout: dlogits, inp: us[hops], weight: ans.value)
     for k in stride(from: hops - 1, through: 0, by: -1) {
-      stackedAttentionHopBackward(dkeys: dkeys[k], dgrid: dgrid, du: dus[k], dwU: wu[k].gradient, dwP: wp[k].gradient,
-                                  duNext: dus[k + 1], p: p[k], pre: pre[k], grid: savedGrid, u: us[k],
-                                  wU: wu[k].value, wP: wp[k].value, workspace: workspace, dpExtra: hopWeightGradients?[k])
-      linearBackward(dinp: dgrid, dweight: wi[k].gradient, dbias: wiBias[k].gradient, dout: dkeys[k], inp: savedGrid, weight: wi[k].value)
+      stackedAttentionHopBackward(
+        dkeys: dkeys[k], dgrid: dgrid, du: dus[k], dwU: wu[k].gradient, dwP: wp[k].gradient,
+        duNext: dus[k + 1], p: p[k], pre: pre[k], grid: savedGrid, u: us[k],
+        wU: wu[k].value, wP: wp[k].value, workspace: workspace, dpExtra: hopWeightGradients?[k])
+      linearBackward(
+        dinp: dgrid, dweight: wi[k].gradient, dbias: wiBias[k].gradient, dout: dkeys[k], inp: savedGrid,
+        weight: wi[k].value)
     }
     dpre.zero()
     tanhBackward(dinp: dpre, dout: dus[0], out: us[0])

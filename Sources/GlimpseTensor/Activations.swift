@@ -110,7 +110,9 @@ public func tanhScores(
     var sum = Lanes(repeating: 0)
     var a = 0
     while a < whole {
-      let x = UnsafeRawPointer(key + a).loadUnaligned(as: Lanes.self) + UnsafeRawPointer(query + a).loadUnaligned(as: Lanes.self)
+      let x =
+        UnsafeRawPointer(key + a).loadUnaligned(as: Lanes.self)
+        + UnsafeRawPointer(query + a).loadUnaligned(as: Lanes.self)
       let p = tanhLanes(x)
       if let pre { UnsafeMutableRawPointer(pre + r * n + a).storeBytes(of: p, as: Lanes.self) }
       sum += p * UnsafeRawPointer(w + a).loadUnaligned(as: Lanes.self)

@@ -63,7 +63,8 @@ public func gemm(
       for depth in stride(from: 0, to: k, by: blocks.depth) {
         let block = transposeB ? b + start * ldb + depth : b + depth * ldb + start
         glimpse_sgemm(
-          CblasRowMajor, CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans, Int32(m), Int32(min(blocks.columns, n - start)),
+          CblasRowMajor, CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans, Int32(m),
+          Int32(min(blocks.columns, n - start)),
           Int32(min(blocks.depth, k - depth)), alpha, a + depth, Int32(lda), block, Int32(ldb), depth == 0 ? beta : 1,
           c + start, Int32(ldc))
       }

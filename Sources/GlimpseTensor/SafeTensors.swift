@@ -16,7 +16,10 @@ public struct SafeTensorsContents {
   /// Each tensor's stored element type, by name.
   public var dtypes: [String: SafeTensorsDType]
 
-  public init(tensors: [(name: String, tensor: Tensor)], metadata: [(String, String)] = [], dtypes: [String: SafeTensorsDType] = [:]) {
+  public init(
+    tensors: [(name: String, tensor: Tensor)], metadata: [(String, String)] = [],
+    dtypes: [String: SafeTensorsDType] = [:]
+  ) {
     self.tensors = tensors
     self.metadata = metadata
     self.dtypes = dtypes
@@ -93,10 +96,15 @@ public func readSafeTensors(bytes: [UInt8]) throws(SafeTensorsError) -> SafeTens
     }
     guard start >= 0, end >= start, end - start == elements * dtype.size else {
       throw SafeTensorsError(
-        "tensor '\(name)': shape \(shape) of \(dtype.rawValue) needs \(elements * dtype.size) bytes but data_offsets [\(start), \(end)] span \(end - start)")
+        """
+        tensor '\(name)': shape \(shape) of \(dtype.rawValue) needs \(elements * dtype.size) bytes but data_offsets \
+        [\(start), \(end)] span \(end - start)
+        """
+      )
     }
     guard end <= dataCount else {
-      throw SafeTensorsError("tensor '\(name)': data_offsets [\(start), \(end)] run past the end of the data (\(dataCount) bytes)")
+      throw SafeTensorsError(
+        "tensor '\(name)': data_offsets [\(start), \(end)] run past the end of the data (\(dataCount) bytes)")
     }
     ranges.append((name, start, end))
     let tensor = Tensor(zeros: shape)
@@ -123,35 +131,47 @@ public func readSafeTensors(path: String) throws -> SafeTensorsContents {
   }
 }
 
-private func decodeElements(_ source: UnsafeRawPointer, _ dtype: SafeTensorsDType, _ count: Int, into target: UnsafeMutablePointer<Float>) {
+private func decodeElements(
+  _ source: UnsafeRawPointer, _ dtype: SafeTensorsDType, _ count: Int, into target: UnsafeMutablePointer<Float>
+) {
   switch dtype {
   case .f32:
-    for i in 0..<count { target[i] = Float(bitPattern: UInt32(littleEndian: source.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))) }
+    for i in 0..<count {
+      target[i] = Float(bitPattern: UInt32(littleEndian: source.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)))
+    }
   case .f16:
     for i in 0..<count {
-      target[i] = Float(Float16(bitPattern: UInt16(littleEndian: source.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))))
+      target[i] = Float(
+        Float16(bitPattern: UInt16(littleEndian: source.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))))
     }
   case .bf16:
     for i in 0..<count {
-      target[i] = Float(bitPattern: UInt32(UInt16(littleEndian: source.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))) << 16)
+      target[i] = Float(
+        bitPattern: UInt32(UInt16(littleEndian: source.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))) << 16)
     }
   }
 }
 
 /// The bytes of a safetensors file: tensors in the given order, stored as `dtype` (F32, or F16
 /// to halve a shipped model, rounding to nearest), the header padded with spaces to 8 bytes.
-public func encodeSafeTensors(_ tensors: [(name: String, tensor: Tensor)], metadata: [(String, String)] = [], dtype: SafeTensorsDType = .f32) -> [UInt8] {
+public func encodeSafeTensors(
+  _ tensors: [(name: String, tensor: Tensor)], metadata: [(String, String)] = [], dtype: SafeTensorsDType = .f32
+) -> [UInt8] {
   precondition(dtype != .bf16, "Glimpse writes F32 or F16")
   var members = [(String, JSONValue)]()
   if !metadata.isEmpty { members.append(("__metadata__", .object(metadata.map { ($0.0, .string($0.1)) }))) }
   var offset = 0
   for (name, tensor) in tensors {
     let size = tensor.count * dtype.size
-    members.append((name, .object([
-      ("dtype", .string(dtype.rawValue)),
-      ("shape", .array(tensor.shape.map { .number(Double($0)) })),
-      ("data_offsets", .array([.number(Double(offset)), .number(Double(offset + size))])),
-    ])))
+    members.append(
+      (
+        name,
+        .object([
+          ("dtype", .string(dtype.rawValue)),
+          ("shape", .array(tensor.shape.map { .number(Double($0)) })),
+          ("data_offsets", .array([.number(Double(offset)), .number(Double(offset + size))])),
+        ])
+      ))
     offset += size
   }
   var header = Array(JSONValue.object(members).text.utf8)
@@ -174,6 +194,9 @@ public func encodeSafeTensors(_ tensors: [(name: String, tensor: Tensor)], metad
 }
 
 /// Writes a safetensors file atomically.
-public func writeSafeTensors(path: String, _ tensors: [(name: String, tensor: Tensor)], metadata: [(String, String)] = [], dtype: SafeTensorsDType = .f32) throws {
+public func writeSafeTensors(
+  path: String, _ tensors: [(name: String, tensor: Tensor)], metadata: [(String, String)] = [],
+  dtype: SafeTensorsDType = .f32
+) throws {
   try writeFileAtomically(path, encodeSafeTensors(tensors, metadata: metadata, dtype: dtype))
 }

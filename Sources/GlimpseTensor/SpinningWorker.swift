@@ -20,14 +20,14 @@ public final class SpinningWorker: @unchecked Sendable {
   /// encoder), which the spinning would slow.
   public static let spinNanoseconds: UInt64 = 50_000
 
-  private let posted = Atomic<Int>(0)     // runs handed to the worker
-  private let finished = Atomic<Int>(0)   // runs whose worker part has returned
+  private let posted = Atomic<Int>(0)  // runs handed to the worker
+  private let finished = Atomic<Int>(0)  // runs whose worker part has returned
   private let sleeping = Atomic<Bool>(false)
   private let running = Atomic<Bool>(false)
-  private let next = Atomic<Int>(0)       // the next chunk to take in a chunked run
+  private let next = Atomic<Int>(0)  // the next chunk to take in a chunked run
   private let wake = DispatchSemaphore(value: 0)  // an extra signal only makes the next sleep return at once
-  private var started = false             // written only while `running` is held
-  private var task: ((Int) -> Void)?      // the current run's body, set before `posted` moves
+  private var started = false  // written only while `running` is held
+  private var task: ((Int) -> Void)?  // the current run's body, set before `posted` moves
 
   /// Runs body(0) on the calling thread and body(1) on the worker, and returns when both have.
   public func run(_ body: (Int) -> Void) {
@@ -77,10 +77,12 @@ public final class SpinningWorker: @unchecked Sendable {
   private func startThread() -> Bool {
     var thread = pthread_t()
     let context = Unmanaged.passRetained(self).toOpaque()
-    let status = pthread_create(&thread, nil, { context in
-      Unmanaged<SpinningWorker>.fromOpaque(context!).takeUnretainedValue().serve()
-      return nil
-    }, context)
+    let status = pthread_create(
+      &thread, nil,
+      { context in
+        Unmanaged<SpinningWorker>.fromOpaque(context!).takeUnretainedValue().serve()
+        return nil
+      }, context)
     guard status == 0 else {
       Unmanaged<SpinningWorker>.fromOpaque(context).release()
       return false

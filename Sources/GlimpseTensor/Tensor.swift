@@ -137,7 +137,8 @@ public struct Tensor: @unchecked Sendable {
     precondition(rank > 0 && range.lowerBound >= 0 && range.upperBound <= extents[0], "\(range) outside \(shape)")
     var outer = extents
     outer[0] = range.count
-    return Tensor(storage: storage, offset: offset + range.lowerBound * (count / max(extents[0], 1)), rank: rank, extents: outer)
+    return Tensor(
+      storage: storage, offset: offset + range.lowerBound * (count / max(extents[0], 1)), rank: rank, extents: outer)
   }
 
   public func copy() -> Tensor {

@@ -13,22 +13,25 @@ public struct CaptionBatches: Sendable {
   public let images: ImageSet
   /// The images left out with `skipBad` (an in-memory cache only): index and message.
   public let failedImages: [(index: Int, message: String)]
-  public let captions: [[Int32]]       // each maxTokens tokens
-  public let imageOfCaption: [Int]     // which image each caption describes
+  public let captions: [[Int32]]  // each maxTokens tokens
+  public let imageOfCaption: [Int]  // which image each caption describes
   public var imageCount: Int { images.count }
 
   /// With `skipBad`, the captions of images that cannot be decoded are left out (and the
   /// images listed in `images.failed`).
-  public init(dataset: CaptionDataset, vocabulary: Vocabulary, sizes: ModelSizes, source: String? = nil,
-              skipBad: Bool = false, streaming: Bool = false) throws {
+  public init(
+    dataset: CaptionDataset, vocabulary: Vocabulary, sizes: ModelSizes, source: String? = nil,
+    skipBad: Bool = false, streaming: Bool = false
+  ) throws {
     let maxTokens = sizes.maxTokens
     let entries = dataset.images.map { (source.map { $0 + ": " } ?? "") + "image id \($0.id)" }
     if streaming {
       images = ImageStream(paths: dataset.images.map(\.path), imageSize: sizes.imageSize, entries: entries)
       failedImages = []
     } else {
-      let cache = try ImageCache(paths: dataset.images.map(\.path), imageSize: sizes.imageSize, entries: entries,
-                                 skipBad: skipBad)
+      let cache = try ImageCache(
+        paths: dataset.images.map(\.path), imageSize: sizes.imageSize, entries: entries,
+        skipBad: skipBad)
       (images, failedImages) = (cache, cache.failed)
     }
     let bad = Set(failedImages.map(\.index))

@@ -6,8 +6,10 @@ import GlimpseTensor
 
 /// Captions every image of `batches` with greedy decoding, 32 images at a time (shared out
 /// among the cores), or beam search one image at a time when `beams` > 1.
-public func captionAll(_ batches: CaptionBatches, encoder: ImageEncoder, decoder: CaptionDecoder, vocabulary: Vocabulary,
-                       beams: Int = 1, progress: (Int) -> Void = { _ in }) throws -> [String] {
+public func captionAll(
+  _ batches: CaptionBatches, encoder: ImageEncoder, decoder: CaptionDecoder, vocabulary: Vocabulary,
+  beams: Int = 1, progress: (Int) -> Void = { _ in }
+) throws -> [String] {
   let size = encoder.imageSize, count = batches.imageCount
   let chunk = beams == 1 ? 32 : 1
   let images = Tensor(zeros: [chunk, 3, size, size])
@@ -18,7 +20,8 @@ public func captionAll(_ batches: CaptionBatches, encoder: ImageEncoder, decoder
     let n = min(chunk, count - start)
     try batches.images.copyImages(Array(start..<start + n), to: images)
     encoder.forward(images: n == chunk ? images : images.slice(0..<n))
-    let decoded = beams == 1
+    let decoded =
+      beams == 1
       ? greedyDecode(decoders, grid: encoder.grid, mean: encoder.mean)
       : [beamSearch(decoder, grid: encoder.grid, mean: encoder.mean, beams: beams)]
     for caption in decoded { captions.append(vocabulary.decode(caption.tokens).joined(separator: " ")) }
@@ -38,8 +41,10 @@ public struct CaptionEvaluation: Sendable {
   public init(captions: [String], dataset: CaptionDataset, scenes: [Int: Scene]?) {
     images = captions.count
     self.captions = captions
-    scores = scoreCaptions(candidates: captions.map(tokenize), references: dataset.images.map { $0.captions.map(tokenize) })
-    semantics = scenes.map { scenes in scoreSemantics(captions: captions, scenes: dataset.images.map { scenes[$0.id]! }) }
+    scores = scoreCaptions(
+      candidates: captions.map(tokenize), references: dataset.images.map { $0.captions.map(tokenize) })
+    semantics = scenes.map { scenes in scoreSemantics(captions: captions, scenes: dataset.images.map { scenes[$0.id]! })
+    }
   }
 
   /// The metrics as one JSON object, keys as `glimpse eval caption --json` prints them.
@@ -47,9 +52,13 @@ public struct CaptionEvaluation: Sendable {
     var fields: [(String, JSONValue)] = (0..<4).map { ("bleu\($0 + 1)", .number(scores.bleu[$0])) }
     fields += [("rouge_l", .number(scores.rougeL)), ("cider_d", .number(scores.ciderD))]
     if let semantics {
-      fields += [("semantic_accuracy", .number(semantics.semanticAccuracy)), ("grammaticality", .number(semantics.grammaticality)),
-                 ("attribute_precision", .number(semantics.attributePrecision)), ("attribute_recall", .number(semantics.attributeRecall)),
-                 ("diversity", .number(semantics.diversity))]
+      fields += [
+        ("semantic_accuracy", .number(semantics.semanticAccuracy)),
+        ("grammaticality", .number(semantics.grammaticality)),
+        ("attribute_precision", .number(semantics.attributePrecision)),
+        ("attribute_recall", .number(semantics.attributeRecall)),
+        ("diversity", .number(semantics.diversity)),
+      ]
     }
     fields.append(("images", .number(Double(images))))
     return .object(fields)
@@ -57,8 +66,9 @@ public struct CaptionEvaluation: Sendable {
 
   /// The COCO results file: `[{image_id, caption}]`.
   public func resultsJSON(dataset: CaptionDataset) -> JSONValue {
-    .array(zip(dataset.images, captions).map { image, caption in
-      .object([("image_id", .number(Double(image.id))), ("caption", .string(caption))])
-    })
+    .array(
+      zip(dataset.images, captions).map { image, caption in
+        .object([("image_id", .number(Double(image.id))), ("caption", .string(caption))])
+      })
   }
 }

@@ -48,7 +48,9 @@ public final class CaptionTrainer {
   /// returned, replace the parameters' gradients.
   public func computeGradients(_ batches: CaptionBatches, indices: [Int]) throws -> CaptionLoss {
     let size = encoder.imageSize
-    if batchImages.count != indices.count * 3 * size * size { batchImages = Tensor(zeros: [indices.count, 3, size, size]) }
+    if batchImages.count != indices.count * 3 * size * size {
+      batchImages = Tensor(zeros: [indices.count, 3, size, size])
+    }
     var inputs = [Int32](), targets = [Int32]()
     try batches.images.copyImages(indices.map { batches.imageOfCaption[$0] }, to: batchImages)
     for index in indices {
@@ -84,10 +86,12 @@ public final class CaptionTrainer {
       let tokens = (rows.lowerBound * steps)..<(rows.upperBound * steps)
       let (shareInputs, shareTargets) = (Array(inputs[tokens]), Array(targets[tokens]))
       let (shareProbs, shareDlogits) = (probs.slice(rows), dlogits.slice(rows))
-      let logits = decoder.forward(grid: encoder.grid.slice(rows), mean: encoder.mean.slice(rows), inputs: shareInputs,
-                                   batch: rows.count, steps: steps)
-      let loss = CaptionLoss(crossEntropy: maskedCrossEntropyForward(probs: shareProbs, logits: logits, targets: shareTargets, batch: b),
-                             penalty: decoder.auxiliaryLoss(targets: shareTargets, batch: b))
+      let logits = decoder.forward(
+        grid: encoder.grid.slice(rows), mean: encoder.mean.slice(rows), inputs: shareInputs,
+        batch: rows.count, steps: steps)
+      let loss = CaptionLoss(
+        crossEntropy: maskedCrossEntropyForward(probs: shareProbs, logits: logits, targets: shareTargets, batch: b),
+        penalty: decoder.auxiliaryLoss(targets: shareTargets, batch: b))
       maskedCrossEntropyBackward(dlogits: shareDlogits, probs: shareProbs, targets: shareTargets, batch: b)
       decoder.backward(dlogits: shareDlogits, dgrid: dgrid.slice(rows), dmean: dmean.slice(rows))
       return loss

@@ -58,7 +58,8 @@ public final class CaptionTrainingTask: TrainingTask {
 
   public func computeGradients(indices: [Int]) throws -> TrainingLoss {
     let loss = try trainer.computeGradients(batches, indices: indices)
-    return TrainingLoss(total: loss.total, parts: model.kind == .attention ? [("ce", loss.crossEntropy), ("att", loss.penalty)] : [])
+    return TrainingLoss(
+      total: loss.total, parts: model.kind == .attention ? [("ce", loss.crossEntropy), ("att", loss.penalty)] : [])
   }
 
   public func prefetch(indices: [Int]) { batches.images.prefetch(indices.map { batches.imageOfCaption[$0] }) }
@@ -67,7 +68,8 @@ public final class CaptionTrainingTask: TrainingTask {
     guard let (batches, dataset, scenes) = validationData else { return nil }
     let captions = try captionAll(batches, encoder: model.encoder, decoder: model.decoder, vocabulary: model.vocabulary)
     let evaluation = CaptionEvaluation(captions: captions, dataset: dataset, scenes: scenes)
-    var summary = "BLEU-4 \(fixedPoint(evaluation.scores.bleu[3], 3))  CIDEr-D \(fixedPoint(evaluation.scores.ciderD, 3))"
+    var summary =
+      "BLEU-4 \(fixedPoint(evaluation.scores.bleu[3], 3))  CIDEr-D \(fixedPoint(evaluation.scores.ciderD, 3))"
     var score = [evaluation.scores.ciderD]
     if let semantics = evaluation.semantics {
       summary += "  semantic accuracy \(fixedPoint(semantics.semanticAccuracy * 100, 1))%"
@@ -90,39 +92,49 @@ public struct TrainingSetup {
 public func makeCaptionTraining(_ options: CaptionTrainingOptions) throws -> TrainingSetup {
   try loadBLAS()
   let source = try CaptionSource(path: options.data, options: LoadOptions(skipBad: options.skipBad))
-  let vocabulary = Vocabulary.build(from: source.dataset.images.flatMap { $0.captions.map(tokenize) }, minCount: options.minCount)
+  let vocabulary = Vocabulary.build(
+    from: source.dataset.images.flatMap { $0.captions.map(tokenize) }, minCount: options.minCount)
   let imageBytes = 3 * options.sizes.imageSize * options.sizes.imageSize
   let streaming = options.stream || source.dataset.images.count * imageBytes > options.cacheLimitBytes
-  let batches = try CaptionBatches(dataset: source.dataset, vocabulary: vocabulary, sizes: options.sizes, source: source.file,
-                                   skipBad: options.skipBad, streaming: streaming)
+  let batches = try CaptionBatches(
+    dataset: source.dataset, vocabulary: vocabulary, sizes: options.sizes, source: source.file,
+    skipBad: options.skipBad, streaming: streaming)
   var validationData: (CaptionBatches, CaptionDataset, [Int: Scene]?)? = nil
   if let path = options.validation {
     var validation = try CaptionSource(path: path, split: "val")
     if options.validationLimit > 0 && validation.dataset.images.count > options.validationLimit {
       validation.dataset.images = Array(validation.dataset.images.prefix(options.validationLimit))
     }
-    validationData = (try CaptionBatches(dataset: validation.dataset, vocabulary: vocabulary, sizes: options.sizes,
-                                         source: validation.file),
-                      validation.dataset, validation.scenes)
+    validationData = (
+      try CaptionBatches(
+        dataset: validation.dataset, vocabulary: vocabulary, sizes: options.sizes,
+        source: validation.file),
+      validation.dataset, validation.scenes
+    )
   }
   var random = SeededGenerator(seed: options.seed)
   var model = CaptionModel(kind: options.decoder, sizes: options.sizes, vocabulary: vocabulary, random: &random)
   let attention = model.decoder as? AttentionDecoder
   attention?.penaltyWeight = options.attentionPenalty
-  model.training = .object([
-    ("data", .string(options.data)), ("images", .number(Double(source.dataset.images.count))),
-    ("captions", .number(Double(batches.captions.count))), ("epochs", .number(Double(options.epochs))),
-    ("batch", .number(Double(options.batch))), ("learning_rate", .number(Double(options.learningRate))),
-    ("seed", .string(String(options.seed))), ("min_count", .number(Double(options.minCount))),
-  ] + (attention == nil ? [] : [("attention_penalty", .number(Double(options.attentionPenalty)))]))
+  model.training = .object(
+    [
+      ("data", .string(options.data)), ("images", .number(Double(source.dataset.images.count))),
+      ("captions", .number(Double(batches.captions.count))), ("epochs", .number(Double(options.epochs))),
+      ("batch", .number(Double(options.batch))), ("learning_rate", .number(Double(options.learningRate))),
+      ("seed", .string(String(options.seed))), ("min_count", .number(Double(options.minCount))),
+    ] + (attention == nil ? [] : [("attention_penalty", .number(Double(options.attentionPenalty)))]))
   let task = CaptionTrainingTask(model: model, batches: batches, validationData: validationData)
   let settings = TrainingSettings(
-    out: options.out, epochs: options.epochs, batch: options.batch, learningRate: options.learningRate, seed: options.seed,
+    out: options.out, epochs: options.epochs, batch: options.batch, learningRate: options.learningRate,
+    seed: options.seed,
     checkpointEvery: options.checkpointEvery, resume: options.resume,
-    identity: [("model", "caption-" + options.decoder.rawValue), ("data", options.data),
-               ("examples", String(batches.captions.count)), ("vocabulary", String(vocabulary.count)),
-               ("sizes", options.sizes.summary)]
+    identity: [
+      ("model", "caption-" + options.decoder.rawValue), ("data", options.data),
+      ("examples", String(batches.captions.count)), ("vocabulary", String(vocabulary.count)),
+      ("sizes", options.sizes.summary),
+    ]
       + (attention == nil ? [] : [("attention_penalty", String(options.attentionPenalty))]))
-  return TrainingSetup(loop: try TrainingLoop(task: task, settings: settings),
-                       skipped: source.dataset.skipped + batches.failedImages.map(\.message))
+  return TrainingSetup(
+    loop: try TrainingLoop(task: task, settings: settings),
+    skipped: source.dataset.skipped + batches.failedImages.map(\.message))
 }

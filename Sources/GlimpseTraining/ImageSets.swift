@@ -28,7 +28,7 @@ func decodeLevels(_ path: String, size: Int, into out: UnsafeMutablePointer<UInt
 /// (20,000 images of 64×64 take 246 MB). The first image that fails to decode is the error, naming the
 /// entry that listed it; with `skipBad`, failures are kept in `failed` instead.
 public struct ImageCache: ImageSet {
-  let pixels: ImageLevels              // [N, 3, S, S], level k standing for k / 255
+  let pixels: ImageLevels  // [N, 3, S, S], level k standing for k / 255
   public let imageSize: Int
   var imageValues: Int { 3 * imageSize * imageSize }
   public var count: Int { pixels.levels.count / imageValues }

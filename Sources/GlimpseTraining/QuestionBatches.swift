@@ -24,8 +24,10 @@ public struct QuestionBatches: Sendable {
   /// `source` names the file that lists the images, for error messages. With `skipBad`, the
   /// questions about images that cannot be decoded are left out and reported in `skipped`.
   /// `attentionCells`, if given, has one entry per question of `dataset`.
-  public init(dataset: QuestionDataset, vocabulary: Vocabulary, answers: AnswerVocabulary, imageSize: Int,
-              source: String? = nil, skipBad: Bool = false, attentionCells: [[Int]]? = nil) throws {
+  public init(
+    dataset: QuestionDataset, vocabulary: Vocabulary, answers: AnswerVocabulary, imageSize: Int,
+    source: String? = nil, skipBad: Bool = false, attentionCells: [[Int]]? = nil
+  ) throws {
     var paths = [String](), imageIndex = [String: Int](), imageIDs = [Int]()
     var imageOfQuestion = [Int](), encoded = [[Int32]]()
     for question in dataset.questions {
@@ -41,8 +43,9 @@ public struct QuestionBatches: Sendable {
       throw FileError("question \(dataset.questions[empty].id)", "the question has no words")
     }
     let steps = encoded.map(\.count).max() ?? 1
-    let cache = try ImageCache(paths: paths, imageSize: imageSize, entries: imageIDs.map { (source.map { $0 + ": " } ?? "") + "image id \($0)" },
-                               skipBad: skipBad)
+    let cache = try ImageCache(
+      paths: paths, imageSize: imageSize, entries: imageIDs.map { (source.map { $0 + ": " } ?? "") + "image id \($0)" },
+      skipBad: skipBad)
     let bad = Set(cache.failed.map(\.index))
     let kept = dataset.questions.indices.filter { !bad.contains(imageOfQuestion[$0]) }
     images = cache
@@ -62,6 +65,8 @@ public struct QuestionBatches: Sendable {
 /// a scene.
 public func questionObjectCells(_ dataset: QuestionDataset, scenes: [Int: Scene], gridSide: Int) -> [[Int]] {
   dataset.questions.map { question in
-    scenes[question.imageID].flatMap { askedObject(question.question, in: $0) }.map { gridCells(of: $0, side: gridSide) } ?? []
+    scenes[question.imageID].flatMap { askedObject(question.question, in: $0) }.map {
+      gridCells(of: $0, side: gridSide)
+    } ?? []
   }
 }

@@ -33,7 +33,9 @@ public struct Validation: Sendable {
   /// Compared lexicographically, higher is better: the best epoch's model is the one kept.
   public var score: [Double]
   public var summary: String
-  public init(metrics: JSONValue, score: [Double], summary: String) { (self.metrics, self.score, self.summary) = (metrics, score, summary) }
+  public init(metrics: JSONValue, score: [Double], summary: String) {
+    (self.metrics, self.score, self.summary) = (metrics, score, summary)
+  }
 }
 
 public struct TrainingSettings: Sendable {
@@ -48,21 +50,23 @@ public struct TrainingSettings: Sendable {
   /// What must not change between a run and its resumption (model kind, data, sizes).
   public var identity: [(String, String)]
 
-  public init(out: String, epochs: Int, batch: Int, learningRate: Float, seed: UInt64, checkpointEvery: Int, resume: Bool,
-              identity: [(String, String)]) {
+  public init(
+    out: String, epochs: Int, batch: Int, learningRate: Float, seed: UInt64, checkpointEvery: Int, resume: Bool,
+    identity: [(String, String)]
+  ) {
     (self.out, self.epochs, self.batch, self.learningRate, self.seed) = (out, epochs, batch, learningRate, seed)
     (self.checkpointEvery, self.resume, self.identity) = (checkpointEvery, resume, identity)
   }
 }
 
 public struct TrainingStepReport: Sendable {
-  public var epoch: Int              // 1-based
+  public var epoch: Int  // 1-based
   public var epochs: Int
-  public var stepInEpoch: Int        // 1-based
+  public var stepInEpoch: Int  // 1-based
   public var stepsPerEpoch: Int
-  public var step: Int               // over the whole run
+  public var step: Int  // over the whole run
   public var totalSteps: Int
-  public var loss: TrainingLoss      // mean over the last steps reported
+  public var loss: TrainingLoss  // mean over the last steps reported
   public var examplesPerSecond: Double
   public var secondsLeft: Double
 }
@@ -108,14 +112,16 @@ public final class TrainingLoop {
     self.settings = settings
     optimizer = Adam(parameters: task.parameters.values, learningRate: settings.learningRate)
     guard task.exampleCount >= settings.batch else {
-      throw TrainingError(description: "only \(task.exampleCount) training examples, fewer than one batch of \(settings.batch)")
+      throw TrainingError(
+        description: "only \(task.exampleCount) training examples, fewer than one batch of \(settings.batch)")
     }
     let exists = (try? readFileBytes(statePath)) != nil
     if settings.resume {
       guard exists else { throw FileError(statePath, "nothing to resume: no training state here") }
       try restore()
     } else if exists {
-      throw FileError(settings.out, "already holds a training run; pass --resume to continue it, or choose another --out")
+      throw FileError(
+        settings.out, "already holds a training run; pass --resume to continue it, or choose another --out")
     }
   }
 
@@ -152,10 +158,13 @@ public final class TrainingLoop {
         stepInEpoch += 1
         if stepInEpoch % reportEvery == 0 || stepInEpoch == stepsPerEpoch {
           let perStep = sessionSeconds / Double(sessionSteps)
-          events(.step(TrainingStepReport(
-            epoch: epoch + 1, epochs: settings.epochs, stepInEpoch: stepInEpoch, stepsPerEpoch: stepsPerEpoch,
-            step: losses.count, totalSteps: totalSteps, loss: mean(window),
-            examplesPerSecond: Double(settings.batch) / perStep, secondsLeft: perStep * Double(totalSteps - losses.count))))
+          events(
+            .step(
+              TrainingStepReport(
+                epoch: epoch + 1, epochs: settings.epochs, stepInEpoch: stepInEpoch, stepsPerEpoch: stepsPerEpoch,
+                step: losses.count, totalSteps: totalSteps, loss: mean(window),
+                examplesPerSecond: Double(settings.batch) / perStep,
+                secondsLeft: perStep * Double(totalSteps - losses.count))))
           window.removeAll(keepingCapacity: true)
         }
         if losses.count % settings.checkpointEvery == 0 && stepInEpoch < stepsPerEpoch { try checkpoint(events) }
@@ -176,7 +185,8 @@ public final class TrainingLoop {
       ("seconds", .number(seconds.rounded())),
     ]
     if let validation = try task.validate() {
-      let best = bestScore.map { validation.score.lexicographicallyPrecedes($0) == false && validation.score != $0 } ?? true
+      let best =
+        bestScore.map { validation.score.lexicographicallyPrecedes($0) == false && validation.score != $0 } ?? true
       if best {
         bestScore = validation.score
         bestEpoch = epoch + 1
@@ -214,10 +224,11 @@ public final class TrainingLoop {
   }
 
   var stateRecord: TrainingStateRecord {
-    TrainingStateRecord(identity: settings.identity, seed: String(settings.seed), batch: settings.batch,
-                        learningRate: Double(settings.learningRate), epoch: epoch, stepInEpoch: stepInEpoch,
-                        adamStep: optimizer.step, seconds: seconds, bestEpoch: bestEpoch, bestScore: bestScore,
-                        epochs: validations)
+    TrainingStateRecord(
+      identity: settings.identity, seed: String(settings.seed), batch: settings.batch,
+      learningRate: Double(settings.learningRate), epoch: epoch, stepInEpoch: stepInEpoch,
+      adamStep: optimizer.step, seconds: seconds, bestEpoch: bestEpoch, bestScore: bestScore,
+      epochs: validations)
   }
 
   func checkpoint(_ events: (TrainingEvent) -> Void) throws {
@@ -260,8 +271,9 @@ public final class TrainingLoop {
       expected.append(("adam.v." + parameter.name, moments.v))
     }
     let history = contents.tensor("history.loss")
-    let rest = SafeTensorsContents(tensors: contents.tensors.filter { $0.name != "history.loss" }, metadata: contents.metadata,
-                                   dtypes: contents.dtypes)
+    let rest = SafeTensorsContents(
+      tensors: contents.tensors.filter { $0.name != "history.loss" }, metadata: contents.metadata,
+      dtypes: contents.dtypes)
     do {
       try loadTensors(expected, from: rest)
     } catch {
@@ -272,7 +284,13 @@ public final class TrainingLoop {
     optimizer.restore(step: state.adamStep)
     (bestEpoch, bestScore, validations) = (state.bestEpoch, state.bestScore, state.epochs)
     guard losses.count == epoch * stepsPerEpoch + stepInEpoch else {
-      throw FileError(statePath, "cannot resume: the state's \(losses.count) steps do not fit \(stepsPerEpoch) steps per epoch (different data or batch?)")
+      throw FileError(
+        statePath,
+        """
+        cannot resume: the state's \(losses.count) steps do not fit \(stepsPerEpoch) steps per epoch (different \
+        data or batch?)
+        """
+      )
     }
   }
 

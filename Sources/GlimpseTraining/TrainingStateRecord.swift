@@ -17,8 +17,10 @@ struct TrainingStateRecord {
   /// Each finished epoch's metrics, as metrics.json lists them.
   var epochs: [JSONValue]
 
-  init(identity: [(String, String)], seed: String, batch: Int, learningRate: Double, epoch: Int, stepInEpoch: Int,
-       adamStep: Int, seconds: Double, bestEpoch: Int?, bestScore: [Double]?, epochs: [JSONValue]) {
+  init(
+    identity: [(String, String)], seed: String, batch: Int, learningRate: Double, epoch: Int, stepInEpoch: Int,
+    adamStep: Int, seconds: Double, bestEpoch: Int?, bestScore: [Double]?, epochs: [JSONValue]
+  ) {
     (self.identity, self.seed, self.batch, self.learningRate) = (identity, seed, batch, learningRate)
     (self.epoch, self.stepInEpoch, self.adamStep, self.seconds) = (epoch, stepInEpoch, adamStep, seconds)
     (self.bestEpoch, self.bestScore, self.epochs) = (bestEpoch, bestScore, epochs)
@@ -26,7 +28,8 @@ struct TrainingStateRecord {
 
   init(json: JSONValue) throws(JSONTypeError) {
     guard let identity = json["identity"]?.object,
-      case let pairs = identity.compactMap({ key, value in value.string.map { (key, $0) } }), pairs.count == identity.count
+      case let pairs = identity.compactMap({ key, value in value.string.map { (key, $0) } }),
+      pairs.count == identity.count
     else { throw JSONTypeError("'identity' must be an object of strings") }
     self.identity = pairs
     seed = try json.requiredString("seed")

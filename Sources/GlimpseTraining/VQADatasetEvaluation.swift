@@ -11,28 +11,33 @@ import GlimpseTensor
 /// folder with scenes.json (generated data), also where its hops look for questions about one
 /// object.
 public func evaluateAnswerer(model: AnsweringModel, data: String, predictionsPath: String? = nil) throws
-  -> (scores: VQAScores, localisation: AttentionLocalisation?) {
+  -> (scores: VQAScores, localisation: AttentionLocalisation?)
+{
   try loadBLAS()
   let source = try QuestionSource(path: data)
   let dataset = source.dataset
-  let batches = try QuestionBatches(dataset: dataset, vocabulary: model.vocabulary, answers: model.answers,
-                                    imageSize: model.sizes.imageSize)
+  let batches = try QuestionBatches(
+    dataset: dataset, vocabulary: model.vocabulary, answers: model.answers,
+    imageSize: model.sizes.imageSize)
   let side = model.sizes.grid.side
   let cells = model.kind == .san ? source.scenes.map { questionObjectCells(dataset, scenes: $0, gridSide: side) } : nil
   let (probabilities, localisation) = try answerAndLocate(batches, dataset: dataset, model: model, cells: cells)
   let (scores, predictions) = scoreAnswers(probabilities, dataset: dataset, answers: model.answers)
   if let predictionsPath {
-    let results: JSONValue = .array(zip(dataset.questions, predictions).map { question, answer in
-      .object([("question_id", .number(Double(question.id))), ("answer", .string(answer))])
-    })
+    let results: JSONValue = .array(
+      zip(dataset.questions, predictions).map { question, answer in
+        .object([("question_id", .number(Double(question.id))), ("answer", .string(answer))])
+      })
     try writeFileAtomically(predictionsPath, Array((results.text + "\n").utf8))
   }
   return (scores, localisation)
 }
 
 /// `answerAll`, and with `cells` (one entry per question of `batches`), where the hops looked.
-func answerAndLocate(_ batches: QuestionBatches, dataset: QuestionDataset, model: AnsweringModel, cells: [[Int]]?) throws
-  -> ([[Float]], AttentionLocalisation?) {
+func answerAndLocate(_ batches: QuestionBatches, dataset: QuestionDataset, model: AnsweringModel, cells: [[Int]]?)
+  throws
+  -> ([[Float]], AttentionLocalisation?)
+{
   let san = cells == nil ? nil : model.head as? VQASAN
   var hopWeights = [[[Float]]]()
   let probabilities = try answerAll(batches, model: model) { range in
@@ -41,24 +46,36 @@ func answerAndLocate(_ batches: QuestionBatches, dataset: QuestionDataset, model
   }
   guard let cells, san != nil else { return (probabilities, nil) }
   let types = dataset.questions.map(\.questionType)
-  return (probabilities, AttentionLocalisation(weights: hopWeights, cells: cells, types: types,
-                                                   locations: model.sizes.grid.locations))
+  return (
+    probabilities,
+    AttentionLocalisation(
+      weights: hopWeights, cells: cells, types: types,
+      locations: model.sizes.grid.locations)
+  )
 }
 
 extension AttentionLocalisation {
   /// `{"color": {"questions":…, "area":…, "hops":[{"hit":…, "mass":…}, …]}, …}`.
   public var json: JSONValue {
-    .object(rows.map { row in
-      (row.type, .object([("questions", .number(Double(row.questions))), ("area", .number(row.area)),
-                          ("hops", .array(row.hops.map { .object([("hit", .number($0.hit)), ("mass", .number($0.mass))]) }))]))
-    })
+    .object(
+      rows.map { row in
+        (
+          row.type,
+          .object([
+            ("questions", .number(Double(row.questions))), ("area", .number(row.area)),
+            ("hops", .array(row.hops.map { .object([("hit", .number($0.hit)), ("mass", .number($0.mass))]) })),
+          ])
+        )
+      })
   }
 }
 
 /// The answer probabilities of every question in `batches`, 32 at a time: [questions][answers].
 /// `afterChunk`, if given, sees each chunk's question range after its forward pass (while the
 /// model still holds that chunk's activations, such as vqa-san's hop weights).
-public func answerAll(_ batches: QuestionBatches, model: AnsweringModel, afterChunk: ((Range<Int>) -> Void)? = nil) throws -> [[Float]] {
+public func answerAll(_ batches: QuestionBatches, model: AnsweringModel, afterChunk: ((Range<Int>) -> Void)? = nil)
+  throws -> [[Float]]
+{
   let size = model.encoder.imageSize, count = batches.questions.count, a = model.answers.count
   let chunk = 32
   let images = Tensor(zeros: [chunk, 3, size, size])
@@ -70,7 +87,8 @@ public func answerAll(_ batches: QuestionBatches, model: AnsweringModel, afterCh
     try batches.images.copyImages((start..<start + n).map { batches.imageOfQuestion[$0] }, to: images)
     for row in 0..<n { questions += batches.questions[start + row] }
     model.encoder.forward(images: n == chunk ? images : images.slice(0..<n))
-    let logits = model.head.forward(grid: model.encoder.grid, mean: model.encoder.mean, questions: questions, batch: n, steps: batches.steps)
+    let logits = model.head.forward(
+      grid: model.encoder.grid, mean: model.encoder.mean, questions: questions, batch: n, steps: batches.steps)
     afterChunk?(start..<start + n)
     softmaxRows(logits.pointer, rows: n, columns: a)
     for row in 0..<n { result.append(Array(UnsafeBufferPointer(start: logits.pointer + row * a, count: a))) }
@@ -79,17 +97,23 @@ public func answerAll(_ batches: QuestionBatches, model: AnsweringModel, afterCh
 }
 
 /// A VQA model's accuracy on a dataset, overall and per question and answer type.
-public func scoreAnswers(_ probabilities: [[Float]], dataset: QuestionDataset, answers: AnswerVocabulary) -> (VQAScores, [String]) {
+public func scoreAnswers(_ probabilities: [[Float]], dataset: QuestionDataset, answers: AnswerVocabulary) -> (
+  VQAScores, [String]
+) {
   let predictions = probabilities.map { p in answers.answers[p.indices.max { p[$0] < p[$1] }!] }
-  let scores = VQAScores(predictions: predictions, answers: dataset.questions.map(\.answers),
-                         types: dataset.questions.map(\.questionType), answerTypes: dataset.questions.map(\.answerType))
+  let scores = VQAScores(
+    predictions: predictions, answers: dataset.questions.map(\.answers),
+    types: dataset.questions.map(\.questionType), answerTypes: dataset.questions.map(\.answerType))
   return (scores, predictions)
 }
 
 extension VQAScores {
   /// `{"accuracy":…, "per_type":{…}, "per_answer_type":{…}, "questions":…}`.
   public var json: JSONValue {
-    .object([("accuracy", .number(accuracy)), ("per_type", .object(perType.map { ($0.0, .number($0.1)) })),
-             ("per_answer_type", .object(perAnswerType.map { ($0.0, .number($0.1)) })), ("questions", .number(Double(questions)))])
+    .object([
+      ("accuracy", .number(accuracy)), ("per_type", .object(perType.map { ($0.0, .number($0.1)) })),
+      ("per_answer_type", .object(perAnswerType.map { ($0.0, .number($0.1)) })),
+      ("questions", .number(Double(questions))),
+    ])
   }
 }

@@ -27,7 +27,9 @@ public final class VQATrainer {
   /// (plus the attention supervision where the batches have target cells).
   public func computeGradients(_ batches: QuestionBatches, indices: [Int]) throws -> TrainingLoss {
     let size = model.encoder.imageSize
-    if batchImages.count != indices.count * 3 * size * size { batchImages = Tensor(zeros: [indices.count, 3, size, size]) }
+    if batchImages.count != indices.count * 3 * size * size {
+      batchImages = Tensor(zeros: [indices.count, 3, size, size])
+    }
     var questions = [Int32](), targets = [Int32]()
     try batches.images.copyImages(indices.map { batches.imageOfQuestion[$0] }, to: batchImages)
     for index in indices {
@@ -35,12 +37,15 @@ public final class VQATrainer {
       targets.append(batches.targets[index])
     }
     let cells = batches.attentionCells.map { all in indices.map { all[$0] } }
-    return computeGradients(images: batchImages, questions: questions, steps: batches.steps, targets: targets, attentionCells: cells)
+    return computeGradients(
+      images: batchImages, questions: questions, steps: batches.steps, targets: targets, attentionCells: cells)
   }
 
   /// The same for a batch given directly: images [B, 3, S, S], questions [B, steps], answers [B],
   /// and optionally each row's target cells for attention supervision.
-  public func computeGradients(images: Tensor, questions: [Int32], steps: Int, targets: [Int32], attentionCells: [[Int]]? = nil) -> TrainingLoss {
+  public func computeGradients(
+    images: Tensor, questions: [Int32], steps: Int, targets: [Int32], attentionCells: [[Int]]? = nil
+  ) -> TrainingLoss {
     let (b, a, grid) = (images.size(0), model.answers.count, model.encoder.gridShape)
     if dgrid.count != b * grid.locations * grid.features {
       dgrid = Tensor(zeros: [b, grid.locations, grid.features])
@@ -49,7 +54,8 @@ public final class VQATrainer {
       dhops = (0..<model.sizes.hops).map { _ in Tensor(zeros: [b, grid.locations]) }
     }
     model.encoder.forward(images: images)
-    let logits = model.head.forward(grid: model.encoder.grid, mean: model.encoder.mean, questions: questions, batch: b, steps: steps)
+    let logits = model.head.forward(
+      grid: model.encoder.grid, mean: model.encoder.mean, questions: questions, batch: b, steps: steps)
     let crossEntropy = maskedCrossEntropyForward(probs: probs, logits: logits, targets: targets, batch: b, padID: -1)
     let parameters = model.parameters
     parameters.zeroGradients()
@@ -69,6 +75,7 @@ public final class VQATrainer {
     }
     san.backward(dlogits: dlogits, dgrid: dgrid, dmean: dmean, hopWeightGradients: dhops)
     model.encoder.backward(dgrid: dgrid, dmean: dmean)
-    return TrainingLoss(total: crossEntropy + supervisionWeight * supervision, parts: [("ce", crossEntropy), ("att", supervision)])
+    return TrainingLoss(
+      total: crossEntropy + supervisionWeight * supervision, parts: [("ce", crossEntropy), ("att", supervision)])
   }
 }

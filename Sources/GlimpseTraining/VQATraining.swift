@@ -43,8 +43,10 @@ public final class VQATrainingTask: TrainingTask {
   let batches: QuestionBatches
   let validationData: (batches: QuestionBatches, dataset: QuestionDataset, cells: [[Int]]?)?
 
-  init(model: AnsweringModel, batches: QuestionBatches, validationData: (QuestionBatches, QuestionDataset, [[Int]]?)?,
-       supervisionWeight: Float, supervisedHops: Int) {
+  init(
+    model: AnsweringModel, batches: QuestionBatches, validationData: (QuestionBatches, QuestionDataset, [[Int]]?)?,
+    supervisionWeight: Float, supervisedHops: Int
+  ) {
     (self.model, self.batches, self.validationData) = (model, batches, validationData)
     trainer = VQATrainer(model: model)
     (trainer.supervisionWeight, trainer.supervisedHops) = (supervisionWeight, supervisedHops)
@@ -66,7 +68,9 @@ public final class VQATrainingTask: TrainingTask {
     var summary = "accuracy \(fixedPoint(scores.accuracy * 100, 2))%" + " (\(types))"
     var metrics = scores.json.object ?? []
     if let localisation {
-      let hits = localisation.rows.map { row in "\(row.type) " + row.hops.map { fixedPoint($0.hit * 100, 1) }.joined(separator: "/") }
+      let hits = localisation.rows.map { row in
+        "\(row.type) " + row.hops.map { fixedPoint($0.hit * 100, 1) }.joined(separator: "/")
+      }
       summary += "; hops on the object: " + hits.joined(separator: ", ")
       metrics.append(("attention", localisation.json))
     }
@@ -84,7 +88,8 @@ public func makeVQATraining(_ options: VQATrainingOptions) throws -> TrainingSet
   if let path = options.initialModel {
     let loaded = try AnsweringModel.load(folder: path)
     guard loaded.kind == options.kind else {
-      throw FileError(path, "is a vqa-\(loaded.kind.rawValue) model; it cannot start a vqa-\(options.kind.rawValue) run")
+      throw FileError(
+        path, "is a vqa-\(loaded.kind.rawValue) model; it cannot start a vqa-\(options.kind.rawValue) run")
     }
     initial = loaded
   }
@@ -97,12 +102,17 @@ public func makeVQATraining(_ options: VQATrainingOptions) throws -> TrainingSet
   }
   var cells: [[Int]]? = nil
   if options.attentionSupervision > 0 {
-    guard options.kind == .san else { throw FileError(options.data, "attention supervision needs vqa-san (vqa-concat has no attention)") }
-    guard let scenes = source.scenes else { throw FileError(options.data + "/scenes.json", "no such file or directory") }
+    guard options.kind == .san else {
+      throw FileError(options.data, "attention supervision needs vqa-san (vqa-concat has no attention)")
+    }
+    guard let scenes = source.scenes else {
+      throw FileError(options.data + "/scenes.json", "no such file or directory")
+    }
     cells = questionObjectCells(source.dataset, scenes: scenes, gridSide: sizes.grid.side)
   }
-  let batches = try QuestionBatches(dataset: source.dataset, vocabulary: vocabulary, answers: answers, imageSize: sizes.imageSize,
-                                    source: options.data + "/captions.json", skipBad: options.skipBad, attentionCells: cells)
+  let batches = try QuestionBatches(
+    dataset: source.dataset, vocabulary: vocabulary, answers: answers, imageSize: sizes.imageSize,
+    source: options.data + "/captions.json", skipBad: options.skipBad, attentionCells: cells)
   var validationData: (QuestionBatches, QuestionDataset, [[Int]]?)? = nil
   if let path = options.validation {
     let validationSource = try QuestionSource(path: path)
@@ -110,29 +120,45 @@ public func makeVQATraining(_ options: VQATrainingOptions) throws -> TrainingSet
     if options.validationLimit > 0 && validation.questions.count > options.validationLimit {
       validation.questions = Array(validation.questions.prefix(options.validationLimit))
     }
-    let validationCells = options.kind == .san
+    let validationCells =
+      options.kind == .san
       ? validationSource.scenes.map { questionObjectCells(validation, scenes: $0, gridSide: sizes.grid.side) } : nil
-    validationData = (try QuestionBatches(dataset: validation, vocabulary: vocabulary, answers: answers, imageSize: sizes.imageSize),
-                      validation, validationCells)
+    validationData = (
+      try QuestionBatches(dataset: validation, vocabulary: vocabulary, answers: answers, imageSize: sizes.imageSize),
+      validation, validationCells
+    )
   }
   var random = SeededGenerator(seed: options.seed)
-  var model = initial ?? AnsweringModel(kind: options.kind, sizes: sizes, vocabulary: vocabulary, answers: answers, random: &random)
-  let extra: [(String, JSONValue)] = (options.attentionSupervision > 0
-    ? [("attention_supervision", .number(Double(options.attentionSupervision))), ("supervised_hops", .number(Double(supervisedHops)))]
-    : [])
+  var model =
+    initial
+    ?? AnsweringModel(kind: options.kind, sizes: sizes, vocabulary: vocabulary, answers: answers, random: &random)
+  let extra: [(String, JSONValue)] =
+    (options.attentionSupervision > 0
+      ? [
+        ("attention_supervision", .number(Double(options.attentionSupervision))),
+        ("supervised_hops", .number(Double(supervisedHops))),
+      ]
+      : [])
     + (options.initialModel.map { [("init", .string($0))] } ?? [])
-  model.training = .object(extra + [
-    ("data", .string(options.data)), ("questions", .number(Double(questions.count))), ("epochs", .number(Double(options.epochs))),
-    ("batch", .number(Double(options.batch))), ("learning_rate", .number(Double(options.learningRate))),
-    ("seed", .string(String(options.seed))), ("top_answers", .number(Double(options.topAnswers))),
-  ])
-  let task = VQATrainingTask(model: model, batches: batches, validationData: validationData,
-                             supervisionWeight: options.attentionSupervision, supervisedHops: supervisedHops)
+  model.training = .object(
+    extra + [
+      ("data", .string(options.data)), ("questions", .number(Double(questions.count))),
+      ("epochs", .number(Double(options.epochs))),
+      ("batch", .number(Double(options.batch))), ("learning_rate", .number(Double(options.learningRate))),
+      ("seed", .string(String(options.seed))), ("top_answers", .number(Double(options.topAnswers))),
+    ])
+  let task = VQATrainingTask(
+    model: model, batches: batches, validationData: validationData,
+    supervisionWeight: options.attentionSupervision, supervisedHops: supervisedHops)
   let settings = TrainingSettings(
-    out: options.out, epochs: options.epochs, batch: options.batch, learningRate: options.learningRate, seed: options.seed,
+    out: options.out, epochs: options.epochs, batch: options.batch, learningRate: options.learningRate,
+    seed: options.seed,
     checkpointEvery: options.checkpointEvery, resume: options.resume,
-    identity: [("model", "vqa-" + options.kind.rawValue), ("data", options.data), ("examples", String(questions.count)),
-               ("vocabulary", String(vocabulary.count)), ("answers", String(answers.count)), ("sizes", sizes.summary)]
+    identity: [
+      ("model", "vqa-" + options.kind.rawValue), ("data", options.data), ("examples", String(questions.count)),
+      ("vocabulary", String(vocabulary.count)), ("answers", String(answers.count)), ("sizes", sizes.summary),
+    ]
       + (options.initialModel.map { [("init", $0)] } ?? []))
-  return TrainingSetup(loop: try TrainingLoop(task: task, settings: settings), skipped: source.dataset.skipped + batches.skipped)
+  return TrainingSetup(
+    loop: try TrainingLoop(task: task, settings: settings), skipped: source.dataset.skipped + batches.skipped)
 }

@@ -20,7 +20,9 @@ final class AskCommandTests: XCTestCase {
     folder = NSTemporaryDirectory() + "glimpse-ask-\(getpid())-\(UUID().uuidString)"
     try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
     var random = SeededGenerator(seed: 1)
-    let vocabulary = Vocabulary.build(from: [["what", "color", "is", "the", "square"], ["how", "many", "shapes", "are", "there"]])
+    let vocabulary = Vocabulary.build(from: [
+      ["what", "color", "is", "the", "square"], ["how", "many", "shapes", "are", "there"],
+    ])
     let answers = try AnswerVocabulary(answers: ["red", "blue", "2", "yes"])
     try AnsweringModel(kind: .san, vocabulary: vocabulary, answers: answers, random: &random).save(folder: model)
   }
@@ -30,9 +32,12 @@ final class AskCommandTests: XCTestCase {
   func testAnswersTopJSONAndHopFigure() throws {
     let plain = try runGlimpse(["ask", image, "What color is the square?", "--model", model])
     XCTAssertEqual(plain.status, 0, plain.stderr)
-    XCTAssertTrue(["red", "blue", "2", "yes"].contains(plain.stdout.trimmingCharacters(in: .whitespacesAndNewlines)), plain.stdout)
+    XCTAssertTrue(
+      ["red", "blue", "2", "yes"].contains(plain.stdout.trimmingCharacters(in: .whitespacesAndNewlines)), plain.stdout)
     let figure = folder + "/hops.png"
-    let json = try runGlimpse(["ask", image, "what colour is the square", "--model", model, "--top", "3", "--json", "--attention", figure])
+    let json = try runGlimpse([
+      "ask", image, "what colour is the square", "--model", model, "--top", "3", "--json", "--attention", figure,
+    ])
     XCTAssertEqual(json.status, 0, json.stderr)
     XCTAssertEqual(json.stderrLines, ["glimpse: warning: unknown words read as <unk>: colour"])
     let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
@@ -51,7 +56,9 @@ final class AskCommandTests: XCTestCase {
     let many = try runGlimpse(["ask", image, "--questions", questions, "--model", model])
     XCTAssertEqual(many.status, 1)
     XCTAssertEqual(many.stdout.split(separator: "\n").count, 2)
-    XCTAssertEqual(many.stderrLines, ["glimpse: error: \(questions): line 3: none of the question's words (zzz) is in the model's vocabulary"])
+    XCTAssertEqual(
+      many.stderrLines,
+      ["glimpse: error: \(questions): line 3: none of the question's words (zzz) is in the model's vocabulary"])
   }
 
   func expectOneLineError(_ arguments: [String], _ expected: String, line: UInt = #line) throws {
@@ -63,13 +70,20 @@ final class AskCommandTests: XCTestCase {
 
   func testBadInput() throws {
     try expectOneLineError(["ask", image, " ", "--model", model], "the question is empty")
-    try expectOneLineError(["ask", image, "zzz qqq", "--model", model], "none of the question's words (zzz qqq) is in the model's vocabulary")
-    try expectOneLineError(["ask", folder + "/missing.png", "what color is the square", "--model", model], "\(folder)/missing.png: no such file or directory")
+    try expectOneLineError(
+      ["ask", image, "zzz qqq", "--model", model], "none of the question's words (zzz qqq) is in the model's vocabulary"
+    )
+    try expectOneLineError(
+      ["ask", folder + "/missing.png", "what color is the square", "--model", model],
+      "\(folder)/missing.png: no such file or directory")
     let captioner = folder + "/captioner"
     var random = SeededGenerator(seed: 1)
-    try CaptionModel(kind: .rnn, vocabulary: Vocabulary.build(from: [["a", "red", "circle"]]), random: &random).save(folder: captioner)
-    try expectOneLineError(["ask", image, "what color is the square", "--model", captioner],
-                           "\(captioner)/config.json: not a VQA model (model is 'caption'); glimpse ask needs a model from glimpse train vqa")
+    try CaptionModel(kind: .rnn, vocabulary: Vocabulary.build(from: [["a", "red", "circle"]]), random: &random).save(
+      folder: captioner)
+    try expectOneLineError(
+      ["ask", image, "what color is the square", "--model", captioner],
+      "\(captioner)/config.json: not a VQA model (model is 'caption'); glimpse ask needs a model from glimpse train vqa"
+    )
   }
 
   func testEvalVQAJSON() throws {
@@ -82,7 +96,8 @@ final class AskCommandTests: XCTestCase {
     // The sample has scenes.json, so vqa-san's hops are measured on the questions that name one
     // object; hit and mass are fractions, and uniform attention's mass is the area.
     let attention = try XCTUnwrap(object["attention"] as? [String: [String: Any]])
-    XCTAssertEqual(attention.mapValues { $0["questions"] as? Int }, ["color": 61, "shape": 62, "size": 64, "position": 43])
+    XCTAssertEqual(
+      attention.mapValues { $0["questions"] as? Int }, ["color": 61, "shape": 62, "size": 64, "position": 43])
     for figures in attention.values {
       let hops = try XCTUnwrap(figures["hops"] as? [[String: Double]])
       XCTAssertEqual(hops.count, 2)
@@ -93,6 +108,7 @@ final class AskCommandTests: XCTestCase {
     XCTAssertEqual(text.status, 0, text.stderr)
     let lines = text.stdout.split(separator: "\n").map(String.init)
     XCTAssertEqual(lines.first, "questions             404")
-    XCTAssertTrue(lines.contains { $0.hasPrefix("  position  43 questions  hop 1 ") && $0.hasSuffix("area 17.8%") }, text.stdout)
+    XCTAssertTrue(
+      lines.contains { $0.hasPrefix("  position  43 questions  hop 1 ") && $0.hasSuffix("area 17.8%") }, text.stdout)
   }
 }

@@ -8,10 +8,13 @@ final class BenchCommandTests: XCTestCase {
     let result = try runGlimpse(["bench", "--json", "--repeats", "1"])
     XCTAssertEqual(result.status, 0, result.stderr)
     let figures = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]])
-    let units = Dictionary(figures.map { ($0["name"] as! String, $0["unit"] as! String) }, uniquingKeysWith: { a, _ in a })
-    var expected = ["train.peak-rss": "MiB", "caption.attention.beam3.b1": "ms", "caption.attention.b32": "images/s",
-                    "vqa.concat.b1": "ms", "vqa.san.b1": "ms", "encoder.forward.b32": "GFLOP/s",
-                    "sgemm.encoder-shapes": "GFLOP/s", "sgemm.ceiling": "GFLOP/s"]
+    let units = Dictionary(
+      figures.map { ($0["name"] as! String, $0["unit"] as! String) }, uniquingKeysWith: { a, _ in a })
+    var expected = [
+      "train.peak-rss": "MiB", "caption.attention.beam3.b1": "ms", "caption.attention.b32": "images/s",
+      "vqa.concat.b1": "ms", "vqa.san.b1": "ms", "encoder.forward.b32": "GFLOP/s",
+      "sgemm.encoder-shapes": "GFLOP/s", "sgemm.ceiling": "GFLOP/s",
+    ]
     for model in ["rnn", "lstm", "attention", "vqa-concat", "vqa-san"] {
       expected["train.\(model)"] = "images/s"
       expected["train.\(model).gflops"] = "GFLOP/s"
@@ -31,8 +34,10 @@ final class BenchCommandTests: XCTestCase {
     XCTAssertEqual(figures.map { $0["name"] as! String }, ["vqa.concat.b1", "vqa.san.b1"])
     let refused = try runGlimpse(["bench", "--only", "train.transformer"])
     XCTAssertNotEqual(refused.status, 0)
-    XCTAssertTrue(refused.stderr.contains("--only: no part named 'train.transformer'; the parts are train.rnn, train.lstm, "
-                                          + "train.gru, train.attention, "
-                                          + "train.vqa-concat, train.vqa-san, caption, vqa, kernels"), refused.stderr)
+    XCTAssertTrue(
+      refused.stderr.contains(
+        "--only: no part named 'train.transformer'; the parts are train.rnn, train.lstm, "
+          + "train.gru, train.attention, "
+          + "train.vqa-concat, train.vqa-san, caption, vqa, kernels"), refused.stderr)
   }
 }

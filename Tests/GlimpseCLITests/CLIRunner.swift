@@ -20,12 +20,14 @@ struct CLIResult {
 /// even be reserved, let alone touched; and under `timeout 120`, so a hang fails (exit 124).
 func runGlimpse(_ arguments: [String], addressSpaceKiB: Int? = nil) throws -> CLIResult {
   guard FileManager.default.isExecutableFile(atPath: glimpseBinary) else {
-    throw CLIRunnerError(description: "the glimpse binary is not at \(glimpseBinary): build it first (scripts/test does)")
+    throw CLIRunnerError(
+      description: "the glimpse binary is not at \(glimpseBinary): build it first (scripts/test does)")
   }
   let process = Process()
   if let addressSpaceKiB {
     process.executableURL = URL(fileURLWithPath: "/bin/sh")
-    process.arguments = ["-c", "ulimit -v \(addressSpaceKiB) && exec timeout 120 \"$0\" \"$@\"", glimpseBinary] + arguments
+    process.arguments =
+      ["-c", "ulimit -v \(addressSpaceKiB) && exec timeout 120 \"$0\" \"$@\"", glimpseBinary] + arguments
   } else {
     process.executableURL = URL(fileURLWithPath: glimpseBinary)
     process.arguments = arguments
@@ -67,5 +69,3 @@ final class PipeReader: @unchecked Sendable {
     return data
   }
 }
-
-

@@ -38,7 +38,9 @@ final class CaptionCommandTests: XCTestCase {
 
   /// --temperature samples: a seed gives the same caption every time, different seeds differ.
   func testSamplingIsSeeded() throws {
-    let sample = { (seed: Int) in try runGlimpse(["caption", "--model", self.model, "--temperature", "1.5", "--seed", String(seed), self.image]) }
+    let sample = { (seed: Int) in
+      try runGlimpse(["caption", "--model", self.model, "--temperature", "1.5", "--seed", String(seed), self.image])
+    }
     let first = try sample(1), again = try sample(1)
     XCTAssertEqual(first.status, 0, first.stderr)
     XCTAssertEqual(first.stdout, again.stdout)
@@ -46,7 +48,8 @@ final class CaptionCommandTests: XCTestCase {
     XCTAssertGreaterThan(captions.count, 1, "six seeds gave one caption: \(captions)")
     let both = try runGlimpse(["caption", "--model", model, "--temperature", "1", "--beam", "3", image])
     XCTAssertEqual(both.status, 64)
-    XCTAssertEqual(both.stderrLines.first, "glimpse: error: --temperature samples words; it cannot be combined with --beam")
+    XCTAssertEqual(
+      both.stderrLines.first, "glimpse: error: --temperature samples words; it cannot be combined with --beam")
   }
 
   func expectOneLineError(_ arguments: [String], _ expected: String, line: UInt = #line) throws {
@@ -56,16 +59,20 @@ final class CaptionCommandTests: XCTestCase {
   }
 
   func testBadInputIsOneLineNamingTheFile() throws {
-    try expectOneLineError(["caption", "--model", folder + "/nowhere", image], "\(folder)/nowhere: no such model folder")
+    try expectOneLineError(
+      ["caption", "--model", folder + "/nowhere", image], "\(folder)/nowhere: no such model folder")
     let config = model + "/config.json", weights = model + "/model.safetensors"
     let text = String(decoding: try readFileBytes(config), as: UTF8.self)
-    try writeFileAtomically(config, Array(text.replacingOccurrences(of: "\"decoder\":\"attention\"", with: "\"decoder\":\"rnn\"").utf8))
-    try expectOneLineError(["caption", "--model", model, image],
-                           "\(weights): does not fit the rnn model of config.json: missing tensor 'decoder.wxh.weight'")
+    try writeFileAtomically(
+      config, Array(text.replacingOccurrences(of: "\"decoder\":\"attention\"", with: "\"decoder\":\"rnn\"").utf8))
+    try expectOneLineError(
+      ["caption", "--model", model, image],
+      "\(weights): does not fit the rnn model of config.json: missing tensor 'decoder.wxh.weight'")
     try writeFileAtomically(config, Array(text.utf8))
     let bytes = try readFileBytes(weights)
     try writeFileAtomically(weights, Array(bytes.prefix(6)))
-    try expectOneLineError(["caption", "--model", model, image], "\(weights): file is 6 bytes, too short for the 8-byte header length")
+    try expectOneLineError(
+      ["caption", "--model", model, image], "\(weights): file is 6 bytes, too short for the 8-byte header length")
     try writeFileAtomically(weights, bytes)
     let shared = try sharedFolder()
     let bad = shared + "/conformance/bad/truncated_half.jpg"
@@ -83,7 +90,8 @@ final class CaptionCommandTests: XCTestCase {
     let files = try FileManager.default.contentsOfDirectory(atPath: out).sorted()
     XCTAssertEqual(files.count, words.count + 1)
     for (k, word) in words.enumerated() {
-      let name = String(k + 1).zeroPadded(2) + "_" + String(word.map { $0.isLetter ? $0 : "_" }) + ".png"  // <unk> as _unk_
+      // <unk> as _unk_
+      let name = String(k + 1).zeroPadded(2) + "_" + String(word.map { $0.isLetter ? $0 : "_" }) + ".png"
       XCTAssertTrue(files.contains(name), "\(name) in \(files)")
       let figure = try decodeImage(path: out + "/" + name).image
       XCTAssertEqual([figure.width, figure.height, figure.channels], [256, 256, 3])
@@ -101,8 +109,10 @@ final class CaptionCommandTests: XCTestCase {
 
     let rnn = folder + "/rnn"
     var random = SeededGenerator(seed: 2)
-    try CaptionModel(kind: .rnn, vocabulary: try Vocabulary.read(path: model + "/vocab.json"), random: &random).save(folder: rnn)
-    try expectOneLineError(["attend", image, "--out", out, "--model", rnn],
-                           "\(rnn): the rnn decoder has no attention; glimpse attend needs an attention model")
+    try CaptionModel(kind: .rnn, vocabulary: try Vocabulary.read(path: model + "/vocab.json"), random: &random).save(
+      folder: rnn)
+    try expectOneLineError(
+      ["attend", image, "--out", out, "--model", rnn],
+      "\(rnn): the rnn decoder has no attention; glimpse attend needs an attention model")
   }
 }

@@ -70,7 +70,8 @@ final class ImageCommandTests: XCTestCase {
     let convert = try runGlimpse(["image", "convert", shared + "/images/rocket.jpg", output, "--size", "64"])
     XCTAssertEqual(convert.status, 0, convert.stderr)
     let info = try runGlimpse(["image", "info", output])
-    XCTAssertEqual(info.stdout, "\(output): format=PNG width=64 height=64 channels=3 bit_depth=8 color_type=rgb interlaced=no\n")
+    XCTAssertEqual(
+      info.stdout, "\(output): format=PNG width=64 height=64 channels=3 bit_depth=8 color_type=rgb interlaced=no\n")
   }
 
   func testConvertOfABadFileWritesNothing() throws {
@@ -78,7 +79,9 @@ final class ImageCommandTests: XCTestCase {
     let folder = NSTemporaryDirectory() + "glimpse-cli-bad-\(getpid())"
     try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(atPath: folder) }
-    let result = try runGlimpse(["image", "convert", shared + "/conformance/bad/truncated_half.png", folder + "/out.png"])
+    let result = try runGlimpse([
+      "image", "convert", shared + "/conformance/bad/truncated_half.png", folder + "/out.png",
+    ])
     XCTAssertEqual(result.status, 1)
     XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder), [])
   }
@@ -108,6 +111,8 @@ final class MemoryLimitTests: XCTestCase {
   func testTooLittleAddressSpaceForBLASIsAClearError() throws {
     let result = try runGlimpse(["bench", "kernels", "--repeats", "1", "--batch", "1"], addressSpaceKiB: 100 * 1024)
     XCTAssertEqual(result.status, 1)
-    XCTAssertEqual(result.stderrLines, ["glimpse: error: the address-space limit (ulimit -v) is 100 MiB; OpenBLAS needs at least 512 MiB"])
+    XCTAssertEqual(
+      result.stderrLines,
+      ["glimpse: error: the address-space limit (ulimit -v) is 100 MiB; OpenBLAS needs at least 512 MiB"])
   }
 }

@@ -25,7 +25,9 @@ final class ShippedModelTests: XCTestCase {
   }
 
   func testShippedCaptionerDescribesOneObjectScenes() throws {
-    let single = try loadScenes(path: sample + "/scenes.json").filter { $0.value.objects.count == 1 }.sorted { $0.key < $1.key }
+    let single = try loadScenes(path: sample + "/scenes.json").filter { $0.value.objects.count == 1 }.sorted {
+      $0.key < $1.key
+    }
     XCTAssertEqual(single.count, 18)
     for ((_, scene), caption) in zip(single, try captions(single.map(\.key))) {
       let parsed = try XCTUnwrap(parseCaption(caption), "'\(caption)' does not parse")
@@ -47,14 +49,21 @@ final class ShippedModelTests: XCTestCase {
   /// least 93% (it misses position and relation questions most), far above vqa-concat, and
   /// both of its hops look at the object a question names.
   func testShippedVQAAnswersSampleQuestions() throws {
-    let questions = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: sample + "/questions.json"))) as! [String: Any]
-    let annotations = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: sample + "/annotations.json"))) as! [String: Any]
+    let questions =
+      try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: sample + "/questions.json")))
+      as! [String: Any]
+    let annotations =
+      try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: sample + "/annotations.json")))
+      as! [String: Any]
     var answers = [Int: String]()
-    for a in annotations["annotations"] as! [[String: Any]] { answers[a["question_id"] as! Int] = a["multiple_choice_answer"] as? String }
+    for a in annotations["annotations"] as! [[String: Any]] {
+      answers[a["question_id"] as! Int] = a["multiple_choice_answer"] as? String
+    }
     let scene5 = (questions["questions"] as! [[String: Any]]).filter { $0["image_id"] as? Int == 5 }
     XCTAssertEqual(scene5.count, 7)
     let file = NSTemporaryDirectory() + "glimpse-shipped-questions-\(getpid()).txt"
-    try scene5.map { $0["question"] as! String }.joined(separator: "\n").write(toFile: file, atomically: true, encoding: .utf8)
+    try scene5.map { $0["question"] as! String }.joined(separator: "\n").write(
+      toFile: file, atomically: true, encoding: .utf8)
     defer { try? FileManager.default.removeItem(atPath: file) }
     let result = try runGlimpse(["ask", sample + "/images/test_000005.png", "--questions", file, "--json"])
     XCTAssertEqual(result.status, 0, result.stderr)
@@ -62,15 +71,20 @@ final class ShippedModelTests: XCTestCase {
     XCTAssertEqual(lines.count, scene5.count)
     for (question, line) in zip(scene5, lines) {
       let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
-      XCTAssertEqual(object["answer"] as? String, answers[question["question_id"] as! Int], question["question"] as! String)
+      XCTAssertEqual(
+        object["answer"] as? String, answers[question["question_id"] as! Int], question["question"] as! String)
     }
     func evaluation(_ model: String) throws -> [String: Any] {
-      let result = try runGlimpse(["eval", "vqa", "--model", projectRoot + "/models/" + model, "--data", sample, "--json"])
+      let result = try runGlimpse([
+        "eval", "vqa", "--model", projectRoot + "/models/" + model, "--data", sample, "--json",
+      ])
       XCTAssertEqual(result.status, 0, result.stderr)
       return try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
     }
     let (san, concat) = (try evaluation("vqa-san"), try evaluation("vqa-concat"))
-    let (sanAccuracy, concatAccuracy) = (try XCTUnwrap(san["accuracy"] as? Double), try XCTUnwrap(concat["accuracy"] as? Double))
+    let (sanAccuracy, concatAccuracy) = (
+      try XCTUnwrap(san["accuracy"] as? Double), try XCTUnwrap(concat["accuracy"] as? Double)
+    )
     XCTAssertGreaterThanOrEqual(sanAccuracy, 0.93, "shipped vqa-san on the sample questions")
     XCTAssertGreaterThan(sanAccuracy, concatAccuracy + 0.3, "vqa-san against vqa-concat on the sample questions")
     XCTAssertNil(concat["attention"], "vqa-concat has no hops")
@@ -83,7 +97,8 @@ final class ShippedModelTests: XCTestCase {
       let hops = try XCTUnwrap(figures["hops"] as? [[String: Double]])
       XCTAssertEqual(hops.count, 2)
       for (k, hop) in hops.enumerated() {
-        XCTAssertGreaterThanOrEqual(try XCTUnwrap(hop["hit"]), 0.85, "\(type) questions: hop \(k + 1)'s strongest cell on the object")
+        XCTAssertGreaterThanOrEqual(
+          try XCTUnwrap(hop["hit"]), 0.85, "\(type) questions: hop \(k + 1)'s strongest cell on the object")
       }
     }
   }

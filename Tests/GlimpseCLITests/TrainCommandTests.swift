@@ -17,8 +17,10 @@ final class TrainCommandTests: XCTestCase {
   override func tearDown() { try? FileManager.default.removeItem(atPath: folder) }
 
   func trainArguments(_ out: String, _ extra: [String] = []) -> [String] {
-    ["train", "caption", "--data", sample, "--decoder", "rnn", "--out", out, "--epochs", "2", "--batch", "8",
-     "--seed", "7", "--checkpoint-every", "3", "--plain-progress"] + extra
+    [
+      "train", "caption", "--data", sample, "--decoder", "rnn", "--out", out, "--epochs", "2", "--batch", "8",
+      "--seed", "7", "--checkpoint-every", "3", "--plain-progress",
+    ] + extra
   }
 
   func testTrainingWritesModelMetricsAndCurve() throws {
@@ -29,10 +31,14 @@ final class TrainCommandTests: XCTestCase {
     XCTAssertTrue(result.stderr.contains("epoch 2/2  step 40/40  loss "), result.stderr)
     XCTAssertTrue(result.stderr.contains("examples/s  ETA "), result.stderr)
     XCTAssertTrue(result.stderr.contains("epoch 1 validation: BLEU-4 "), result.stderr)
-    for file in ["model.safetensors", "config.json", "vocab.json", "metrics.json", "loss.png", "training-state.safetensors"] {
+    for file in [
+      "model.safetensors", "config.json", "vocab.json", "metrics.json", "loss.png", "training-state.safetensors",
+    ] {
       XCTAssertTrue(FileManager.default.fileExists(atPath: out + "/" + file), file)
     }
-    let metrics = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/metrics.json"))) as? [String: Any]
+    let metrics =
+      try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/metrics.json")))
+      as? [String: Any]
     XCTAssertEqual(metrics?["steps"] as? Int, 80)
     let epochs = try XCTUnwrap(metrics?["epochs"] as? [[String: Any]])
     XCTAssertEqual(epochs.count, 2)
@@ -44,39 +50,52 @@ final class TrainCommandTests: XCTestCase {
 
     let again = try runGlimpse(trainArguments(out))
     XCTAssertEqual(again.status, 1)
-    XCTAssertEqual(again.stderrLines, ["glimpse: error: \(out): already holds a training run; pass --resume to continue it, or choose another --out"])
+    XCTAssertEqual(
+      again.stderrLines,
+      ["glimpse: error: \(out): already holds a training run; pass --resume to continue it, or choose another --out"])
     let other = try runGlimpse(trainArguments(out, ["--resume"]).map { $0 == "7" ? "8" : $0 })
     XCTAssertEqual(other.status, 1)
-    XCTAssertEqual(other.stderrLines, ["glimpse: error: \(out)/training-state.safetensors: cannot resume: the run used --seed 7 --batch 8"])
+    XCTAssertEqual(
+      other.stderrLines,
+      ["glimpse: error: \(out)/training-state.safetensors: cannot resume: the run used --seed 7 --batch 8"])
   }
 
   /// Sizes given on the command line are recorded in config.json and in the resume identity,
   /// and `glimpse caption` reads them back; impossible sizes are refused before any work.
   func testModelSizeOptions() throws {
     let out = folder + "/sized"
-    let arguments = ["train", "caption", "--data", sample, "--decoder", "gru", "--out", out, "--epochs", "1", "--batch", "64",
-                     "--plain-progress", "--preset", "tiny", "--image-size", "24", "--max-tokens", "12", "--hidden", "16"]
+    let arguments = [
+      "train", "caption", "--data", sample, "--decoder", "gru", "--out", out, "--epochs", "1", "--batch", "64",
+      "--plain-progress", "--preset", "tiny", "--image-size", "24", "--max-tokens", "12", "--hidden", "16",
+    ]
     let result = try runGlimpse(arguments)
     XCTAssertEqual(result.status, 0, result.stderr)
-    let config = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/config.json")))
-      as? [String: Any])
+    let config = try XCTUnwrap(
+      try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/config.json")))
+        as? [String: Any])
     XCTAssertEqual(config["decoder"] as? String, "gru")
     XCTAssertEqual(config["image_size"] as? Int, 24)
     XCTAssertEqual(config["encoder_channels"] as? [Int], [4, 6, 8, 8, 10])
-    XCTAssertEqual([config["embedding"], config["hidden"], config["attention"], config["max_tokens"]].map { $0 as? Int },
-                   [6, 16, 5, 12])
+    XCTAssertEqual(
+      [config["embedding"], config["hidden"], config["attention"], config["max_tokens"]].map { $0 as? Int },
+      [6, 16, 5, 12])
     let caption = try runGlimpse(["caption", "--model", out, sample + "/images/test_000001.png"])
     XCTAssertEqual(caption.status, 0, caption.stderr)
     XCTAssertLessThanOrEqual(caption.stdout.split(separator: " ").count, 10, "at most max-tokens − 2 words")
 
     let resumed = try runGlimpse(arguments.map { $0 == "16" ? "20" : $0 } + ["--resume"])
     XCTAssertEqual(resumed.status, 1)
-    XCTAssertEqual(resumed.stderrLines.first?.hasPrefix("glimpse: error: \(out)/training-state.safetensors: cannot resume: sizes was "),
-                   true, resumed.stderr)
+    XCTAssertEqual(
+      resumed.stderrLines.first?.hasPrefix(
+        "glimpse: error: \(out)/training-state.safetensors: cannot resume: sizes was "),
+      true, resumed.stderr)
     let refusals = [
       (["--image-size", "20"], "--image-size must be a multiple of 8 from 8 to 4096, not 20"),
       (["--encoder-channels", "8,16"], "--encoder-channels must list 5 sizes, not 2"),
-      (["--encoder-channels", "8,x,8,8,8"], "--encoder-channels must be whole numbers separated by commas, not '8,x,8,8,8'"),
+      (
+        ["--encoder-channels", "8,x,8,8,8"],
+        "--encoder-channels must be whole numbers separated by commas, not '8,x,8,8,8'"
+      ),
       (["--hidden", "0"], "--hidden must be from 1 to 65536, not 0"),
       (["--max-tokens", "2"], "--max-tokens must be from 3 to 1024, not 2"),
     ]
@@ -94,13 +113,17 @@ final class TrainCommandTests: XCTestCase {
     XCTAssertEqual(refused.status, 64)
     XCTAssertEqual(refused.stderrLines.first, "glimpse: error: --attention-penalty applies only to --decoder attention")
     let out = folder + "/attention"
-    let arguments = ["train", "caption", "--data", sample, "--decoder", "attention", "--attention-penalty", "0", "--out", out,
-                     "--epochs", "1", "--batch", "64", "--plain-progress"]
+    let arguments = [
+      "train", "caption", "--data", sample, "--decoder", "attention", "--attention-penalty", "0", "--out", out,
+      "--epochs", "1", "--batch", "64", "--plain-progress",
+    ]
     let result = try runGlimpse(arguments)
     XCTAssertEqual(result.status, 0, result.stderr)
     XCTAssertTrue(result.stderr.contains("step 5/5  loss "), result.stderr)
     XCTAssertTrue(result.stderr.contains(" att 0.000)"), result.stderr)
-    let config = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/config.json"))) as? [String: Any]
+    let config =
+      try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/config.json")))
+      as? [String: Any]
     XCTAssertEqual((config?["training"] as? [String: Any])?["attention_penalty"] as? Double, 0)
   }
 
@@ -109,13 +132,17 @@ final class TrainCommandTests: XCTestCase {
   func testStreamingTrainsAsTheCacheDoes() throws {
     let cached = folder + "/cached", streamed = folder + "/streamed"
     let arguments = { (out: String) in
-      ["train", "caption", "--data", self.sample, "--decoder", "rnn", "--out", out, "--epochs", "1", "--batch", "16", "--seed", "3"]
+      [
+        "train", "caption", "--data", self.sample, "--decoder", "rnn", "--out", out, "--epochs", "1", "--batch", "16",
+        "--seed", "3",
+      ]
     }
     XCTAssertEqual(try runGlimpse(arguments(cached)).status, 0)
     let result = try runGlimpse(arguments(streamed) + ["--stream"])
     XCTAssertEqual(result.status, 0, result.stderr)
-    XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: cached + "/model.safetensors")),
-                   try Data(contentsOf: URL(fileURLWithPath: streamed + "/model.safetensors")))
+    XCTAssertEqual(
+      try Data(contentsOf: URL(fileURLWithPath: cached + "/model.safetensors")),
+      try Data(contentsOf: URL(fileURLWithPath: streamed + "/model.safetensors")))
   }
 
   /// Kills a run with SIGKILL once it has written a checkpoint, resumes it, and compares the
@@ -166,32 +193,50 @@ final class TrainBadDataTests: XCTestCase {
     try FileManager.default.createDirectory(atPath: folder + "/images", withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(atPath: folder) }
     let sample = projectRoot + "/datasets/sample/images/"
-    for k in 1...4 { try FileManager.default.copyItem(atPath: sample + "test_00000\(k).png", toPath: folder + "/images/\(k).png") }
+    for k in 1...4 {
+      try FileManager.default.copyItem(atPath: sample + "test_00000\(k).png", toPath: folder + "/images/\(k).png")
+    }
     try Data("not an image".utf8).write(to: URL(fileURLWithPath: folder + "/images/text.png"))
-    let images = (1...4).map { "{\"id\":\($0),\"file_name\":\"images/\($0).png\",\"width\":64,\"height\":64}" }
-      + ["{\"id\":5,\"file_name\":\"images/missing.png\",\"width\":64,\"height\":64}",
-         "{\"id\":6,\"file_name\":\"images/text.png\",\"width\":64,\"height\":64}"]
-    let captions = (1...6).map { "{\"id\":\($0),\"image_id\":\($0),\"caption\":\"a small red circle\"}" }
+    let images =
+      (1...4).map { "{\"id\":\($0),\"file_name\":\"images/\($0).png\",\"width\":64,\"height\":64}" }
+      + [
+        "{\"id\":5,\"file_name\":\"images/missing.png\",\"width\":64,\"height\":64}",
+        "{\"id\":6,\"file_name\":\"images/text.png\",\"width\":64,\"height\":64}",
+      ]
+    let captions =
+      (1...6).map { "{\"id\":\($0),\"image_id\":\($0),\"caption\":\"a small red circle\"}" }
       + ["{\"id\":7,\"image_id\":99,\"caption\":\"a large blue square\"}"]
     let path = folder + "/captions.json"
-    try Data("{\"images\":[\(images.joined(separator: ","))],\"annotations\":[\(captions.joined(separator: ","))]}".utf8)
-      .write(to: URL(fileURLWithPath: path))
-    let arguments = ["train", "caption", "--data", folder, "--decoder", "rnn", "--out", folder + "/run", "--epochs", "1", "--batch", "2",
-                     "--plain-progress"]
+    try Data(
+      "{\"images\":[\(images.joined(separator: ","))],\"annotations\":[\(captions.joined(separator: ","))]}".utf8
+    )
+    .write(to: URL(fileURLWithPath: path))
+    let arguments = [
+      "train", "caption", "--data", folder, "--decoder", "rnn", "--out", folder + "/run", "--epochs", "1", "--batch",
+      "2",
+      "--plain-progress",
+    ]
     let strict = try runGlimpse(arguments)
     XCTAssertEqual(strict.status, 1)
-    XCTAssertEqual(strict.stderrLines, ["glimpse: error: \(path): images[4]: image file '\(folder)/images/missing.png' does not exist"])
+    XCTAssertEqual(
+      strict.stderrLines,
+      ["glimpse: error: \(path): images[4]: image file '\(folder)/images/missing.png' does not exist"])
 
     let skipping = try runGlimpse(arguments + ["--skip-bad"])
     XCTAssertEqual(skipping.status, 0, skipping.stderr)
     let warnings = skipping.stderrLines.filter { $0.hasPrefix("glimpse: warning:") }
-    XCTAssertEqual(warnings, [
-      "glimpse: warning: \(folder): left out 4 bad entries (--skip-bad):",
-      "glimpse: warning:   \(path): images[4]: image file '\(folder)/images/missing.png' does not exist",
-      "glimpse: warning:   \(path): annotations[4]: caption for image_id 5, which is not in 'images'",
-      "glimpse: warning:   \(path): annotations[6]: caption for image_id 99, which is not in 'images'",
-      "glimpse: warning:   \(path): image id 6: \(folder)/images/text.png: not a PNG or JPEG image (starts with bytes 6e 6f 74 20)",
-    ])
+    XCTAssertEqual(
+      warnings,
+      [
+        "glimpse: warning: \(folder): left out 4 bad entries (--skip-bad):",
+        "glimpse: warning:   \(path): images[4]: image file '\(folder)/images/missing.png' does not exist",
+        "glimpse: warning:   \(path): annotations[4]: caption for image_id 5, which is not in 'images'",
+        "glimpse: warning:   \(path): annotations[6]: caption for image_id 99, which is not in 'images'",
+        """
+        glimpse: warning:   \(path): image id 6: \(folder)/images/text.png: not a PNG or JPEG image (starts with \
+        bytes 6e 6f 74 20)
+        """,
+      ])
     XCTAssertTrue(skipping.stderr.contains("training on 4 examples, 2 steps per epoch"), skipping.stderr)
   }
 }
@@ -206,17 +251,31 @@ final class TrainVQABadDataTests: XCTestCase {
     let broken = folder + "/images/test_000002.png"
     try FileManager.default.removeItem(atPath: broken)
     try Data("not an image".utf8).write(to: URL(fileURLWithPath: broken))
-    let arguments = ["train", "vqa", "--data", folder, "--model", "concat", "--out", folder + "/run", "--epochs", "1", "--batch", "64",
-                     "--plain-progress"]
+    let arguments = [
+      "train", "vqa", "--data", folder, "--model", "concat", "--out", folder + "/run", "--epochs", "1", "--batch", "64",
+      "--plain-progress",
+    ]
     let strict = try runGlimpse(arguments)
     XCTAssertEqual(strict.status, 1)
-    XCTAssertEqual(strict.stderrLines, ["glimpse: error: \(folder)/captions.json: image id 2: \(broken): not a PNG or JPEG image (starts with bytes 6e 6f 74 20)"])
+    XCTAssertEqual(
+      strict.stderrLines,
+      [
+        """
+        glimpse: error: \(folder)/captions.json: image id 2: \(broken): not a PNG or JPEG image (starts with bytes \
+        6e 6f 74 20)
+        """
+      ])
     let skipping = try runGlimpse(arguments + ["--skip-bad"])
     XCTAssertEqual(skipping.status, 0, skipping.stderr)
-    XCTAssertEqual(skipping.stderrLines.filter { $0.hasPrefix("glimpse: warning:") }, [
-      "glimpse: warning: \(folder): left out 1 bad entry (--skip-bad):",
-      "glimpse: warning:   \(folder)/captions.json: image id 2: \(broken): not a PNG or JPEG image (starts with bytes 6e 6f 74 20) (its 7 questions left out)",
-    ])
+    XCTAssertEqual(
+      skipping.stderrLines.filter { $0.hasPrefix("glimpse: warning:") },
+      [
+        "glimpse: warning: \(folder): left out 1 bad entry (--skip-bad):",
+        """
+        glimpse: warning:   \(folder)/captions.json: image id 2: \(broken): not a PNG or JPEG image (starts with \
+        bytes 6e 6f 74 20) (its 7 questions left out)
+        """,
+      ])
     XCTAssertTrue(skipping.stderr.contains("training on 397 examples"), skipping.stderr)
   }
 }

@@ -17,7 +17,10 @@ final class TrainVQACommandTests: XCTestCase {
   override func tearDown() { try? FileManager.default.removeItem(atPath: folder) }
 
   func arguments(data: String? = nil, epochs: Int = 1, _ extra: [String]) -> [String] {
-    ["train", "vqa", "--data", data ?? sample, "--out", folder + "/run", "--epochs", String(epochs), "--batch", "64", "--plain-progress"] + extra
+    [
+      "train", "vqa", "--data", data ?? sample, "--out", folder + "/run", "--epochs", String(epochs), "--batch", "64",
+      "--plain-progress",
+    ] + extra
   }
 
   func testRefusals() throws {
@@ -32,7 +35,9 @@ final class TrainVQACommandTests: XCTestCase {
     XCTAssertEqual(hops.stderrLines.first, "glimpse: error: --supervised-hops must be from 1 to the model's 2 hops")
     let kind = try runGlimpse(arguments(["--init", projectRoot + "/models/vqa-concat"]))
     XCTAssertEqual(kind.status, 1)
-    XCTAssertEqual(kind.stderrLines, ["glimpse: error: \(projectRoot)/models/vqa-concat: is a vqa-concat model; it cannot start a vqa-san run"])
+    XCTAssertEqual(
+      kind.stderrLines,
+      ["glimpse: error: \(projectRoot)/models/vqa-concat: is a vqa-concat model; it cannot start a vqa-san run"])
     let caption = try runGlimpse(arguments(["--init", projectRoot + "/models/caption-rnn"]))
     XCTAssertEqual(caption.status, 1)
     XCTAssertEqual(caption.stderrLines.count, 1, caption.stderr)
@@ -50,7 +55,14 @@ final class TrainVQACommandTests: XCTestCase {
     try Data(#"{"scenes": []}"#.utf8).write(to: URL(fileURLWithPath: noScenes + "/scenes.json"))
     let empty = try runGlimpse(arguments(data: noScenes, ["--attention-supervision", "1"]))
     XCTAssertEqual(empty.status, 1)
-    XCTAssertEqual(empty.stderrLines, ["glimpse: error: \(noScenes)/scenes.json: no scene for image id 1 (question 10); every image of the questions needs one"])
+    XCTAssertEqual(
+      empty.stderrLines,
+      [
+        """
+        glimpse: error: \(noScenes)/scenes.json: no scene for image id 1 (question 10); every image of the \
+        questions needs one
+        """
+      ])
     let evaluation = try runGlimpse(["eval", "vqa", "--model", projectRoot + "/models/vqa-san", "--data", noScenes])
     XCTAssertEqual(evaluation.status, 1)
     XCTAssertEqual(evaluation.stderrLines, empty.stderrLines, "eval vqa reads scenes.json the same way")
@@ -61,7 +73,8 @@ final class TrainVQACommandTests: XCTestCase {
   /// of the loss and records λ and the starting model in config.json.
   func testSupervisedFineTuning() throws {
     let initial = projectRoot + "/models/vqa-san"
-    let result = try runGlimpse(arguments(["--init", initial, "--attention-supervision", "0.5", "--val", sample, "--val-limit", "64"]))
+    let result = try runGlimpse(
+      arguments(["--init", initial, "--attention-supervision", "0.5", "--val", sample, "--val-limit", "64"]))
     XCTAssertEqual(result.status, 0, result.stderr)
     XCTAssertTrue(result.stderr.contains("training on 404 examples, 6 steps per epoch"), result.stderr)
     XCTAssertTrue(result.stderr.contains("epoch 1/1  step 6/6  loss "), result.stderr)
@@ -69,17 +82,25 @@ final class TrainVQACommandTests: XCTestCase {
     XCTAssertTrue(result.stderr.contains("epoch 1 validation: accuracy "), result.stderr)
     // The sample has scenes.json: validation also says where vqa-san's two hops look.
     let validation = try XCTUnwrap(result.stderrLines.first { $0.hasPrefix("epoch 1 validation: ") })
-    XCTAssertNotNil(validation.range(of: #"; hops on the object: color \d+\.\d/\d+\.\d, shape .*, size .*, position \d+\.\d/\d+\.\d  \(best"#,
-                                     options: .regularExpression), validation)
-    let metrics = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder + "/run/metrics.json"))) as? [String: Any]
+    XCTAssertNotNil(
+      validation.range(
+        of: #"; hops on the object: color \d+\.\d/\d+\.\d, shape .*, size .*, position \d+\.\d/\d+\.\d  \(best"#,
+        options: .regularExpression), validation)
+    let metrics =
+      try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder + "/run/metrics.json")))
+      as? [String: Any]
     let epochs = try XCTUnwrap(metrics?["epochs"] as? [[String: Any]])
     let attention = try XCTUnwrap((epochs[0]["validation"] as? [String: Any])?["attention"] as? [String: Any])
     XCTAssertEqual(Set(attention.keys), ["color", "shape", "size", "position"])
     let out = folder + "/run"
     for file in ["vocab.json", "answers.json"] {
-      XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: out + "/" + file)), try Data(contentsOf: URL(fileURLWithPath: initial + "/" + file)), file)
+      XCTAssertEqual(
+        try Data(contentsOf: URL(fileURLWithPath: out + "/" + file)),
+        try Data(contentsOf: URL(fileURLWithPath: initial + "/" + file)), file)
     }
-    let config = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/config.json"))) as? [String: Any]
+    let config =
+      try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/config.json")))
+      as? [String: Any]
     let training = try XCTUnwrap(config?["training"] as? [String: Any])
     XCTAssertEqual(training["attention_supervision"] as? Double, 0.5)
     XCTAssertEqual(training["init"] as? String, initial)
@@ -87,7 +108,9 @@ final class TrainVQACommandTests: XCTestCase {
     let more = ["--attention-supervision", "0.5", "--val", sample, "--val-limit", "64", "--resume"]
     let withoutInit = try runGlimpse(arguments(epochs: 2, more))
     XCTAssertEqual(withoutInit.status, 1)
-    XCTAssertEqual(withoutInit.stderrLines, ["glimpse: error: \(out)/training-state.safetensors: cannot resume: init was '\(initial)' in this run, now none"])
+    XCTAssertEqual(
+      withoutInit.stderrLines,
+      ["glimpse: error: \(out)/training-state.safetensors: cannot resume: init was '\(initial)' in this run, now none"])
     let resumed = try runGlimpse(arguments(epochs: 2, more + ["--init", initial]))
     XCTAssertEqual(resumed.status, 0, resumed.stderr)
     XCTAssertTrue(resumed.stderr.contains("epoch 2/2  step 6/6  loss "), resumed.stderr)

@@ -40,8 +40,11 @@ final class SceneGeneratorTests: XCTestCase {
       XCTAssertEqual(try readFileBytes(image.path), try readFileBytes(folder + "/b/images/" + name))
       let decoded = try decodeImage(path: image.path).image
       let rendered = renderScene(scene, size: 64)
-      let error = zip(decoded.pixels, rendered.pixels).map { abs(Double($0) - Double($1)) }.reduce(0, +) / Double(rendered.pixels.count)
-      XCTAssertLessThan(error, 8, "mean absolute error of quality-95 JPEG with 4:2:0 chroma over the noisy background, in levels")
+      let error =
+        zip(decoded.pixels, rendered.pixels).map { abs(Double($0) - Double($1)) }.reduce(0, +)
+        / Double(rendered.pixels.count)
+      XCTAssertLessThan(
+        error, 8, "mean absolute error of quality-95 JPEG with 4:2:0 chroma over the noisy background, in levels")
     }
   }
 
@@ -69,15 +72,19 @@ final class SceneGeneratorTests: XCTestCase {
   /// The check itself can fail: a wrong colour, a reversed relation, a missing object or
   /// broken grammar is caught.
   func testFalseOrUngrammaticalCaptionsAreCaught() {
-    let scene = Scene(objects: [
-      SceneObject(shape: .circle, color: .red, size: .large, x: 0.2, y: 0.5),
-      SceneObject(shape: .square, color: .blue, size: .small, x: 0.7, y: 0.5),
-    ], top: [1, 1, 1], bottom: [1, 1, 1], noiseSeed: 0)
+    let scene = Scene(
+      objects: [
+        SceneObject(shape: .circle, color: .red, size: .large, x: 0.2, y: 0.5),
+        SceneObject(shape: .square, color: .blue, size: .small, x: 0.7, y: 0.5),
+      ], top: [1, 1, 1], bottom: [1, 1, 1], noiseSeed: 0)
     XCTAssertTrue(captionIsTrue(parseCaption("a large red circle left of a small blue square")!, scene))
     XCTAssertTrue(captionIsTrue(parseCaption("two shapes: a little blue square right of a big red circle")!, scene))
-    XCTAssertFalse(captionIsTrue(parseCaption("a large red circle right of a small blue square")!, scene), "reversed relation")
-    XCTAssertFalse(captionIsTrue(parseCaption("a large green circle left of a small blue square")!, scene), "wrong colour")
-    XCTAssertFalse(captionIsTrue(parseCaption("a large red circle above a small blue square")!, scene), "no clear vertical relation")
+    XCTAssertFalse(
+      captionIsTrue(parseCaption("a large red circle right of a small blue square")!, scene), "reversed relation")
+    XCTAssertFalse(
+      captionIsTrue(parseCaption("a large green circle left of a small blue square")!, scene), "wrong colour")
+    XCTAssertFalse(
+      captionIsTrue(parseCaption("a large red circle above a small blue square")!, scene), "no clear vertical relation")
     XCTAssertFalse(captionIsTrue(parseCaption("a large red circle")!, scene), "an object left out")
     XCTAssertNil(parseCaption("two shapes: a large red circle"), "says two, names one")
     XCTAssertNil(parseCaption("a red large circle"), "words out of order")
@@ -92,14 +99,17 @@ final class SceneGeneratorTests: XCTestCase {
     var asked = 0
     for (scene, questions) in zip(written.scenes, written.questions) {
       for question in questions {
-        XCTAssertEqual(answerQuestion(question.question, scene), question.answer, "\(question.question) on \(scene.objects.map(\.description))")
+        XCTAssertEqual(
+          answerQuestion(question.question, scene), question.answer,
+          "\(question.question) on \(scene.objects.map(\.description))")
         asked += 1
       }
     }
     XCTAssertGreaterThan(asked, 300 * 5, "several questions per image")
     let captions = try loadCOCOCaptions(path: folder + "/captions.json")
     let images = Dictionary(uniqueKeysWithValues: captions.images.map { ($0.id, $0.path) })
-    let loaded = try loadVQA(questionsPath: folder + "/questions.json", annotationsPath: folder + "/annotations.json", images: images)
+    let loaded = try loadVQA(
+      questionsPath: folder + "/questions.json", annotationsPath: folder + "/annotations.json", images: images)
     XCTAssertEqual(loaded.questions.count, asked)
     XCTAssertEqual(Set(loaded.questions.map(\.questionType)), Set(QuestionType.allCases.map(\.rawValue)))
   }
@@ -133,20 +143,23 @@ final class SceneGeneratorTests: XCTestCase {
     let train = try generateSplit(out: folder + "/train", split: .train, count: 400, seed: 21)
     XCTAssertFalse(train.scenes.flatMap(\.objects).contains(where: isHeldOut), "a held-out pair in train")
     let novel = try generateSplit(out: folder + "/novel", split: .testNovel, count: 100, seed: 22)
-    XCTAssertTrue(novel.scenes.allSatisfy { $0.objects.contains(where: isHeldOut) }, "a test-novel scene without a held-out pair")
+    XCTAssertTrue(
+      novel.scenes.allSatisfy { $0.objects.contains(where: isHeldOut) }, "a test-novel scene without a held-out pair")
     let held = heldOutPairs.map { "\($0.1.rawValue) \($0.0.rawValue)" }
     let trainText = train.questions.joined().map(\.question) + train.captions.joined()
-    XCTAssertFalse(trainText.contains { text in held.contains { text.contains($0) } }, "train text names a held-out pair")
+    XCTAssertFalse(
+      trainText.contains { text in held.contains { text.contains($0) } }, "train text names a held-out pair")
   }
 }
 
 /// The object a question asks about, for attention supervision and its measure.
 final class QuestionGroundingTests: XCTestCase {
-  let scene = Scene(objects: [
-    SceneObject(shape: .circle, color: .red, size: .small, x: 0.2, y: 0.5),
-    SceneObject(shape: .square, color: .blue, size: .large, x: 0.7, y: 0.3),
-    SceneObject(shape: .circle, color: .green, size: .large, x: 0.5, y: 0.8),
-  ], top: [1, 1, 1], bottom: [1, 1, 1], noiseSeed: 0)
+  let scene = Scene(
+    objects: [
+      SceneObject(shape: .circle, color: .red, size: .small, x: 0.2, y: 0.5),
+      SceneObject(shape: .square, color: .blue, size: .large, x: 0.7, y: 0.3),
+      SceneObject(shape: .circle, color: .green, size: .large, x: 0.5, y: 0.8),
+    ], top: [1, 1, 1], bottom: [1, 1, 1], noiseSeed: 0)
 
   func testAskedObject() {
     let (red, blue, green) = (scene.objects[0], scene.objects[1], scene.objects[2])
@@ -155,7 +168,9 @@ final class QuestionGroundingTests: XCTestCase {
     XCTAssertEqual(askedObject("what size is the green circle?", in: scene), green)
     XCTAssertEqual(askedObject("Where is the square?", in: scene), blue, "case does not matter")
     XCTAssertNil(askedObject("where is the circle?", in: scene), "two circles: no single object")
-    XCTAssertNil(askedObject("what color is the shape left of the blue square?", in: scene), "a relation's object is found through another")
+    XCTAssertNil(
+      askedObject("what color is the shape left of the blue square?", in: scene),
+      "a relation's object is found through another")
     XCTAssertNil(askedObject("what shape is the object above the green circle?", in: scene))
     XCTAssertNil(askedObject("how many circles are there?", in: scene))
     XCTAssertNil(askedObject("is there a red circle?", in: scene))

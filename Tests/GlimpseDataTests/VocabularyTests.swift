@@ -5,7 +5,9 @@ import XCTest
 
 final class VocabularyTests: XCTestCase {
   func testTokenizeLowerCasesAndSplitsOnPunctuation() {
-    XCTAssertEqual(tokenize("Two shapes: a Red circle, left of a BLUE square."), ["two", "shapes", "a", "red", "circle", "left", "of", "a", "blue", "square"])
+    XCTAssertEqual(
+      tokenize("Two shapes: a Red circle, left of a BLUE square."),
+      ["two", "shapes", "a", "red", "circle", "left", "of", "a", "blue", "square"])
     XCTAssertEqual(tokenize("  "), [])
     XCTAssertEqual(tokenize("it's 2"), ["it", "s", "2"])
   }
@@ -24,8 +26,9 @@ final class VocabularyTests: XCTestCase {
     defer { try? FileManager.default.removeItem(atPath: folder) }
     let vocabulary = Vocabulary.build(from: [["a", "red", "circle"]])
     try vocabulary.write(path: folder + "/vocab.json")
-    XCTAssertEqual(try String(contentsOfFile: folder + "/vocab.json", encoding: .utf8),
-                   "{\"<pad>\":0,\"<start>\":1,\"<end>\":2,\"<unk>\":3,\"a\":4,\"circle\":5,\"red\":6}\n")
+    XCTAssertEqual(
+      try String(contentsOfFile: folder + "/vocab.json", encoding: .utf8),
+      "{\"<pad>\":0,\"<start>\":1,\"<end>\":2,\"<unk>\":3,\"a\":4,\"circle\":5,\"red\":6}\n")
     XCTAssertEqual(try Vocabulary.read(path: folder + "/vocab.json"), vocabulary)
 
     let bad = folder + "/bad.json"

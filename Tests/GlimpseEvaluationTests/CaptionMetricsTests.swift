@@ -7,7 +7,9 @@ import XCTest
 final class CaptionMetricsTests: XCTestCase {
   /// pycocoevalcap's own scores of five captions (scripts/make_metric_fixtures.py).
   func testScoresMatchPycocoevalcap() throws {
-    let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/coco_metrics.json").path
+    let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+      "Fixtures/coco_metrics.json"
+    ).path
     let fixture = try readJSONFile(path)
     let images = try XCTUnwrap(fixture["images"]?.array)
     let candidates = images.map { tokenize($0["candidate"]!.string!) }
@@ -21,20 +23,26 @@ final class CaptionMetricsTests: XCTestCase {
 
   func testPerfectCaptionsScoreOne() {
     let references = [[["a", "red", "circle"], ["a", "red", "circle"]], [["two", "blue", "squares", "here"]]]
-    let scores = scoreCaptions(candidates: [["a", "red", "circle"], ["two", "blue", "squares", "here"]], references: references)
+    let scores = scoreCaptions(
+      candidates: [["a", "red", "circle"], ["two", "blue", "squares", "here"]], references: references)
     XCTAssertEqual(scores.bleu[0], 1, accuracy: 1e-9)
     XCTAssertEqual(scores.bleu[3], 1, accuracy: 1e-6)
     XCTAssertEqual(scores.rougeL, 1, accuracy: 1e-9)
   }
 
   func testSemanticScores() {
-    let scene = Scene(objects: [SceneObject(shape: .circle, color: .red, size: .large, x: 0.2, y: 0.5),
-                                SceneObject(shape: .square, color: .blue, size: .small, x: 0.8, y: 0.5)],
-                      top: [1, 1, 1], bottom: [1, 1, 1], noiseSeed: 0)
-    let captions = ["a large red circle left of a small blue square",   // true
-                    "a large red circle right of a small blue square",  // a false relation
-                    "a large green circle and a small blue square",     // a wrong colour: 5 of 6 attributes
-                    "red red red"]                                      // not grammatical
+    let scene = Scene(
+      objects: [
+        SceneObject(shape: .circle, color: .red, size: .large, x: 0.2, y: 0.5),
+        SceneObject(shape: .square, color: .blue, size: .small, x: 0.8, y: 0.5),
+      ],
+      top: [1, 1, 1], bottom: [1, 1, 1], noiseSeed: 0)
+    let captions = [
+      "a large red circle left of a small blue square",  // true
+      "a large red circle right of a small blue square",  // a false relation
+      "a large green circle and a small blue square",  // a wrong colour: 5 of 6 attributes
+      "red red red",
+    ]  // not grammatical
     let scores = scoreSemantics(captions: captions, scenes: Array(repeating: scene, count: 4))
     XCTAssertEqual(scores.grammaticality, 0.75)
     XCTAssertEqual(scores.semanticAccuracy, 0.25)
@@ -67,8 +75,9 @@ final class VQAAccuracyTests: XCTestCase {
   }
 
   func testPerTypeScores() {
-    let scores = VQAScores(predictions: ["red", "2", "yes", "no"], answers: [["red"], ["3"], ["yes"], ["yes"]],
-                           types: ["color", "count", "exist", "exist"], answerTypes: ["other", "number", "yes/no", "yes/no"])
+    let scores = VQAScores(
+      predictions: ["red", "2", "yes", "no"], answers: [["red"], ["3"], ["yes"], ["yes"]],
+      types: ["color", "count", "exist", "exist"], answerTypes: ["other", "number", "yes/no", "yes/no"])
     XCTAssertEqual(scores.accuracy, 0.5)
     XCTAssertEqual(scores.perType.map(\.0), ["color", "count", "exist"])
     XCTAssertEqual(scores.perType.map(\.1), [1, 0, 0.5])
@@ -86,7 +95,8 @@ final class AttentionLocalisationTests: XCTestCase {
       [[0.6, 0.2, 0.1, 0.1], [0.1, 0.1, 0.8, 0.0]],
       [[1, 0, 0, 0], [1, 0, 0, 0]],
     ]
-    let figures = AttentionLocalisation(weights: weights, cells: [[0, 1], [2], [2], []], types: ["color", "color", "position", "count"], locations: 4)
+    let figures = AttentionLocalisation(
+      weights: weights, cells: [[0, 1], [2], [2], []], types: ["color", "color", "position", "count"], locations: 4)
     XCTAssertEqual(figures.rows.map(\.type), ["color", "position"])
     XCTAssertEqual(figures.rows.map(\.questions), [2, 1])
     XCTAssertEqual(figures.rows[0].area, (0.5 + 0.25) / 2, accuracy: 1e-12)

@@ -21,7 +21,11 @@ final class JPEGConformanceTests: XCTestCase {
           _ = try decodeImage(path: path)
           failed.append("\(name): decoded, but the manifest expects an error")
         } catch let error as FileError {
-          if error.path == path && error.reason == "invalid JPEG: Unsupported JPEG data precision 12" { passed += 1 } else { failed.append("\(name): \(error)") }
+          if error.path == path && error.reason == "invalid JPEG: Unsupported JPEG data precision 12" {
+            passed += 1
+          } else {
+            failed.append("\(name): \(error)")
+          }
         }
         continue
       }

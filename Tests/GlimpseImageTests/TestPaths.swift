@@ -6,7 +6,9 @@ let fixtures = projectRoot + "/Tests/GlimpseImageTests/Fixtures"
 /// Rows of a tab-separated manifest with a header line, as dictionaries keyed by column.
 func readManifest(_ path: String) throws -> [[String: String]] {
   let text = try String(contentsOfFile: path, encoding: .utf8)
-  let lines = text.split(separator: "\n").map { $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) }
+  let lines = text.split(separator: "\n").map {
+    $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+  }
   guard let header = lines.first else { return [] }
   return lines.dropFirst().map { Dictionary(uniqueKeysWithValues: zip(header, $0)) }
 }

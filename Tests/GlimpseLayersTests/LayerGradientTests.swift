@@ -8,7 +8,9 @@ final class LayerGradientTests: XCTestCase {
   var random = SeededGenerator(seed: 2024)
 
   func testLinear() {
-    let (inp, weight, bias) = (randomTensor([2, 3, 5], &random), randomTensor([4, 5], &random), randomTensor([4], &random))
+    let (inp, weight, bias) = (
+      randomTensor([2, 3, 5], &random), randomTensor([4, 5], &random), randomTensor([4], &random)
+    )
     let out = Tensor(zeros: [2, 3, 4])
     let r = randomTensor([2, 3, 4], &random)
     let (dinp, dweight, dbias) = (Tensor(zeros: inp.shape), Tensor(zeros: weight.shape), Tensor(zeros: bias.shape))
@@ -33,18 +35,27 @@ final class LayerGradientTests: XCTestCase {
     let reference = Tensor(zeros: out.shape)
     conv2dNaive(out: reference, inp: inp, weight: weight, bias: bias, shape: shape)
     for i in 0..<out.count { XCTAssertEqual(out.pointer[i], reference.pointer[i], accuracy: 1e-4) }
-    conv2dBackward(dinp: dinp, dweight: dweight, dbias: dbias, dout: r, inp: inp, weight: weight, shape: shape,
-                   columns: columns, dcolumns: dcolumns)
-    checkGradients("conv2d k\(shape.kernel) s\(shape.stride) p\(shape.padding)",
-                   [("inp", inp, dinp), ("weight", weight, dweight), ("bias", bias, dbias)]) {
+    conv2dBackward(
+      dinp: dinp, dweight: dweight, dbias: dbias, dout: r, inp: inp, weight: weight, shape: shape,
+      columns: columns, dcolumns: dcolumns)
+    checkGradients(
+      "conv2d k\(shape.kernel) s\(shape.stride) p\(shape.padding)",
+      [("inp", inp, dinp), ("weight", weight, dweight), ("bias", bias, dbias)]
+    ) {
       conv2dForward(out: out, inp: inp, weight: weight, bias: bias, shape: shape, columns: columns)
       return projection(out, r)
     }
   }
 
-  func testConv2d3x3Padded() { conv(Conv2dShape(batch: 2, inChannels: 3, height: 6, width: 5, outChannels: 4, kernel: 3, padding: 1)) }
-  func testConv2dStrided() { conv(Conv2dShape(batch: 2, inChannels: 2, height: 7, width: 6, outChannels: 3, kernel: 3, stride: 2, padding: 1)) }
-  func testConv2dPointwise() { conv(Conv2dShape(batch: 2, inChannels: 5, height: 3, width: 3, outChannels: 4, kernel: 1)) }
+  func testConv2d3x3Padded() {
+    conv(Conv2dShape(batch: 2, inChannels: 3, height: 6, width: 5, outChannels: 4, kernel: 3, padding: 1))
+  }
+  func testConv2dStrided() {
+    conv(Conv2dShape(batch: 2, inChannels: 2, height: 7, width: 6, outChannels: 3, kernel: 3, stride: 2, padding: 1))
+  }
+  func testConv2dPointwise() {
+    conv(Conv2dShape(batch: 2, inChannels: 5, height: 3, width: 3, outChannels: 4, kernel: 1))
+  }
 
   func testReLU() {
     // Inputs kept away from the kink at 0, where a central difference is meaningless.
@@ -170,7 +181,9 @@ final class LayerGradientTests: XCTestCase {
     let cells = [[0, 3], [], [4]]
     let loss = attentionSupervisionForward(weights: weights, cells: cells)
     let rows = [weights.pointer[0] + weights.pointer[3], weights.pointer[14]].map { -log(Double($0) + 1e-6) }
-    XCTAssertEqual(Double(loss), rows.reduce(0, +) / Double(batch), accuracy: 1e-6, "the mean over all rows, unsupervised ones counting as 0")
+    XCTAssertEqual(
+      Double(loss), rows.reduce(0, +) / Double(batch), accuracy: 1e-6,
+      "the mean over all rows, unsupervised ones counting as 0")
     let dweights = Tensor(zeros: weights.shape)
     attentionSupervisionBackward(dweights: dweights, weights: weights, cells: cells, scale: 1)
     XCTAssertEqual(dweights.slice(1).values, [0, 0, 0, 0, 0], "a row without cells gets no gradient")

@@ -43,8 +43,12 @@ final class CheckpointLoadingTests: XCTestCase {
     XCTAssertEqual(shapes["decoder.beta.weight"], [512, 512])
     XCTAssertEqual(attention.parameters.count, 17)
     let rnn = RNNDecoder(vocabularySize: 64).parameters.map(\.name)
-    XCTAssertEqual(rnn, ["decoder.embed.weight", "decoder.wxh.weight", "decoder.wxh.bias", "decoder.whh.weight",
-                         "decoder.wih.weight", "decoder.out.weight", "decoder.out.bias"])
+    XCTAssertEqual(
+      rnn,
+      [
+        "decoder.embed.weight", "decoder.wxh.weight", "decoder.wxh.bias", "decoder.whh.weight",
+        "decoder.wih.weight", "decoder.out.weight", "decoder.out.bias",
+      ])
     XCTAssertEqual(CNNEncoder().parameters.map(\.value.shape)[8], [512, 256, 1, 1])
   }
 

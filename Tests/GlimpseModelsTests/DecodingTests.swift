@@ -43,8 +43,9 @@ final class DecodingTests: XCTestCase {
           let logits = decoder.decodeStep(tokens: (0..<rows).map { inputs[$0 * 4 + t] })
           for b in 0..<rows {
             for k in 0..<vocabulary {
-              XCTAssertEqual(logits.pointer[b * vocabulary + k], forced.pointer[(b * 4 + t) * vocabulary + k], accuracy: 1e-5,
-                             "\(name), \(rows) rows, step \(t)")
+              XCTAssertEqual(
+                logits.pointer[b * vocabulary + k], forced.pointer[(b * 4 + t) * vocabulary + k], accuracy: 1e-5,
+                "\(name), \(rows) rows, step \(t)")
             }
           }
         }
@@ -60,7 +61,8 @@ final class DecodingTests: XCTestCase {
     for (name, decoder) in decoders() {
       decoder.beginDecoding(grid: grid, mean: mean)
       _ = decoder.decodeStep(tokens: [3])
-      for p in decoder.parameters where p.name == "decoder.embed.weight" || p.name.hasSuffix("bias_ih") || p.name == "decoder.wxh.bias" {
+      for p in decoder.parameters
+      where p.name == "decoder.embed.weight" || p.name.hasSuffix("bias_ih") || p.name == "decoder.wxh.bias" {
         for i in 0..<p.value.count { p.value.pointer[i] += random.nextSymmetric(0.5) }
       }
       let forced = decoder.forward(grid: grid, mean: mean, inputs: [3], batch: 1, steps: 1).copy()
@@ -122,7 +124,8 @@ final class DecodingTests: XCTestCase {
       let beam = beamSearch(decoder, grid: grid, mean: mean, beams: 3)
       XCTAssertFalse(beam.finished, name)
       XCTAssertEqual(beam.tokens.count, 14, name)
-      XCTAssertFalse(beam.tokens.contains { $0 == SpecialToken.pad || $0 == SpecialToken.start || $0 == SpecialToken.end }, name)
+      XCTAssertFalse(
+        beam.tokens.contains { $0 == SpecialToken.pad || $0 == SpecialToken.start || $0 == SpecialToken.end }, name)
     }
   }
 

@@ -50,7 +50,9 @@ final class ModelGradientTests: XCTestCase {
   /// loss (and so no gradient to the <pad> row of the embedding), nor does this one.
   func maskedProjection(_ random: inout SeededGenerator) -> Tensor {
     let r = randomTensor([batch, steps, vocabulary], &random)
-    for (row, target) in targets.enumerated() where target == SpecialToken.pad { r.slice(row / steps).slice(row % steps).zero() }
+    for (row, target) in targets.enumerated() where target == SpecialToken.pad {
+      r.slice(row / steps).slice(row % steps).zero()
+    }
     return r
   }
 

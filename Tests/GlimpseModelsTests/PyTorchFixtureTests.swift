@@ -27,7 +27,9 @@ func fillFixtureWeights(_ parameters: [Parameter], seed: UInt64) -> SeededGenera
 /// Matches PyTorch's float64 results within 1e-4 relative, 1e-5 absolute, printing the worst
 /// relative error of each tensor family.
 final class PyTorchFixtureTests: XCTestCase {
-  func compare(_ name: String, _ ours: Tensor, _ reference: Tensor, stride: Int = 1, worst: inout Double, line: UInt = #line) {
+  func compare(
+    _ name: String, _ ours: Tensor, _ reference: Tensor, stride: Int = 1, worst: inout Double, line: UInt = #line
+  ) {
     XCTAssertEqual((ours.count + stride - 1) / stride, reference.count, "\(name): element count", line: line)
     var failures = 0
     for (k, i) in Swift.stride(from: 0, to: ours.count, by: stride).enumerated() where k < reference.count {
@@ -42,11 +44,15 @@ final class PyTorchFixtureTests: XCTestCase {
 
   /// Every parameter's gradient against the fixture's (sampled every k-th element, k from the
   /// metadata); the fixture must hold a gradient for each parameter and no other.
-  func compareGradients(_ parameters: [Parameter], _ fixture: SafeTensorsContents, worst: inout Double, line: UInt = #line) {
-    let stride = Dictionary(uniqueKeysWithValues: fixture.metadata.compactMap { key, value in
-      key.hasPrefix("stride.") ? (String(key.dropFirst(7)), Int(value) ?? 1) : nil
-    })
-    XCTAssertEqual(Set(stride.keys), Set(parameters.map(\.name)), "the fixture has a gradient for every parameter", line: line)
+  func compareGradients(
+    _ parameters: [Parameter], _ fixture: SafeTensorsContents, worst: inout Double, line: UInt = #line
+  ) {
+    let stride = Dictionary(
+      uniqueKeysWithValues: fixture.metadata.compactMap { key, value in
+        key.hasPrefix("stride.") ? (String(key.dropFirst(7)), Int(value) ?? 1) : nil
+      })
+    XCTAssertEqual(
+      Set(stride.keys), Set(parameters.map(\.name)), "the fixture has a gradient for every parameter", line: line)
     for p in parameters {
       guard let reference = fixture.tensor("grad." + p.name), let step = stride[p.name] else {
         XCTFail("the fixture has no gradient for \(p.name)", line: line)
@@ -73,8 +79,10 @@ final class PyTorchFixtureTests: XCTestCase {
     var worst = 0.0
     for b in 0..<2 {
       encoder.forward(images: images.slice(b..<(b + 1)))
-      compare("grid of image \(b) alone", encoder.grid, fixture.tensor("output.grid")!.slice(b..<(b + 1)), worst: &worst)
-      compare("mean of image \(b) alone", encoder.mean, fixture.tensor("output.mean")!.slice(b..<(b + 1)), worst: &worst)
+      compare(
+        "grid of image \(b) alone", encoder.grid, fixture.tensor("output.grid")!.slice(b..<(b + 1)), worst: &worst)
+      compare(
+        "mean of image \(b) alone", encoder.mean, fixture.tensor("output.mean")!.slice(b..<(b + 1)), worst: &worst)
     }
     print("pytorch fixture encoder outputs (one image, rows on two threads): worst relative error \(worst)")
   }
@@ -111,12 +119,16 @@ final class PyTorchFixtureTests: XCTestCase {
     encoder.forward(images: images)
     let logits = decoder.forward(grid: encoder.grid, mean: encoder.mean, inputs: inputs, batch: 2, steps: 5)
     let probs = Tensor(zeros: logits.shape), dlogits = Tensor(zeros: logits.shape)
-    let loss = maskedCrossEntropyForward(probs: probs, logits: logits, targets: targets, batch: 2)
+    let loss =
+      maskedCrossEntropyForward(probs: probs, logits: logits, targets: targets, batch: 2)
       + decoder.auxiliaryLoss(targets: targets, batch: 2)
     var worst = 0.0
     compare("logits", logits, fixture.tensor("output.logits")!, worst: &worst)
-    XCTAssertEqual(loss, fixture.tensor("output.loss")!.pointer[0], accuracy: 1e-4 * abs(loss))
-    print("pytorch fixture \(prefix)\(kind) logits: worst relative error \(worst); loss \(loss) vs \(fixture.tensor("output.loss")!.pointer[0])")
+    let reference = fixture.tensor("output.loss")!.pointer[0]
+    XCTAssertEqual(loss, reference, accuracy: 1e-4 * abs(loss))
+    print(
+      "pytorch fixture \(prefix)\(kind) logits: worst relative error \(worst); loss \(loss) vs \(reference)"
+    )
     parameters.zeroGradients()
     maskedCrossEntropyBackward(dlogits: dlogits, probs: probs, targets: targets, batch: 2)
     let (dgrid, dmean) = (Tensor(zeros: encoder.grid.shape), Tensor(zeros: encoder.mean.shape))
@@ -154,8 +166,11 @@ extension PyTorchFixtureTests {
     let loss = maskedCrossEntropyForward(probs: probs, logits: logits, targets: answers, batch: 2, padID: -1)
     var worst = 0.0
     compare("logits", logits, fixture.tensor("output.logits")!, worst: &worst)
-    XCTAssertEqual(loss, fixture.tensor("output.loss")!.pointer[0], accuracy: 1e-4 * abs(loss))
-    print("pytorch fixture \(prefix)vqa-\(kind) logits: worst relative error \(worst); loss \(loss) vs \(fixture.tensor("output.loss")!.pointer[0])")
+    let reference = fixture.tensor("output.loss")!.pointer[0]
+    XCTAssertEqual(loss, reference, accuracy: 1e-4 * abs(loss))
+    print(
+      "pytorch fixture \(prefix)vqa-\(kind) logits: worst relative error \(worst); loss \(loss) vs \(reference)"
+    )
     parameters.zeroGradients()
     maskedCrossEntropyBackward(dlogits: dlogits, probs: probs, targets: answers, batch: 2, padID: -1)
     let (dgrid, dmean) = (Tensor(zeros: encoder.grid.shape), Tensor(zeros: encoder.mean.shape))

@@ -65,7 +65,9 @@ final class ActivationTests: XCTestCase {
       tanhScores(keys: keys, query: query, w: w, rows: rows, width: width, pre: &pre, scores: &scores)
       tanhScoresPlain(keys: keys, query: query, w: w, rows: rows, width: width, pre: &plainPre, scores: &plainScores)
       tanhScores(keys: keys, query: query, w: w, rows: rows, width: width, pre: nil, scores: &scoresAlone)
-      for i in 0..<(rows * width) { XCTAssertEqual(pre[i], plainPre[i], accuracy: 3e-7, "pre \(i) of \(rows)×\(width)") }
+      for i in 0..<(rows * width) {
+        XCTAssertEqual(pre[i], plainPre[i], accuracy: 3e-7, "pre \(i) of \(rows)×\(width)")
+      }
       for r in 0..<rows {
         XCTAssertEqual(scores[r], plainScores[r], accuracy: 2e-5, "score \(r) of \(rows)×\(width)")
         XCTAssertEqual(scoresAlone[r], scores[r], "score \(r) without pre")
@@ -83,9 +85,14 @@ final class ActivationTests: XCTestCase {
       var dquery = (0..<width).map { _ in random.nextSymmetric(1) }
       var (plainDkeys, plainDquery) = (dkeys, dquery)
       tanhScoresBackward(dscores: dscores, pre: pre, w: w, rows: rows, width: width, dkeys: &dkeys, dquery: &dquery)
-      tanhScoresBackwardPlain(dscores: dscores, pre: pre, w: w, rows: rows, width: width, dkeys: &plainDkeys, dquery: &plainDquery)
-      for i in 0..<(rows * width) { XCTAssertEqual(dkeys[i], plainDkeys[i], accuracy: 1e-6, "dkeys \(i) of \(rows)×\(width)") }
-      for a in 0..<width { XCTAssertEqual(dquery[a], plainDquery[a], accuracy: 1e-5, "dquery \(a) of \(rows)×\(width)") }
+      tanhScoresBackwardPlain(
+        dscores: dscores, pre: pre, w: w, rows: rows, width: width, dkeys: &plainDkeys, dquery: &plainDquery)
+      for i in 0..<(rows * width) {
+        XCTAssertEqual(dkeys[i], plainDkeys[i], accuracy: 1e-6, "dkeys \(i) of \(rows)×\(width)")
+      }
+      for a in 0..<width {
+        XCTAssertEqual(dquery[a], plainDquery[a], accuracy: 1e-5, "dquery \(a) of \(rows)×\(width)")
+      }
     }
   }
 }

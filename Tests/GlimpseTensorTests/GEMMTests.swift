@@ -33,12 +33,16 @@ final class GEMMTests: XCTestCase {
         let b = (0..<((transposeB ? n : k) * ldb)).map { _ in random.nextSymmetric(1) }
         var fast = (0..<(m * ldc)).map { _ in random.nextSymmetric(1) }
         var plain = fast
-        gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: 0.5,
-             a: a, lda: lda, b: b, ldb: ldb, beta: 0.25, c: &fast, ldc: ldc)
-        naiveGemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: 0.5,
-                  a: a, lda: lda, b: b, ldb: ldb, beta: 0.25, c: &plain, ldc: ldc)
+        gemm(
+          transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: 0.5,
+          a: a, lda: lda, b: b, ldb: ldb, beta: 0.25, c: &fast, ldc: ldc)
+        naiveGemm(
+          transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: 0.5,
+          a: a, lda: lda, b: b, ldb: ldb, beta: 0.25, c: &plain, ldc: ldc)
         for i in 0..<fast.count {
-          XCTAssertEqual(fast[i], plain[i], accuracy: accuracy, "\(m)×\(n)×\(k) transposeA \(transposeA) transposeB \(transposeB) at \(i)")
+          XCTAssertEqual(
+            fast[i], plain[i], accuracy: accuracy,
+            "\(m)×\(n)×\(k) transposeA \(transposeA) transposeB \(transposeB) at \(i)")
         }
       }
     }

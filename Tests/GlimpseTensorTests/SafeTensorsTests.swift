@@ -30,7 +30,8 @@ final class SafeTensorsTests: XCTestCase {
   /// The committed Swift-written fixtures are what the encoder writes today (so the Python
   /// check of them stays meaningful). GLIMPSE_UPDATE_FIXTURES=1 rewrites them instead.
   func testSwiftWrittenFixturesAreCurrent() throws {
-    for (file, dtype) in [("swift_written.safetensors", SafeTensorsDType.f32), ("swift_written_f16.safetensors", .f16)] {
+    for (file, dtype) in [("swift_written.safetensors", SafeTensorsDType.f32), ("swift_written_f16.safetensors", .f16)]
+    {
       let path = tensorFixtures + "/" + file
       let bytes = encodeSafeTensors(swiftTensors, metadata: swiftMetadata, dtype: dtype)
       if ProcessInfo.processInfo.environment["GLIMPSE_UPDATE_FIXTURES"] != nil {
@@ -65,7 +66,9 @@ final class SafeTensorsTests: XCTestCase {
   }
 
   func testEachMalformedVariantHasItsOwnError() {
-    let good = #"{"x":{"dtype":"F32","shape":[2,2],"data_offsets":[0,16]},"y":{"dtype":"F16","shape":[4],"data_offsets":[16,24]}}"#
+    let good =
+      #"{"x":{"dtype":"F32","shape":[2,2],"data_offsets":[0,16]},"#
+      + #""y":{"dtype":"F16","shape":[4],"data_offsets":[16,24]}}"#
     XCTAssertNoThrow(try readSafeTensors(bytes: file(header: good)))
     assertRefused([1, 2, 3], "file is 3 bytes, too short for the 8-byte header length")
     var long = file(header: good)
@@ -74,15 +77,25 @@ final class SafeTensorsTests: XCTestCase {
     var huge = file(header: good)
     huge[4] = 1
     assertRefused(huge, "header length 4294967408 is over the limit of 100000000 bytes")
-    assertRefused(file(header: #"{"x":{"dtype":"F32","#), "header is not valid JSON: unexpected end of text in an object at byte 20")
+    assertRefused(
+      file(header: #"{"x":{"dtype":"F32","#), "header is not valid JSON: unexpected end of text in an object at byte 20"
+    )
     assertRefused(file(header: "[1,2]"), "header is not a JSON object")
-    assertRefused(file(header: good, data: 20), "tensor 'y': data_offsets [16, 24] run past the end of the data (20 bytes)")
-    assertRefused(file(header: #"{"x":{"dtype":"F32","shape":[2,2],"data_offsets":[0,16]},"y":{"dtype":"F16","shape":[4],"data_offsets":[8,16]}}"#),
-                  "tensors 'x' and 'y' overlap")
-    assertRefused(file(header: #"{"x":{"dtype":"F32","shape":[3,2],"data_offsets":[0,16]}}"#),
-                  "tensor 'x': shape [3, 2] of F32 needs 24 bytes but data_offsets [0, 16] span 16")
-    assertRefused(file(header: #"{"x":{"dtype":"I64","shape":[2],"data_offsets":[0,16]}}"#),
-                  "tensor 'x': unsupported dtype I64 (F32, F16 and BF16 are read)")
+    assertRefused(
+      file(header: good, data: 20), "tensor 'y': data_offsets [16, 24] run past the end of the data (20 bytes)")
+    assertRefused(
+      file(
+        header:
+          #"{"x":{"dtype":"F32","shape":[2,2],"data_offsets":[0,16]},"#
+          + #""y":{"dtype":"F16","shape":[4],"data_offsets":[8,16]}}"#
+      ),
+      "tensors 'x' and 'y' overlap")
+    assertRefused(
+      file(header: #"{"x":{"dtype":"F32","shape":[3,2],"data_offsets":[0,16]}}"#),
+      "tensor 'x': shape [3, 2] of F32 needs 24 bytes but data_offsets [0, 16] span 16")
+    assertRefused(
+      file(header: #"{"x":{"dtype":"I64","shape":[2],"data_offsets":[0,16]}}"#),
+      "tensor 'x': unsupported dtype I64 (F32, F16 and BF16 are read)")
     assertRefused(file(header: #"{"x":{"shape":[2],"data_offsets":[0,8]}}"#), "tensor 'x': missing dtype")
     assertRefused(file(header: #"{"__metadata__":{"a":1}}"#), "__metadata__ must map strings to strings")
   }
@@ -95,7 +108,9 @@ final class SafeTensorsTests: XCTestCase {
     let whole = encodeSafeTensors(swiftTensors)
     try writeFileAtomically(path, whole.prefix(whole.count - 10))
     XCTAssertThrowsError(try readSafeTensors(path: path)) { error in
-      XCTAssertEqual(error as? FileError, FileError(path, "tensor 'decoder.out.bias': data_offsets [24, 36] run past the end of the data (26 bytes)"))
+      XCTAssertEqual(
+        error as? FileError,
+        FileError(path, "tensor 'decoder.out.bias': data_offsets [24, 36] run past the end of the data (26 bytes)"))
     }
   }
 }

@@ -14,7 +14,8 @@ public func checkGradients(
   var worstOverall: Float = 0
   var random = SeededGenerator(seed: 99)
   for (name, tensor, gradient) in checks {
-    let indices = tensor.count <= samples
+    let indices =
+      tensor.count <= samples
       ? Array(0..<tensor.count)
       : (0..<samples).map { _ in Int(random.next() % UInt64(tensor.count)) }
     var worstDifference: Float = 0
@@ -79,7 +80,8 @@ public func checkDirectionalGradients(
     let error = Float(abs(numeric - analytic) / max(abs(numeric), abs(analytic), 1e-6))
     worst = max(worst, error)
     report.append("\(name) \(error)")
-    XCTAssertLessThan(error, threshold, "\(op): gradient of \(name) (numeric \(numeric), analytic \(analytic))", file: file, line: line)
+    XCTAssertLessThan(
+      error, threshold, "\(op): gradient of \(name) (numeric \(numeric), analytic \(analytic))", file: file, line: line)
   }
   print("gradcheck \(op): worst relative error \(worst) (directional)")
 }

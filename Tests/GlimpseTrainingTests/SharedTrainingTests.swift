@@ -41,9 +41,16 @@ final class SharedTrainingTests: XCTestCase {
           if smaller {
             // Too few rows to share out: the replica's gradients from the step before must not count.
             let rows = 6 * steps
-            loss = trainer.computeGradients(images: images.slice(0..<6).copy(), inputs: Array(inputs[..<rows]), targets: Array(targets[..<rows]))
+            loss = trainer.computeGradients(
+              images: images.slice(0..<6).copy(), inputs: Array(inputs[..<rows]), targets: Array(targets[..<rows]))
           }
-          results.append((loss, trainer.parameters.map { Array(UnsafeBufferPointer(start: $0.gradient.pointer, count: $0.gradient.count)) }))
+          results.append(
+            (
+              loss,
+              trainer.parameters.map {
+                Array(UnsafeBufferPointer(start: $0.gradient.pointer, count: $0.gradient.count))
+              }
+            ))
         }
         let ((sharedLoss, sharedGradients), (aloneLoss, aloneGradients)) = (results[0], results[1])
         XCTAssertEqual(sharedLoss.crossEntropy, aloneLoss.crossEntropy, accuracy: 1e-5 * aloneLoss.crossEntropy, name)

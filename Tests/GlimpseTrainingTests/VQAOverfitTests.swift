@@ -15,7 +15,9 @@ import XCTest
 /// answers within 300 steps, seeing the images only through their mean vectors.
 final class VQAOverfitTests: XCTestCase {
   @discardableResult
-  func overfit(_ kind: VQAKind, steps: Int = 120, distinctQuestions: Bool = false, supervision: Float = 0) throws -> (VQASAN?, [[Int]]) {
+  func overfit(_ kind: VQAKind, steps: Int = 120, distinctQuestions: Bool = false, supervision: Float = 0) throws -> (
+    VQASAN?, [[Int]]
+  ) {
     var data = try QuestionSource(path: projectRoot + "/datasets/sample").dataset
     var seen = Set<String>()
     data.questions = Array(data.questions.filter { !distinctQuestions || seen.insert($0.question).inserted }.prefix(16))
@@ -23,10 +25,12 @@ final class VQAOverfitTests: XCTestCase {
     let answers = try AnswerVocabulary.build(from: data.questions.map(\.answer), topK: 100)
     let scenes = try loadScenes(path: projectRoot + "/datasets/sample/scenes.json")
     let cells = questionObjectCells(data, scenes: scenes, gridSide: overfitSizes.grid.side)
-    let batches = try QuestionBatches(dataset: data, vocabulary: vocabulary, answers: answers, imageSize: overfitSizes.imageSize,
-                                      attentionCells: cells)
+    let batches = try QuestionBatches(
+      dataset: data, vocabulary: vocabulary, answers: answers, imageSize: overfitSizes.imageSize,
+      attentionCells: cells)
     var random = SeededGenerator(seed: 5)
-    let model = AnsweringModel(kind: kind, sizes: overfitSizes, vocabulary: vocabulary, answers: answers, random: &random)
+    let model = AnsweringModel(
+      kind: kind, sizes: overfitSizes, vocabulary: vocabulary, answers: answers, random: &random)
     let trainer = VQATrainer(model: model)
     trainer.supervisionWeight = supervision
     var adam = Adam(parameters: model.parameters.values, learningRate: 1e-2)
@@ -58,7 +62,9 @@ final class VQAOverfitTests: XCTestCase {
     XCTAssertGreaterThanOrEqual(supervised.count, 6, "the sample's first 16 questions name objects")
     let weights = try XCTUnwrap(model).hopWeights  // of the last forward: the last 16-question chunk of answerAll
     for (hop, p) in weights.enumerated() {
-      let masses = supervised.map { row in cells[row].map { p.pointer[row * overfitSizes.grid.locations + $0] }.reduce(0, +) }
+      let masses = supervised.map { row in
+        cells[row].map { p.pointer[row * overfitSizes.grid.locations + $0] }.reduce(0, +)
+      }
       print("hop \(hop + 1) mass on the object: \(masses)")
       for (row, mass) in zip(supervised, masses) { XCTAssertGreaterThan(mass, 0.5, "hop \(hop + 1), question \(row)") }
     }
