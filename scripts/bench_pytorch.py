@@ -16,7 +16,8 @@ import torch.nn.functional as F
 sys.path.insert(0, __file__.rsplit("/", 1)[0])
 import glimpse_reference as ref
 
-V, ANSWERS, WORDS, T, B = 64, 32, 8, 16, 32
+V, ANSWERS, WORDS, T, B = 64, 32, 8, ref.GLIMPSE_SMALL.max_tokens, 32
+S = ref.GLIMPSE_SMALL.image_size
 
 
 def measure(name, unit, fn, repeats, warmup=2, per=lambda s: s):
@@ -31,7 +32,7 @@ def measure(name, unit, fn, repeats, warmup=2, per=lambda s: s):
 
 
 def caption_model(kind):
-    decoder = {"rnn": ref.RNNDecoder, "lstm": ref.LSTMDecoder, "attention": ref.AttentionDecoder}[kind](V)
+    decoder = ref.DECODERS[kind](V)
     return ref.CaptionModel(decoder)
 
 
@@ -53,13 +54,13 @@ def train_step(model, forward_loss, optimizer):
 def suite(repeats, compiled):
     torch.manual_seed(1)
     results = []
-    images = torch.rand(B, 3, 64, 64)
+    images = torch.rand(B, 3, S, S)
     tokens = torch.randint(4, V, (B, T))
     tokens[:, 0], tokens[:, -1] = 1, 2
     questions = torch.randint(4, V, (B, WORDS))
     answers = torch.randint(0, ANSWERS, (B,))
     suffix = ".compile" if compiled else ""
-    for kind in ["rnn", "lstm", "attention", "concat", "san"]:
+    for kind in ["rnn", "lstm", "gru", "attention", "concat", "san"]:
         if kind in ("concat", "san"):
             model = vqa_model(kind)
             run = torch.compile(model) if compiled else model
@@ -87,8 +88,8 @@ def suite(repeats, compiled):
     )
     results[-1]["min"] = results[-1]["max"] = results[-1]["median"]
 
-    one = torch.rand(1, 3, 64, 64)
-    for kind in ["rnn", "lstm", "attention"]:
+    one = torch.rand(1, 3, S, S)
+    for kind in ["rnn", "lstm", "gru", "attention"]:
         model = caption_model(kind).eval()
         decoder = model.decoder
 
@@ -98,7 +99,9 @@ def suite(repeats, compiled):
                 n = batch_images.shape[0]
                 token = torch.ones(n, dtype=torch.long)
                 if kind == "rnn":
-                    h, image = torch.zeros(n, ref.H), decoder.wih(v)
+                    h, image = torch.zeros(n, ref.GLIMPSE_SMALL.hidden), decoder.wih(v)
+                elif kind == "gru":
+                    h = torch.tanh(decoder.init_h(v))
                 else:
                     h, c = decoder.initial_state(v)
                     keys = decoder.att_enc(grid) if kind == "attention" else None
@@ -108,6 +111,8 @@ def suite(repeats, compiled):
                         h = torch.tanh(decoder.wxh(x) + decoder.whh(h) + image)
                     elif kind == "lstm":
                         h, c = decoder.lstm(x, (h, c))
+                    elif kind == "gru":
+                        h = decoder.gru(x[:, None], h[None])[1][0]
                     else:
                         z, _ = decoder.attend(grid, keys, h)
                         h, c = decoder.lstm(torch.cat([x, z], 1), (h, c))
@@ -138,8 +143,9 @@ def suite(repeats, compiled):
             with torch.no_grad():
                 encoder(images)
 
-        channels, kernels, sides = [3, 32, 64, 128, 256, 512], [3, 3, 3, 3, 1], [64, 32, 16, 8, 8]
-        flop = 2 * B * sum(channels[i] * channels[i + 1] * kernels[i] ** 2 * sides[i] ** 2 for i in range(5))
+        convs = [encoder.conv1, encoder.conv2, encoder.conv3, encoder.conv4, encoder.conv5]
+        sides = [ref.GLIMPSE_SMALL.image_size >> min(k, 3) for k in range(5)]  # pooled after conv1-conv3
+        flop = 2 * B * sum(c.weight.numel() * side**2 for c, side in zip(convs, sides))
         results.append(measure("encoder.forward.b32", "GFLOP/s", encode, 2 * repeats, per=lambda s: flop / s / 1e9))
         a, b = torch.rand(1024, 1024), torch.rand(1024, 1024)
         results.append(

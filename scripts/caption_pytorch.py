@@ -16,9 +16,7 @@ import glimpse_reference as ref
 image_path, folder = sys.argv[1], sys.argv[2]
 config = json.load(open(f"{folder}/config.json"))
 words = {int(i): w for w, i in json.load(open(f"{folder}/vocab.json")).items()}
-decoder = {"rnn": ref.RNNDecoder, "lstm": ref.LSTMDecoder, "attention": ref.AttentionDecoder}[config["decoder"]](
-    config["vocabulary_size"]
-)
+decoder = ref.DECODERS[config["decoder"]](config["vocabulary_size"])
 model = ref.CaptionModel(decoder)
 model.load_state_dict({k: v.float() for k, v in load_file(f"{folder}/model.safetensors").items()}, strict=True)
 model.eval()

@@ -87,8 +87,8 @@ public func benchmarkKernels(repeats: Int = 10, batch: Int = 32) -> [Measurement
     Measurement(
       name: "sgemm.encoder-backward-shapes", unit: "GFLOP/s", samples: rawBackward.map { backwardFlop / $0 / 1e9 }))
 
-  // The LSTM step: hPrev [B, 512] · W_hhᵀ [512, 2048] plus the gate arithmetic, and the GEMM alone.
-  let (h, h4) = (512, 2048)
+  // The LSTM step: hPrev [B, H] · W_hhᵀ [H, 4H] plus the gate arithmetic, and the GEMM alone.
+  let (h, h4) = (benchSizes.hidden, 4 * benchSizes.hidden)
   let whh = Tensor(zeros: [h4, h]), hPrev = Tensor(zeros: [batch, h]), cPrev = Tensor(zeros: [batch, h])
   for t in [whh, hPrev, cPrev] { for i in 0..<t.count { t.pointer[i] = random.nextSymmetric(0.1) } }
   let gates = Tensor(zeros: [batch, h4]), c = Tensor(zeros: [batch, h]), tanhC = Tensor(zeros: [batch, h]),

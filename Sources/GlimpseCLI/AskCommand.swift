@@ -35,7 +35,7 @@ struct AskCommand: ParsableCommand {
     help:
       """
       Print one JSON object per question: {question, answer, top: [{answer, p}]}, and for vqa-san hops: each hop's \
-      64 weights over the 8×8 grid.
+      weights over the encoder's grid (location row·side + col; 8×8 for glimpse-small).
       """
   )
   var json = false

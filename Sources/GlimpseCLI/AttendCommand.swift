@@ -9,7 +9,7 @@ struct AttendCommand: ParsableCommand {
     abstract: "Show where an attention captioner looked for each word.",
     discussion: """
       Captions the image greedily and writes, into --out, one PNG per word (NN_WORD.png: the \
-      8×8 attention map upsampled smoothly and blended over the image as a heatmap, red where \
+      grid attention map upsampled smoothly and blended over the image as a heatmap, red where \
       the model looked most) and summary.png (the image, then each word's map with the word \
       under it). Needs an attention model; the default is the shipped caption-attention.
       """
@@ -30,8 +30,8 @@ struct AttendCommand: ParsableCommand {
   @Flag(
     help:
       """
-      Print {image, words, maps} as JSON instead of the caption: each word's 64 attention weights over the 8×8 grid \
-      (location row·8 + col).
+      Print {image, words, maps} as JSON instead of the caption: each word's attention weights over the encoder's \
+      grid (location row·side + col; 8×8 for glimpse-small).
       """
   )
   var json = false

@@ -13,7 +13,7 @@ struct EvalVQACommand: ParsableCommand {
       words as digits); a prediction scores min(#annotators who gave it / 3, 1) when a question \
       has several answers, exact match when it has one. For a vqa-san model on data with \
       scenes.json (as `glimpse data generate` writes), it also prints where each hop looks for \
-      questions about one object: how often its strongest cell of the 8×8 grid lies on the \
+      questions about one object: how often its strongest cell of the grid lies on the \
       object, and its weight there ("attention" in --json).
       """
   )
@@ -51,7 +51,7 @@ struct EvalVQACommand: ParsableCommand {
       there
       """
     )
-    print("(area: the object's share of the 64 cells)")
+    print("(area: the object's share of the grid's cells)")
     let typeWidth = localisation.rows.map(\.type.count).max() ?? 0
     for row in localisation.rows {
       let hops = row.hops.enumerated().map {

@@ -110,7 +110,7 @@ final class LSTMDecoderCore {
   /// products by columns between this thread and `SpinningWorker.shared`, with OpenBLAS on one
   /// thread (its idle thread would spin beside ours). `decodeInParallel` gives each core a
   /// share of at least 4 rows, so its shares never contend for the worker. (The lstm decoder,
-  /// whose step is one 4 MB product, ran no faster split: 2.04 against 1.97 ms a caption.)
+  /// whose step is one product that OpenBLAS's two threads already share well, ran no faster split.)
   static let rowsSplitAcrossCores = ExecutionCores.count > 1 ? 3 : 0
 
   /// Adds x·Wᵀ to the gates, x [rows, K] and W [4H, K] with row stride ldw, in chunks of 128

@@ -78,18 +78,12 @@ public func gemm(
 
 /// OpenBLAS's AVX-512 kernels multiply a product with M·N ≤ 1024 and M·N·K ≤ 10⁶ directly;
 /// a larger one is packed first, which for a few rows (a decoder step) costs more than the
-/// multiplication: one share's 16 rows times a 2048×512 weight ran at 62 GFLOP/s as one call
-/// and at 99 in blocks of 64 columns (single-threaded, this machine); 16 rows times a
-/// 2048-deep one (a decoder's backward step) at 65 as one call, 35 in blocks of 24 full-depth
-/// columns, and 111 in blocks of 64 columns by 512 (or 683) of the depth. So such a product is
-/// split into blocks of 1024/M columns (a multiple of 8) and as much of the depth as the limit
-/// allows, in equal parts, when OpenBLAS runs one thread (the batch is shared out among the
-/// cores) or M ≤ 8 (where two threads gained less than the blocks do), and only for blocks of
-/// 32 columns or more (M ≤ 32): in 8 and 16 columns, conv2's and conv3's Winograd products (64
-/// and 128 filters) ran slower than packed (encoder forward 167–173 against 174–184 GFLOP/s).
-/// conv1's product (32 filters × 27 against each image's 4096 columns) gains: without blocks
-/// rnn training ran at 239 images/s, with them at 313 (medians of 3 processes each). Returns
-/// the block sizes, or nil to make one call.
+/// multiplication. So such a product is split into blocks of 1024/M columns (a multiple of 8)
+/// and as much of the depth as the limit allows, in equal parts, when OpenBLAS runs one thread
+/// (the batch is shared out among the cores) or M ≤ 8 (where two threads gained less than the
+/// blocks do), and only for blocks of 32 columns or more (M ≤ 32): narrower blocks ran slower
+/// than packing. The measurements behind each bound are in the README (Performance: few-row
+/// blocks). Returns the block sizes, or nil to make one call.
 @inline(__always)
 func smallProductBlocks(m: Int, n: Int, k: Int) -> (columns: Int, depth: Int)? {
   guard fewRowBlocks, blasSmallKernels, m * n > 1024 || m * n * k > 1_000_000 else { return nil }

@@ -12,11 +12,9 @@ public final class TensorStorage: @unchecked Sendable {
 
   /// On Linux, buffers of 2 MiB or more are mapped on their own, aligned to 2 MiB, and offered
   /// to the kernel for transparent huge pages (which it may give only on request): a training
-  /// step sweeps some 100 MB of activations and gradients, more than the TLB covers in 4 KiB
-  /// pages. Medians of alternated processes: encoder forward at batch 32 167 → 176 GFLOP/s,
-  /// train.attention 209 → 215 images/s, train.vqa-san 256 → 267. They are mapped directly
-  /// rather than through posix_memalign so that freeing one returns it to the system: through
-  /// malloc, the whole benchmark suite's peak memory rose from 276 to 350–400 MiB.
+  /// step sweeps more activations and gradients than the TLB covers in 4 KiB pages. They are
+  /// mapped directly rather than through posix_memalign so that freeing one returns it to the
+  /// system instead of leaving it in malloc's heap (README, Performance: huge pages).
   public init(count: Int) {
     precondition(count >= 0)
     self.count = count
