@@ -43,13 +43,11 @@ public struct AnsweringModel {
   }
 
   public func save(folder: String, dtype: SafeTensorsDType = .f32) throws {
-    try makeFolder(folder)
-    try writeSafeTensors(
-      path: folder + "/model.safetensors", parameters.named,
-      metadata: [("format", "pt"), ("producer", "glimpse"), ("model", "vqa-" + kind.rawValue)], dtype: dtype)
-    try vocabulary.write(path: folder + "/vocab.json")
-    try answers.write(path: folder + "/answers.json")
-    try writeFileAtomically(folder + "/config.json", Array((config.text + "\n").utf8))
+    try writeModelFolder(
+      folder, parameters: parameters, describedAs: ("model", "vqa-" + kind.rawValue), dtype: dtype,
+      vocabulary: vocabulary,
+      config: config
+    ) { try answers.write(path: folder + "/answers.json") }
   }
 
   /// Reads a model folder strictly, as `CaptionModel.load` does; a captioning model is refused.

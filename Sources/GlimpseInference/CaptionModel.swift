@@ -43,12 +43,9 @@ public struct CaptionModel {
   /// Writes the folder (created if missing), each file atomically; `dtype` .f16 halves the
   /// weights for shipping.
   public func save(folder: String, dtype: SafeTensorsDType = .f32) throws {
-    try makeFolder(folder)
-    try writeSafeTensors(
-      path: folder + "/model.safetensors", parameters.named,
-      metadata: [("format", "pt"), ("producer", "glimpse"), ("decoder", kind.rawValue)], dtype: dtype)
-    try vocabulary.write(path: folder + "/vocab.json")
-    try writeFileAtomically(folder + "/config.json", Array((config.text + "\n").utf8))
+    try writeModelFolder(
+      folder, parameters: parameters, describedAs: ("decoder", kind.rawValue), dtype: dtype, vocabulary: vocabulary,
+      config: config)
   }
 
   /// Reads a model folder strictly: the config must name a known decoder and agree with

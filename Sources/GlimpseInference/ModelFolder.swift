@@ -1,3 +1,4 @@
+import GlimpseData
 import GlimpseIO
 import GlimpseModels
 import GlimpseTensor
@@ -29,6 +30,23 @@ func readModelSizes(_ config: JSONValue, path: String) throws -> ModelSizes {
   }
   if let problem = sizes.problem { throw FileError(path, problem) }
   return sizes
+}
+
+/// Writes a model folder (created if missing), each file atomically: model.safetensors (its
+/// metadata naming the model as `describedAs`), vocab.json, whatever `extra` writes, and
+/// config.json last, so that a folder with a config is complete.
+func writeModelFolder(
+  _ folder: String, parameters: [Parameter], describedAs: (String, String), dtype: SafeTensorsDType,
+  vocabulary: Vocabulary, config: JSONValue, extra: () throws -> Void = {}
+) throws {
+  try makeFolder(folder)
+  try writeSafeTensors(
+    path: folder + "/model.safetensors", parameters.named,
+    metadata: [("format", "pt"), ("producer", "glimpse"), describedAs],
+    dtype: dtype)
+  try vocabulary.write(path: folder + "/vocab.json")
+  try extra()
+  try writeFileAtomically(folder + "/config.json", Array((config.text + "\n").utf8))
 }
 
 /// Loads model.safetensors into the parameters strictly; a mismatch names the file and the

@@ -44,5 +44,6 @@ final class AllocationTests: XCTestCase {
 
   func testRNNDecoder() { check({ RNNDecoder(vocabularySize: 20) }, "rnn") }
   func testLSTMDecoder() { check({ LSTMDecoder(vocabularySize: 20) }, "lstm") }
+  func testGRUDecoder() { check({ GRUDecoder(vocabularySize: 20) }, "gru") }
   func testAttentionDecoder() { check({ AttentionDecoder(vocabularySize: 20) }, "attention") }
 }

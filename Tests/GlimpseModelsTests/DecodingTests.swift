@@ -10,10 +10,7 @@ final class DecodingTests: XCTestCase {
 
   func decoders() -> [(String, CaptionDecoder)] {
     var random = SeededGenerator(seed: 31)
-    let list: [(String, CaptionDecoder)] = [
-      ("rnn", RNNDecoder(vocabularySize: vocabulary)), ("lstm", LSTMDecoder(vocabularySize: vocabulary)),
-      ("attention", AttentionDecoder(vocabularySize: vocabulary)),
-    ]
+    let list = DecoderKind.allCases.map { ($0.rawValue, $0.make(vocabularySize: vocabulary, sizes: .glimpseSmall)) }
     for (_, decoder) in list {
       decoder.initialize(random: &random)
       // Confident, varied predictions, so that searches have real choices to make.
