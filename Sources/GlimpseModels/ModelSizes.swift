@@ -60,25 +60,26 @@ public struct ModelSizes: Equatable, Sendable {
     GridShape(side: imageSize / CNNEncoder.downsampling, features: encoderChannels.last ?? 0)
   }
 
+  /// Bounds that keep a damaged or hostile config.json from asking for more memory than a
+  /// machine has: an LSTM of the widest hidden state holds 2 GB of weights.
+  static let largestImage = 2048, largestWidth = 8192
+
   /// Why these sizes cannot make a model, or nil.
   public var problem: String? {
     guard encoder == "cnn-small" else { return "encoder must be cnn-small, not '\(encoder)'" }
     guard encoderChannels.count == CNNEncoder.layerCount else {
       return "encoder_channels must list \(CNNEncoder.layerCount) sizes, not \(encoderChannels.count)"
     }
-    guard imageSize >= CNNEncoder.downsampling, imageSize % CNNEncoder.downsampling == 0, imageSize <= 4096 else {
-      return
-        """
-        image_size must be a multiple of \(CNNEncoder.downsampling) from \(CNNEncoder.downsampling) to 4096, not \
-        \(imageSize)
-        """
+    let step = CNNEncoder.downsampling
+    guard imageSize >= step, imageSize % step == 0, imageSize <= Self.largestImage else {
+      return "image_size must be a multiple of \(step) from \(step) to \(Self.largestImage), not \(imageSize)"
     }
     guard hops >= 0 && hops <= 16 else { return "hops must be from 0 to 16, not \(hops)" }
     let named =
       [("embedding", embedding), ("hidden", hidden), ("attention", attention)]
       + encoderChannels.map { ("encoder_channels", $0) }
-    for (name, value) in named where value < 1 || value > 65536 {
-      return "\(name) must be from 1 to 65536, not \(value)"
+    for (name, value) in named where value < 1 || value > Self.largestWidth {
+      return "\(name) must be from 1 to \(Self.largestWidth), not \(value)"
     }
     guard maxTokens >= 3 && maxTokens <= 1024 else { return "max_tokens must be from 3 to 1024, not \(maxTokens)" }
     return nil

@@ -11,10 +11,11 @@ import XCTest
 final class ShippedModelTests: XCTestCase {
   let sample = projectRoot + "/datasets/sample"
 
-  /// The shipped captioner's caption of each sample scene in `ids`, in one `glimpse caption` run.
-  func captions(_ ids: [Int]) throws -> [String] {
+  /// The shipped captioner's caption of each sample scene in `ids`, in one `glimpse caption` run
+  /// (the default model, or `models/MODEL`).
+  func captions(_ ids: [Int], model: String? = nil) throws -> [String] {
     let paths = ids.map { sample + "/images/test_" + String($0).zeroPadded(6) + ".png" }
-    let result = try runGlimpse(["caption"] + paths)
+    let result = try runGlimpse(["caption"] + (model.map { ["--model", projectRoot + "/models/" + $0] } ?? []) + paths)
     XCTAssertEqual(result.status, 0, result.stderr)
     let lines = result.stdout.split(separator: "\n").map(String.init)
     XCTAssertEqual(lines.count, ids.count)
@@ -25,13 +26,23 @@ final class ShippedModelTests: XCTestCase {
   }
 
   func testShippedCaptionerDescribesOneObjectScenes() throws {
+    try checkOneObjectScenes(model: nil)
+  }
+
+  /// models/caption-gru, from its own folder (config.json says gru), describes every one-object
+  /// sample scene truly too.
+  func testShippedGRUCaptionerDescribesOneObjectScenes() throws {
+    try checkOneObjectScenes(model: "caption-gru")
+  }
+
+  func checkOneObjectScenes(model: String?) throws {
     let single = try loadScenes(path: sample + "/scenes.json").filter { $0.value.objects.count == 1 }.sorted {
       $0.key < $1.key
     }
     XCTAssertEqual(single.count, 18)
-    for ((_, scene), caption) in zip(single, try captions(single.map(\.key))) {
+    for ((_, scene), caption) in zip(single, try captions(single.map(\.key), model: model)) {
       let parsed = try XCTUnwrap(parseCaption(caption), "'\(caption)' does not parse")
-      XCTAssertTrue(captionIsTrue(parsed, scene), "'\(caption)' is not true of \(scene.objects)")
+      XCTAssertTrue(captionIsTrue(parsed, scene), "\(model ?? "default"): '\(caption)' is not true of \(scene.objects)")
     }
   }
 

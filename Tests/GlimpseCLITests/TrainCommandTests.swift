@@ -90,13 +90,13 @@ final class TrainCommandTests: XCTestCase {
         "glimpse: error: \(out)/training-state.safetensors: cannot resume: sizes was "),
       true, resumed.stderr)
     let refusals = [
-      (["--image-size", "20"], "--image-size must be a multiple of 8 from 8 to 4096, not 20"),
+      (["--image-size", "20"], "--image-size must be a multiple of 8 from 8 to 2048, not 20"),
       (["--encoder-channels", "8,16"], "--encoder-channels must list 5 sizes, not 2"),
       (
         ["--encoder-channels", "8,x,8,8,8"],
         "--encoder-channels must be whole numbers separated by commas, not '8,x,8,8,8'"
       ),
-      (["--hidden", "0"], "--hidden must be from 1 to 65536, not 0"),
+      (["--hidden", "0"], "--hidden must be from 1 to 8192, not 0"),
       (["--max-tokens", "2"], "--max-tokens must be from 3 to 1024, not 2"),
     ]
     for (extra, message) in refusals {

@@ -129,7 +129,7 @@ final class CheckpointTests: XCTestCase {
     XCTAssertEqual(try CaptionModel.load(folder: folder).sizes, .glimpseSmall)
     let cases = [
       ("\"hidden\":512", "\"hidden\":\"big\"", "'hidden' must be a whole number"),
-      ("\"image_size\":64", "\"image_size\":60", "image_size must be a multiple of 8 from 8 to 4096, not 60"),
+      ("\"image_size\":64", "\"image_size\":60", "image_size must be a multiple of 8 from 8 to 2048, not 60"),
       (
         "\"encoder_channels\":[32,64,128,256,512]", "\"encoder_channels\":[32,64]",
         "encoder_channels must list 5 sizes, not 2"
