@@ -96,6 +96,12 @@ let package = Package(
     .testTarget(
       name: "GlimpseDataTests", dependencies: ["GlimpseData", "GlimpseIO", "GlimpseImage"], exclude: ["Fixtures"]),
     .testTarget(
+      name: "GlimpseInferenceTests",
+      dependencies: [
+        "GlimpseInference", "GlimpseModels", "GlimpseImage", "GlimpseIO", "GlimpseTensor", "GlimpseTestSupport",
+      ],
+      exclude: ["Fixtures"]),
+    .testTarget(
       name: "GlimpseModelsTests", dependencies: ["GlimpseModels", "GlimpseTestSupport", "CAllocationCounter"],
       exclude: ["Fixtures"]),
   ]

@@ -28,6 +28,29 @@ extension Image {
       planes, channels: 3, width: width, height: height, toWidth: size, toHeight: size)
   }
 
+  /// ImageNet classification's input: RGB composited onto white, the short side resized to
+  /// `shortSide` with Pillow's bicubic (whole levels after each pass, as Pillow's 8-bit resize),
+  /// then the centre `crop`×`crop`, as float `[3, crop, crop]` in [0, 1].
+  public func classificationInput(shortSide: Int = 256, crop: Int = 224) -> [Float] {
+    let scale = Double(shortSide) / Double(min(width, height))
+    let outWidth = max(shortSide, Int((Double(width) * scale).rounded()))
+    let outHeight = max(shortSide, Int((Double(height) * scale).rounded()))
+    let levels = rgbPlanes().map { $0 * 255 }
+    let resized = resizePlanes(
+      levels, channels: 3, width: width, height: height, toWidth: outWidth, toHeight: outHeight, filter: .bicubic,
+      levels: 255)
+    let (left, top) = ((outWidth - crop) / 2, (outHeight - crop) / 2)
+    var out = [Float](repeating: 0, count: 3 * crop * crop)
+    for c in 0..<3 {
+      for y in 0..<crop {
+        for x in 0..<crop {
+          out[(c * crop + y) * crop + x] = resized[(c * outHeight + top + y) * outWidth + left + x] / 255
+        }
+      }
+    }
+    return out
+  }
+
   /// The image resized with antialiased bilinear, keeping its channels. Alpha is resampled
   /// premultiplied, so transparent pixels don't bleed their colour into the edges.
   public func resized(width outWidth: Int, height outHeight: Int) -> Image {

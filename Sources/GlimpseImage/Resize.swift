@@ -1,16 +1,38 @@
-/// Bilinear resampling that stays correct when shrinking: the triangle filter is widened by the
-/// scale factor, so every source pixel contributes (the antialiased bilinear of Pillow).
-/// Separable: one pass along x, one along y.
+/// The resampling filters of Pillow that glimpse uses.
+public enum ResampleFilter: Sendable {
+  /// The triangle: what the models see (glimpse-small, the photo grid).
+  case bilinear
+  /// Keys' cubic with a = −0.5 (Pillow's BICUBIC): ImageNet classification's preprocessing.
+  case bicubic
+
+  var support: Double { self == .bilinear ? 1 : 2 }
+
+  func weight(_ x: Double) -> Double {
+    let x = abs(x)
+    switch self {
+    case .bilinear: return max(0, 1 - x)
+    case .bicubic:
+      let a = -0.5
+      if x < 1 { return ((a + 2) * x - (a + 3)) * x * x + 1 }
+      if x < 2 { return (((x - 5) * x + 8) * x - 4) * a }
+      return 0
+    }
+  }
+}
+
+/// Resampling that stays correct when shrinking: the filter is widened by the scale factor, so
+/// every source pixel contributes (Pillow's antialiased resize). Separable: one pass along x,
+/// one along y.
 struct ResampleWeights {
   var starts: [Int]  // first source index for each output index
   var counts: [Int]  // number of source taps
   var weights: [Float]  // [out, taps], normalised to sum 1
   var taps: Int
 
-  init(inSize: Int, outSize: Int) {
+  init(inSize: Int, outSize: Int, filter: ResampleFilter = .bilinear) {
     let scale = Double(inSize) / Double(outSize)
     let filterScale = max(scale, 1)
-    let support = filterScale  // the triangle's support of 1, widened when shrinking
+    let support = filter.support * filterScale  // widened when shrinking
     taps = Int(support.rounded(.up)) * 2 + 1
     starts = [Int](repeating: 0, count: outSize)
     counts = [Int](repeating: 0, count: outSize)
@@ -21,8 +43,7 @@ struct ResampleWeights {
       let last = min(Int(center + support + 0.5), inSize)
       var row = [Double]()
       for i in first..<last {
-        let distance = abs((Double(i) - center + 0.5) / filterScale)
-        row.append(max(0, 1 - distance))
+        row.append(filter.weight((Double(i) - center + 0.5) / filterScale))
       }
       let total = row.reduce(0, +)
       starts[o] = first
@@ -32,14 +53,16 @@ struct ResampleWeights {
   }
 }
 
-/// Resizes planar float data `[C, inHeight, inWidth]` to `[C, outHeight, outWidth]`.
+/// Resizes planar float data `[C, inHeight, inWidth]` to `[C, outHeight, outWidth]`. With
+/// `levels`, values are rounded to whole levels and clamped to 0...levels after each pass, as
+/// Pillow does for 8-bit images (which matters for bicubic, whose lobes overshoot).
 public func resizePlanes(
   _ planes: [Float], channels: Int, width: Int, height: Int, toWidth outWidth: Int,
-  toHeight outHeight: Int
+  toHeight outHeight: Int, filter: ResampleFilter = .bilinear, levels: Float? = nil
 ) -> [Float] {
   precondition(planes.count == channels * width * height)
-  let across = ResampleWeights(inSize: width, outSize: outWidth)
-  let down = ResampleWeights(inSize: height, outSize: outHeight)
+  let across = ResampleWeights(inSize: width, outSize: outWidth, filter: filter)
+  let down = ResampleWeights(inSize: height, outSize: outHeight, filter: filter)
   var middle = [Float](repeating: 0, count: channels * height * outWidth)  // [C, inH, outW]
   var out = [Float](repeating: 0, count: channels * outHeight * outWidth)
   planes.withUnsafeBufferPointer { src in
@@ -54,7 +77,7 @@ public func resizePlanes(
             for k in 0..<across.counts[x] {
               sum += src[row + start + k] * across.weights[x * across.taps + k]
             }
-            mid[target + x] = sum
+            mid[target + x] = levels.map { min(max(sum.rounded(), 0), $0) } ?? sum
           }
         }
       }
@@ -74,6 +97,9 @@ public func resizePlanes(
         }
       }
     }
+  }
+  if let levels {
+    for i in out.indices { out[i] = min(max(out[i].rounded(), 0), levels) }
   }
   return out
 }

@@ -8,19 +8,32 @@ final class ResizeTests: XCTestCase {
   /// decodes JPEG with its own libjpeg build, so a byte may differ by 2; on average they agree
   /// to well under one level.
   func testPhotosMatchPillowAt64() throws {
+    try checkPhotosAgainstPillow(fixtureFolder: "resize64") { image in image.modelInput(size: 64).map { $0 * 255 } }
+  }
+
+  /// The same for Pillow's bicubic, resized in whole levels as Pillow's 8-bit path does.
+  func testPhotosMatchPillowBicubicAt64() throws {
+    try checkPhotosAgainstPillow(fixtureFolder: "resize64-bicubic") { image in
+      resizePlanes(
+        image.rgbPlanes().map { $0 * 255 }, channels: 3, width: image.width, height: image.height, toWidth: 64,
+        toHeight: 64, filter: .bicubic, levels: 255)
+    }
+  }
+
+  private func checkPhotosAgainstPillow(fixtureFolder: String, resize: (Image) -> [Float]) throws {
     let shared = try sharedFolder()
     let photos = try FileManager.default.contentsOfDirectory(atPath: shared + "/images").sorted()
     XCTAssertEqual(photos.count, 5)
     for photo in photos {
       let stem = photo.split(separator: ".").first!
-      let reference = try readBytes(fixtures + "/resize64/\(stem).rgb")
-      let planes = try decodeImage(path: shared + "/images/" + photo).image.modelInput(size: 64)
+      let reference = try readBytes(fixtures + "/\(fixtureFolder)/\(stem).rgb")
+      let planes = resize(try decodeImage(path: shared + "/images/" + photo).image)
       XCTAssertEqual(planes.count, 3 * 64 * 64)
       var worst: Float = 0
       var total: Float = 0
       for c in 0..<3 {
         for p in 0..<(64 * 64) {
-          let difference = abs(planes[c * 4096 + p] * 255 - Float(reference[p * 3 + c]))
+          let difference = abs(planes[c * 4096 + p] - Float(reference[p * 3 + c]))
           worst = max(worst, difference)
           total += difference
         }
