@@ -34,6 +34,7 @@ struct BenchSuiteCommand: ParsableCommand {
   func run() throws {
     try loadBLAS()
     var stream = StandardError()
+    print("OpenBLAS kernels: \(blasCoreName)", to: &stream)
     let results = benchmarkSuite(parts: parts.isEmpty ? benchSuiteParts : parts, repeats: bench.repeats ?? 5) {
       print("measuring \($0)…", to: &stream)
     }

@@ -121,6 +121,13 @@ public func naiveGemm(
   }
 }
 
+/// The kernels the loaded OpenBLAS runs ("SkylakeX", "Haswell", …), for benchmark reports.
+public var blasCoreName: String {
+  var name = [CChar](repeating: 0, count: 64)
+  glimpse_blas_core(&name)
+  return String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+}
+
 /// OpenBLAS's thread count.
 public var blasThreads: Int {
   get { Int(glimpse_blas_threads()) }

@@ -26,6 +26,10 @@ void glimpse_sgemv(enum CBLAS_ORDER order, enum CBLAS_TRANSPOSE transpose, int m
    matrices instead of packing them first; else 0. */
 int glimpse_blas_small_kernels(void);
 
+/* The name of the kernels the loaded OpenBLAS runs ("SkylakeX", "Haswell", ...), into `name`
+   (empty when unknown), for benchmarks to report beside their figures. */
+void glimpse_blas_core(char name[64]);
+
 /* OpenBLAS's thread count, for benchmarks that compare equal thread counts. */
 void glimpse_blas_set_threads(int threads);
 int glimpse_blas_threads(void);
