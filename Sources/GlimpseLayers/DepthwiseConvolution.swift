@@ -16,57 +16,118 @@ public struct SamePadding: Equatable, Sendable {
 public struct DepthwiseShape: Equatable, Sendable {
   public let channels, height, width, kernel, stride: Int
   public let outHeight, outWidth, padTop, padLeft: Int
-  /// Per filter column kx, the output columns whose input column (ox·stride + kx − padLeft) is inside.
+  /// The padded plane `depthwiseConvolutionReLU6` copies a channel into: its rows, and the width
+  /// of each of its `stride` column phases (room for the last eight-wide block's reads).
+  let paddedRows, phaseWidth: Int
+  /// Per column phase, the columns j of the padded plane whose input column is inside the image.
   let insideColumns: [Range<Int>]
+  /// Per filter tap (ky, kx), where it reads in the padded plane relative to an output row's start.
+  let tapOffsets: [Int]
 
   public init(channels: Int, height: Int, width: Int, kernel: Int, stride: Int) {
     (self.channels, self.height, self.width, self.kernel, self.stride) = (channels, height, width, kernel, stride)
     let vertical = SamePadding(input: height, kernel: kernel, stride: stride)
     let horizontal = SamePadding(input: width, kernel: kernel, stride: stride)
     (outHeight, padTop, outWidth, padLeft) = (vertical.output, vertical.before, horizontal.output, horizontal.before)
-    insideColumns = (0..<kernel).map { [outWidth, padLeft] kx in
-      let offset = kx - padLeft
-      let first = min(max((-offset + stride - 1) / stride, 0), outWidth)
-      return first..<max(min((width - offset + stride - 1) / stride, outWidth), first)
+    paddedRows = (outHeight - 1) * stride + kernel
+    phaseWidth = (outWidth + 7) / 8 * 8 + (kernel - 1) / stride
+    insideColumns = (0..<stride).map { [padLeft, phaseWidth] phase in
+      // ix = j·stride + phase − padLeft must lie in [0, width).
+      let first = min(max((padLeft - phase + stride - 1) / stride, 0), phaseWidth)
+      let last = max(min((width + padLeft - phase + stride - 1) / stride, phaseWidth), first)
+      return first..<last
+    }
+    tapOffsets = (0..<(kernel * kernel)).map { [paddedRows, phaseWidth] t in
+      let (ky, kx) = (t / kernel, t % kernel)
+      return (kx % stride) * paddedRows * phaseWidth + ky * phaseWidth + kx / stride
     }
   }
+
+  /// Floats of workspace `depthwiseConvolutionReLU6` needs: the padded plane and one output row.
+  public var scratchCount: Int { stride * paddedRows * phaseWidth + (outWidth + 7) / 8 * 8 + 8 * kernel * kernel }
 
   /// Multiply-adds for one image.
   public var multiplyAdds: Int { channels * outHeight * outWidth * kernel * kernel }
 }
 
 /// output[c] = min(max(bias[c] + Σ filter[c] ⋆ input[c], 0), 6) for the channels `channels`:
-/// input [C, H, W], filters [C, k·k], bias [C], output [C, Ho, Wo]. Each output row is
-/// accumulated in place one filter tap at a time over the run of columns whose input is inside
-/// the image, so the padding costs no test per element and stride 1 runs as plain vector adds.
+/// input [C, H, W], filters [C, k·k], bias [C], output [C, Ho, Wo]. Each channel is first copied
+/// into `scratch` (`s.scratchCount` floats) with its padding as zeros and, at stride 2, its even
+/// and odd columns apart: every filter tap then reads a contiguous run for eight outputs at once,
+/// with no edge tests. The plane fits in L1/L2, so the copy costs one pass over the input.
 public func depthwiseConvolutionReLU6(
   _ s: DepthwiseShape, input: UnsafePointer<Float>, filters: UnsafePointer<Float>, bias: UnsafePointer<Float>,
-  output: UnsafeMutablePointer<Float>, channels: Range<Int>
+  output: UnsafeMutablePointer<Float>, channels: Range<Int>, scratch: UnsafeMutablePointer<Float>
 ) {
-  let (k, stride) = (s.kernel, s.stride)
-  s.insideColumns.withUnsafeBufferPointer { inside in
+  let (taps, step, width) = (s.kernel * s.kernel, s.stride, s.phaseWidth)
+  let phasePlane = s.paddedRows * width
+  let rowWidth = (s.outWidth + 7) / 8 * 8
+  let accumulator = scratch + step * phasePlane  // one output row, rounded up to eight
+  let weights = accumulator + rowWidth  // [taps, 8]: each filter value broadcast
+  s.tapOffsets.withUnsafeBufferPointer { offsets in
     for c in channels {
-      let plane = input + c * s.height * s.width
-      let filter = filters + c * k * k
+      copyPadded(s, plane: input + c * s.height * s.width, into: scratch)
+      for t in 0..<taps { storeLanes(Lanes(repeating: filters[c * taps + t]), weights + 8 * t) }
+      let b = Lanes(repeating: bias[c])
       for oy in 0..<s.outHeight {
-        let row = output + (c * s.outHeight + oy) * s.outWidth
-        row.update(repeating: bias[c], count: s.outWidth)
-        for ky in 0..<k {
-          let iy = oy * stride + ky - s.padTop
-          if iy < 0 || iy >= s.height { continue }
-          let source = plane + iy * s.width
-          for kx in 0..<k {
-            let w = filter[ky * k + kx]
-            let from = source + kx - s.padLeft
-            if stride == 1 {
-              for ox in inside[kx] { row[ox] += w * from[ox] }
-            } else {
-              for ox in inside[kx] { row[ox] += w * from[ox * stride] }
-            }
+        let top = scratch + oy * step * width
+        var block = 0
+        // Four blocks at a time: four independent sums keep the FMA units busy.
+        while block + 32 <= rowWidth {
+          var (s0, s1, s2, s3) = (b, b, b, b)
+          for t in 0..<taps {
+            let (w, p) = (loadLanes(weights + 8 * t), top + offsets[t] + block)
+            s0 = s0.addingProduct(w, loadLanes(p))
+            s1 = s1.addingProduct(w, loadLanes(p + 8))
+            s2 = s2.addingProduct(w, loadLanes(p + 16))
+            s3 = s3.addingProduct(w, loadLanes(p + 24))
           }
+          storeLanes(relu6(s0), accumulator + block)
+          storeLanes(relu6(s1), accumulator + block + 8)
+          storeLanes(relu6(s2), accumulator + block + 16)
+          storeLanes(relu6(s3), accumulator + block + 24)
+          block += 32
         }
-        for ox in 0..<s.outWidth { row[ox] = min(max(row[ox], 0), 6) }
+        while block < rowWidth {
+          var sum = b
+          for t in 0..<taps { sum = sum.addingProduct(loadLanes(weights + 8 * t), loadLanes(top + offsets[t] + block)) }
+          storeLanes(relu6(sum), accumulator + block)
+          block += 8
+        }
+        (output + (c * s.outHeight + oy) * s.outWidth).update(from: accumulator, count: s.outWidth)
       }
+    }
+  }
+}
+
+@inline(__always) private func relu6(_ x: Lanes) -> Lanes {
+  var y = x
+  y.replace(with: 0, where: y .< 0)
+  y.replace(with: 6, where: y .> 6)
+  return y
+}
+
+/// Copies one channel [H, W] into the padded plane: zeros where the filter hangs over, and at
+/// stride 2 the even columns and the odd columns as two planes.
+private func copyPadded(_ s: DepthwiseShape, plane: UnsafePointer<Float>, into scratch: UnsafeMutablePointer<Float>) {
+  let (step, width) = (s.stride, s.phaseWidth)
+  for r in 0..<s.paddedRows {
+    let iy = r - s.padTop
+    for phase in 0..<step {
+      let target = scratch + (phase * s.paddedRows + r) * width
+      guard iy >= 0 && iy < s.height else {
+        target.update(repeating: 0, count: width)
+        continue
+      }
+      let source = plane + iy * s.width + phase - s.padLeft  // column j reads source[j·step]
+      let inside = s.insideColumns[phase]
+      target.update(repeating: 0, count: inside.lowerBound)
+      if step == 1 {
+        (target + inside.lowerBound).update(from: source + inside.lowerBound, count: inside.count)
+      } else {
+        for j in inside { target[j] = source[j * step] }
+      }
+      (target + inside.upperBound).update(repeating: 0, count: width - inside.upperBound)
     }
   }
 }

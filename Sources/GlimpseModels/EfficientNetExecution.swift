@@ -13,6 +13,7 @@ struct EfficientNetExecutionBuffers {
   var batch = -1
   var activations: [[Tensor]] = []  // per worker: block input, block output, expanded, depthwise
   var columns: [Tensor] = []  // per worker (or per half of one image): the stem's unfolded input
+  var depthwiseScratch: [Tensor] = []  // per worker (or half): one padded channel plane
 }
 
 extension EfficientNetLite0 {
@@ -28,6 +29,8 @@ extension EfficientNetLite0 {
       }
       execution.activations = (0..<buffers).map { _ in (0..<4).map { _ in Tensor(zeros: [largest]) } }
       execution.columns = (0..<buffers).map { _ in Tensor(zeros: [27 * stemSide * stemSide]) }
+      let scratch = depthwiseShapes.map(\.scratchCount).max()!
+      execution.depthwiseScratch = (0..<buffers).map { _ in Tensor(zeros: [scratch]) }
     }
     grid = Tensor(zeros: [batch, gridShape.locations, Self.features])
     mean = Tensor(zeros: [batch, Self.features])
@@ -108,7 +111,8 @@ extension EfficientNetLite0 {
         }
         depthwiseConvolutionReLU6(
           shape, input: block.expands ? expanded : input, filters: filters.weight.pointer,
-          bias: filters.bias.pointer, output: depthwise, channels: channels)
+          bias: filters.bias.pointer, output: depthwise, channels: channels,
+          scratch: execution.depthwiseScratch[worker + part].pointer)
       }
       let output = y
       split(parts) { part in

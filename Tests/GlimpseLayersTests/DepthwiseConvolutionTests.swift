@@ -22,7 +22,7 @@ final class DepthwiseConvolutionTests: XCTestCase {
   func testFastKernelEqualsThePlainLoop() {
     var random = SeededGenerator(seed: 5)
     for (kernel, stride) in [(3, 1), (3, 2), (5, 1), (5, 2)] {
-      for (height, width) in [(14, 14), (7, 7), (9, 12), (1, 3), (2, 2)] {
+      for (height, width) in [(14, 14), (7, 7), (9, 12), (1, 3), (2, 2), (112, 112), (28, 17)] {
         let s = DepthwiseShape(channels: 5, height: height, width: width, kernel: kernel, stride: stride)
         let input = randomTensor([5, height, width], &random, scale: 3)
         let filters = randomTensor([5, kernel * kernel], &random)
@@ -32,10 +32,12 @@ final class DepthwiseConvolutionTests: XCTestCase {
         depthwiseConvolutionReLU6Plain(
           s, input: input.pointer, filters: filters.pointer, bias: bias.pointer, output: plain.pointer)
         fast.fill(.nan)
+        let scratch = Tensor(zeros: [s.scratchCount])
         for channels in [0..<2, 2..<5] {
+          scratch.fill(.nan)
           depthwiseConvolutionReLU6(
             s, input: input.pointer, filters: filters.pointer, bias: bias.pointer, output: fast.pointer,
-            channels: channels)
+            channels: channels, scratch: scratch.pointer)
         }
         let label = "k\(kernel) s\(stride) \(height)×\(width)"
         XCTAssertEqual(s.outHeight, (height + stride - 1) / stride, label)
@@ -53,8 +55,10 @@ final class DepthwiseConvolutionTests: XCTestCase {
     let filters = Tensor(shape: [1, 9], values: [Float](repeating: 0.1, count: 9))
     let bias = Tensor(shape: [1], values: [0])
     let out = Tensor(zeros: [1, 2, 2])
+    let scratch = Tensor(zeros: [s.scratchCount])
     depthwiseConvolutionReLU6(
-      s, input: input.pointer, filters: filters.pointer, bias: bias.pointer, output: out.pointer, channels: 0..<1)
+      s, input: input.pointer, filters: filters.pointer, bias: bias.pointer, output: out.pointer, channels: 0..<1,
+      scratch: scratch.pointer)
     // Top left: rows 0–2, columns 0–2; bottom right: rows 2–3, columns 2–3 (the rest is padding).
     let topLeft: Float = [0, 1, 2, 4, 5, 6, 8, 9, 10].reduce(0, +) / 100
     let bottomRight: Float = [10, 11, 14, 15].reduce(0, +) / 100
