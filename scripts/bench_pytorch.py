@@ -168,11 +168,13 @@ def photo_suite(repeats):
     except ImportError as error:
         print(f"photo figures skipped: {error}", file=sys.stderr)
         return []
-    network = EfficientNet.from_name("efficientnet-lite0").eval()
-
     class Features(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.network = EfficientNet.from_name("efficientnet-lite0")
+
         def forward(self, images):
-            return network.extract_features(images)
+            return self.network.extract_features(images)
 
     features = Features().eval()
     one, batch = torch.rand(1, 3, 224, 224), torch.rand(B, 3, 224, 224)

@@ -71,6 +71,9 @@ public func depthwiseConvolutionReLU6(
       let b = Lanes(repeating: bias[c])
       for oy in 0..<s.outHeight {
         let top = scratch + oy * step * width
+        // A row of whole eight-wide blocks is stored in place; another goes through `accumulator`.
+        let row = output + (c * s.outHeight + oy) * s.outWidth
+        let target = s.outWidth == rowWidth ? row : accumulator
         var block = 0
         // Four blocks at a time: four independent sums keep the FMA units busy.
         while block + 32 <= rowWidth {
@@ -82,19 +85,19 @@ public func depthwiseConvolutionReLU6(
             s2 = s2.addingProduct(w, loadLanes(p + 16))
             s3 = s3.addingProduct(w, loadLanes(p + 24))
           }
-          storeLanes(relu6(s0), accumulator + block)
-          storeLanes(relu6(s1), accumulator + block + 8)
-          storeLanes(relu6(s2), accumulator + block + 16)
-          storeLanes(relu6(s3), accumulator + block + 24)
+          storeLanes(relu6(s0), target + block)
+          storeLanes(relu6(s1), target + block + 8)
+          storeLanes(relu6(s2), target + block + 16)
+          storeLanes(relu6(s3), target + block + 24)
           block += 32
         }
         while block < rowWidth {
           var sum = b
           for t in 0..<taps { sum = sum.addingProduct(loadLanes(weights + 8 * t), loadLanes(top + offsets[t] + block)) }
-          storeLanes(relu6(sum), accumulator + block)
+          storeLanes(relu6(sum), target + block)
           block += 8
         }
-        (output + (c * s.outHeight + oy) * s.outWidth).update(from: accumulator, count: s.outWidth)
+        if target == accumulator { row.update(from: accumulator, count: s.outWidth) }
       }
     }
   }
@@ -110,24 +113,39 @@ public func depthwiseConvolutionReLU6(
 /// Copies one channel [H, W] into the padded plane: zeros where the filter hangs over, and at
 /// stride 2 the even columns and the odd columns as two planes.
 private func copyPadded(_ s: DepthwiseShape, plane: UnsafePointer<Float>, into scratch: UnsafeMutablePointer<Float>) {
-  let (step, width) = (s.stride, s.phaseWidth)
+  let width = s.phaseWidth
+  let phasePlane = s.paddedRows * width
   for r in 0..<s.paddedRows {
     let iy = r - s.padTop
-    for phase in 0..<step {
-      let target = scratch + (phase * s.paddedRows + r) * width
-      guard iy >= 0 && iy < s.height else {
-        target.update(repeating: 0, count: width)
-        continue
-      }
-      let source = plane + iy * s.width + phase - s.padLeft  // column j reads source[j·step]
-      let inside = s.insideColumns[phase]
+    guard iy >= 0 && iy < s.height else {
+      for phase in 0..<s.stride { (scratch + phase * phasePlane + r * width).update(repeating: 0, count: width) }
+      continue
+    }
+    let source = plane + iy * s.width
+    if s.stride == 1 {
+      let target = scratch + r * width
+      let inside = s.insideColumns[0]
       target.update(repeating: 0, count: inside.lowerBound)
-      if step == 1 {
-        (target + inside.lowerBound).update(from: source + inside.lowerBound, count: inside.count)
-      } else {
-        for j in inside { target[j] = source[j * step] }
-      }
+      (target + inside.lowerBound).update(from: source + inside.lowerBound - s.padLeft, count: inside.count)
       (target + inside.upperBound).update(repeating: 0, count: width - inside.upperBound)
+    } else {
+      // Input column x goes to phase (x + padLeft) % 2 at (x + padLeft) / 2: a pair of columns
+      // 2m, 2m + 1 splits into an even half and an odd half, each contiguous in its phase.
+      let (evenPhase, oddPhase) = (s.padLeft % 2, (s.padLeft + 1) % 2)
+      let even = scratch + evenPhase * phasePlane + r * width + s.padLeft / 2
+      let odd = scratch + oddPhase * phasePlane + r * width + (s.padLeft + 1) / 2
+      scratch.advanced(by: r * width).update(repeating: 0, count: width)
+      scratch.advanced(by: phasePlane + r * width).update(repeating: 0, count: width)
+      var m = 0
+      while 2 * m + 16 <= s.width {
+        let pairs = loadPairs(source + 2 * m)
+        storeLanes(pairs.evenHalf, even + m)
+        storeLanes(pairs.oddHalf, odd + m)
+        m += 8
+      }
+      for x in (2 * m)..<s.width {
+        if x % 2 == 0 { even[x / 2] = source[x] } else { odd[x / 2] = source[x] }
+      }
     }
   }
 }
