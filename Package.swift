@@ -89,6 +89,7 @@ let package = Package(
       name: "GlimpseTrainingTests",
       dependencies: [
         "GlimpseInference", "GlimpseTraining", "GlimpseData", "GlimpseModels", "GlimpseTensor", "GlimpseTestSupport",
+        "GlimpseImage",
       ]),
     .testTarget(
       name: "GlimpseEvaluationTests", dependencies: ["GlimpseEvaluation", "GlimpseData", "GlimpseIO"],

@@ -17,8 +17,32 @@ enum SizePreset: String, ExpressibleByArgument, CaseIterable {
   }
 }
 
+/// The image encoders a new model can have.
+enum EncoderChoice: String, ExpressibleByArgument, CaseIterable {
+  case cnnSmall = "cnn-small", efficientNetLite0 = "efficientnet-lite0"
+}
+
 /// The sizes of a new model, as a preset with any size changed; recorded in config.json.
 struct ModelSizeOptions: ParsableArguments {
+  @Option(
+    help:
+      """
+      cnn-small (trained with the decoder, sized by the options below) or efficientnet-lite0 (ImageNet-pretrained \
+      and frozen, for photographs: 224×224 images, a 7×7 grid of 1,280 features, computed once per image into a \
+      feature cache).
+      """
+  )
+  var encoder: EncoderChoice = .cnnSmall
+
+  @Option(
+    help:
+      """
+      The pretrained encoder's folder for --encoder efficientnet-lite0 (default: the shipped \
+      models/efficientnet-lite0, in the current folder or beside the executable).
+      """
+  )
+  var encoderFolder: String?
+
   @Option(
     help:
       """
@@ -52,6 +76,13 @@ struct ModelSizeOptions: ParsableArguments {
   /// The preset with the options given; `maxTokens` and `hops` come from the command that has them.
   func sizes(maxTokens: Int? = nil, hops: Int? = nil) throws -> ModelSizes {
     var sizes = preset.sizes
+    if encoder == .efficientNetLite0 {
+      guard imageSize == nil, encoderChannels == nil, preset == .glimpseSmall else {
+        throw ValidationError(
+          "--image-size, --encoder-channels and --preset do not apply to --encoder efficientnet-lite0")
+      }
+      sizes = .photo
+    }
     if let imageSize { sizes.imageSize = imageSize }
     if let encoderChannels {
       let parts = encoderChannels.split(separator: ",", omittingEmptySubsequences: false)
@@ -72,7 +103,8 @@ struct ModelSizeOptions: ParsableArguments {
 
   /// Whether any size was given (a fine-tuning run takes its model's sizes instead).
   var isGiven: Bool {
-    preset != .glimpseSmall || imageSize != nil || encoderChannels != nil || embedding != nil || hidden != nil
+    preset != .glimpseSmall || encoder != .cnnSmall || imageSize != nil || encoderChannels != nil || embedding != nil
+      || hidden != nil
       || attentionSize != nil
   }
 }

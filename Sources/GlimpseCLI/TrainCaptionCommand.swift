@@ -1,4 +1,5 @@
 import ArgumentParser
+import GlimpseInference
 import GlimpseModels
 import GlimpseTraining
 
@@ -69,6 +70,15 @@ struct TrainCaptionCommand: ParsableCommand {
 
   @OptionGroup(title: "Model sizes") var sizes: ModelSizeOptions
 
+  @Option(
+    help:
+      """
+      With --encoder efficientnet-lite0, the feature cache of the training images (default: \
+      features-efficientnet-lite0.glf beside --data; --val's sits beside it). Made or brought up to date first.
+      """
+  )
+  var features: String?
+
   @OptionGroup var training: TrainingOptions
 
   func validate() throws {
@@ -93,7 +103,15 @@ struct TrainCaptionCommand: ParsableCommand {
       training.checkpointEvery, training.resume, minCount, valLimit
     )
     (options.skipBad, options.stream, options.attentionPenalty) = (skipBad, stream, attentionPenalty)
-    let setup = try makeCaptionTraining(options)
+    if options.sizes.isPhotoEncoder {
+      options.encoderFolder =
+        try sizes.encoderFolder
+        ?? findShippedModel("efficientnet-lite0", executable: CommandLine.arguments[0])
+      options.features = features
+    }
+    let progress = FeatureProgress()
+    let setup = try makeCaptionTraining(options) { progress.report(cache: $0, done: $1, total: $2) }
+    reportFeatures(setup.features)
     reportSkipped(setup.skipped, data: data)
     try runTraining(setup.loop, options: training)
   }

@@ -27,7 +27,7 @@ public struct AnsweringModel {
 
   init(kind: VQAKind, sizes: ModelSizes, vocabulary: Vocabulary, answers: AnswerVocabulary) {
     (self.kind, self.sizes, self.vocabulary, self.answers) = (kind, sizes, vocabulary, answers)
-    encoder = CNNEncoder(sizes: sizes)
+    encoder = makeImageEncoder(sizes: sizes)
     head = kind.make(questionVocabularySize: vocabulary.count, answerCount: answers.count, sizes: sizes)
   }
 
@@ -72,6 +72,7 @@ public struct AnsweringModel {
     }
     let model = AnsweringModel(kind: kind, sizes: sizes, vocabulary: vocabulary, answers: answers)
     try loadModelWeights(model.parameters, folder: folder, model: "vqa-" + kind.rawValue)
+    model.encoder.parametersChanged()
     return model
   }
 }

@@ -26,7 +26,7 @@ public struct CaptionModel {
 
   init(kind: DecoderKind, sizes: ModelSizes, vocabulary: Vocabulary) {
     (self.kind, self.sizes, self.vocabulary) = (kind, sizes, vocabulary)
-    encoder = CNNEncoder(sizes: sizes)
+    encoder = makeImageEncoder(sizes: sizes)
     decoder = kind.make(vocabularySize: vocabulary.count, sizes: sizes)
   }
 
@@ -66,6 +66,7 @@ public struct CaptionModel {
     }
     let model = CaptionModel(kind: kind, sizes: sizes, vocabulary: vocabulary)
     try loadModelWeights(model.parameters, folder: folder, model: kind.rawValue)
+    model.encoder.parametersChanged()
     return model
   }
 }

@@ -39,3 +39,17 @@ public final class PretrainedEncoder {
     return PretrainedEncoder(folder: folder, encoder: encoder, classes: classes)
   }
 }
+
+/// Copies a pretrained encoder folder's weights into a model's encoder (the same tensor names)
+/// and lets it fold them: how a photo model starts.
+public func copyPretrainedEncoder(from folder: String, into encoder: ImageEncoder) throws {
+  let pretrained = try PretrainedEncoder.load(folder: folder)
+  let byName = Dictionary(uniqueKeysWithValues: pretrained.encoder.parameters.map { ($0.name, $0.value) })
+  for parameter in encoder.parameters {
+    guard let value = byName[parameter.name], value.shape == parameter.value.shape else {
+      throw FileError(folder, "has no tensor '\(parameter.name)' of shape \(parameter.value.shape)")
+    }
+    parameter.value.assign(value)
+  }
+  encoder.parametersChanged()
+}

@@ -14,6 +14,7 @@ struct EfficientNetExecutionBuffers {
   var activations: [[Tensor]] = []  // per worker: block input, block output, expanded, depthwise
   var columns: [Tensor] = []  // per worker (or per half of one image): the stem's unfolded input
   var depthwiseScratch: [Tensor] = []  // per worker (or half): one padded channel plane
+  var images = Tensor(zeros: [0])  // the batch `beginForward` was given, for `forwardShare`
 }
 
 extension EfficientNetLite0 {
@@ -40,8 +41,8 @@ extension EfficientNetLite0 {
 
   /// images [B, 3, 224, 224] in [0, 1] → `grid` [B, 49, 1280] and `mean` [B, 1280].
   public func forward(images: Tensor) {
-    precondition(folded.count > 0, "EfficientNetLite0.prepare() folds the loaded weights first")
     precondition(images.shape.dropFirst() == [3, Self.imageSize, Self.imageSize])
+    if folded.isEmpty { prepare() }
     let b = images.shape[0]
     prepareExecution(batch: b)
     if b == 1 && workers > 1 {
@@ -71,7 +72,7 @@ extension EfficientNetLite0 {
     if parts == 1 { body(0) } else { SpinningWorker.shared.run(body) }
   }
 
-  private func forwardImage(_ index: Int, images: Tensor, worker: Int, parts: Int) {
+  func forwardImage(_ index: Int, images: Tensor, worker: Int, parts: Int) {
     let buffers = execution.activations[worker]
     var (x, y) = (buffers[0].pointer, buffers[1].pointer)  // [C, H, W]: block input and output
     let (expanded, depthwise) = (buffers[2].pointer, buffers[3].pointer)

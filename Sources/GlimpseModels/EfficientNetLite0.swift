@@ -114,7 +114,8 @@ public final class EfficientNetLite0 {
   }
 
   /// Folds each batch norm (inference mode, ε = 1e-3) into the convolution before it:
-  /// w′ = w·γ/√(σ² + ε), b′ = β − μ·γ/√(σ² + ε). Call after loading the parameters.
+  /// w′ = w·γ/√(σ² + ε), b′ = β − μ·γ/√(σ² + ε). Call after loading the parameters (the first
+  /// forward pass folds them if nothing has).
   public func prepare() {
     let byName = Dictionary(uniqueKeysWithValues: parameters.map { ($0.name, $0.value) })
     func fold(_ convolution: String, _ batchNorm: String) -> FoldedConvolution {

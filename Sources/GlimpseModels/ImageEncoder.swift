@@ -29,4 +29,23 @@ public protocol ImageEncoder: AnyObject {
   func backwardShare(_ worker: Int, images range: Range<Int>, dgrid: Tensor?, dmean: Tensor?)
   /// Adds the first `workers` shares' weight gradients to the parameters' gradients, in order.
   func finishBackward(workers: Int)
+
+  /// A frozen encoder (pretrained) is not trained: its parameters are saved and loaded with the
+  /// model but left out of the optimiser, and its backward pass does nothing.
+  var isFrozen: Bool { get }
+  /// Called after the parameters were loaded or replaced, for an encoder that derives execution
+  /// weights from them (batch norm folded into convolutions).
+  func parametersChanged()
+}
+
+extension ImageEncoder {
+  public var isFrozen: Bool { false }
+  public func parametersChanged() {}
+  /// What the optimiser trains: nothing of a frozen encoder.
+  public var trainableParameters: [Parameter] { isFrozen ? [] : parameters }
+}
+
+/// The encoder `sizes` names, with new (zero) weights.
+public func makeImageEncoder(sizes: ModelSizes) -> ImageEncoder {
+  sizes.isPhotoEncoder ? EfficientNetLite0() : CNNEncoder(sizes: sizes)
 }

@@ -11,6 +11,8 @@ import GlimpseTensor
 /// longer than that are cut (keeping `<end>`).
 public struct CaptionBatches: Sendable {
   public let images: ImageSet
+  /// With a frozen encoder, each image's grid from a feature cache: no image is decoded.
+  public let grids: CachedGrids?
   /// The images left out with `skipBad` (an in-memory cache only): index and message.
   public let failedImages: [(index: Int, message: String)]
   public let captions: [[Int32]]  // each maxTokens tokens
@@ -21,11 +23,15 @@ public struct CaptionBatches: Sendable {
   /// images listed in `images.failed`).
   public init(
     dataset: CaptionDataset, vocabulary: Vocabulary, sizes: ModelSizes, source: String? = nil,
-    skipBad: Bool = false, streaming: Bool = false
+    skipBad: Bool = false, streaming: Bool = false, grids: CachedGrids? = nil
   ) throws {
     let maxTokens = sizes.maxTokens
     let entries = dataset.images.map { (source.map { $0 + ": " } ?? "") + "image id \($0.id)" }
-    if streaming {
+    self.grids = grids
+    if let grids {
+      images = CachedImageSet(count: grids.entryOfImage.count, imageSize: sizes.imageSize)
+      failedImages = []
+    } else if streaming {
       images = ImageStream(paths: dataset.images.map(\.path), imageSize: sizes.imageSize, entries: entries)
       failedImages = []
     } else {
@@ -47,6 +53,40 @@ public struct CaptionBatches: Sendable {
     self.captions = captions
     self.imageOfCaption = imageOfCaption
   }
+}
+
+/// The grids of a dataset's images in a feature cache: image i is entry `entryOfImage[i]`.
+public struct CachedGrids: Sendable {
+  public let cache: FeatureCache
+  public let entryOfImage: [Int]
+
+  /// The grids of `paths` in `cache`, each found by its key as the file is now: an image that
+  /// changed since the cache was written is an error (update the cache first).
+  public init(cache: FeatureCache, paths: [String]) throws {
+    let entries = Dictionary(cache.keys.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+    entryOfImage = try paths.map { path in
+      guard let entry = entries[try FeatureKey.of(path: path)] else {
+        throw FileError(cache.path, "has no grid for \(path) as it is now (changed or new): run glimpse features")
+      }
+      return entry
+    }
+    self.cache = cache
+  }
+
+  /// The grids of `images` into grid [n, L, D] and their means into mean [n, D].
+  public func copyGrids(_ images: [Int], grid: Tensor, mean: Tensor) {
+    cache.copyGrids(images.map { entryOfImage[$0] }, grid: grid, mean: mean)
+  }
+}
+
+/// The images of a dataset whose grids come from a feature cache: there is nothing to decode.
+struct CachedImageSet: ImageSet {
+  let count: Int
+  let imageSize: Int
+  func copyImages(_ indices: [Int], to out: Tensor) throws {
+    throw ImageCacheError(description: "the images of this dataset are read as cached grids, not decoded")
+  }
+  func prefetch(_ indices: [Int]) {}
 }
 
 /// 8-bit image levels, written by both decoding workers (each to its own images).

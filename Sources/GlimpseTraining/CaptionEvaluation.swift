@@ -12,18 +12,28 @@ public func captionAll(
 ) throws -> [String] {
   let size = encoder.imageSize, count = batches.imageCount
   let chunk = beams == 1 ? 32 : 1
-  let images = Tensor(zeros: [chunk, 3, size, size])
+  let images = Tensor(zeros: [batches.grids == nil ? chunk : 0, 3, size, size])
+  let shape = encoder.gridShape
+  let cachedGrid = Tensor(zeros: [batches.grids == nil ? 0 : chunk, shape.locations, shape.features])
+  let cachedMean = Tensor(zeros: [batches.grids == nil ? 0 : chunk, shape.features])
   var captions = [String]()
   captions.reserveCapacity(count)
   let decoders = decodersPerCore(decoder)
   for start in stride(from: 0, to: count, by: chunk) {
     let n = min(chunk, count - start)
-    try batches.images.copyImages(Array(start..<start + n), to: images)
-    encoder.forward(images: n == chunk ? images : images.slice(0..<n))
+    let (grid, mean): (Tensor, Tensor)
+    if let grids = batches.grids {
+      (grid, mean) = (cachedGrid.slice(0..<n), cachedMean.slice(0..<n))
+      grids.copyGrids(Array(start..<start + n), grid: grid, mean: mean)
+    } else {
+      try batches.images.copyImages(Array(start..<start + n), to: images)
+      encoder.forward(images: n == chunk ? images : images.slice(0..<n))
+      (grid, mean) = (encoder.grid, encoder.mean)
+    }
     let decoded =
       beams == 1
-      ? greedyDecode(decoders, grid: encoder.grid, mean: encoder.mean)
-      : [beamSearch(decoder, grid: encoder.grid, mean: encoder.mean, beams: beams)]
+      ? greedyDecode(decoders, grid: grid, mean: mean)
+      : [beamSearch(decoder, grid: grid, mean: mean, beams: beams)]
     for caption in decoded { captions.append(vocabulary.decode(caption.tokens).joined(separator: " ")) }
     progress(captions.count)
   }

@@ -16,12 +16,14 @@ public struct CaptionLoss: Equatable, Sendable {
 public final class CaptionTrainer {
   public let encoder: ImageEncoder
   public let decoder: CaptionDecoder
-  public var parameters: [Parameter] { encoder.parameters + decoder.parameters }
+  /// What the optimiser updates: a frozen encoder's weights are not among them.
+  public var parameters: [Parameter] { encoder.trainableParameters + decoder.parameters }
   public private(set) lazy var optimizer = Adam(parameters: parameters.values, learningRate: learningRate)
   public let learningRate: Float
   public let clipNorm: Float
   var batchImages = Tensor(zeros: [0]), probs = Tensor(zeros: [0]), dlogits = Tensor(zeros: [0])
   var dgrid = Tensor(zeros: [0]), dmean = Tensor(zeros: [0])
+  var cachedGrid = Tensor(zeros: [0]), cachedMean = Tensor(zeros: [0])  // grids read from a feature cache
   /// The decoder and a replica with gradients of its own for each further core; tests set it to
   /// the decoder alone to compare.
   var decoders: [CaptionDecoder]
@@ -47,17 +49,26 @@ public final class CaptionTrainer {
   /// Forward and backward over the captions at `indices`: the gradients of the loss, which is
   /// returned, replace the parameters' gradients.
   public func computeGradients(_ batches: CaptionBatches, indices: [Int]) throws -> CaptionLoss {
-    let size = encoder.imageSize
-    if batchImages.count != indices.count * 3 * size * size {
-      batchImages = Tensor(zeros: [indices.count, 3, size, size])
-    }
     var inputs = [Int32](), targets = [Int32]()
-    try batches.images.copyImages(indices.map { batches.imageOfCaption[$0] }, to: batchImages)
     for index in indices {
       let caption = batches.captions[index]
       inputs += caption.dropLast()
       targets += caption.dropFirst()
     }
+    if let grids = batches.grids {
+      let shape = encoder.gridShape
+      if cachedGrid.count != indices.count * shape.locations * shape.features {
+        cachedGrid = Tensor(zeros: [indices.count, shape.locations, shape.features])
+        cachedMean = Tensor(zeros: [indices.count, shape.features])
+      }
+      grids.copyGrids(indices.map { batches.imageOfCaption[$0] }, grid: cachedGrid, mean: cachedMean)
+      return computeGradients(grid: cachedGrid, mean: cachedMean, inputs: inputs, targets: targets)
+    }
+    let size = encoder.imageSize
+    if batchImages.count != indices.count * 3 * size * size {
+      batchImages = Tensor(zeros: [indices.count, 3, size, size])
+    }
+    try batches.images.copyImages(indices.map { batches.imageOfCaption[$0] }, to: batchImages)
     return computeGradients(images: batchImages, inputs: inputs, targets: targets)
   }
 
@@ -68,34 +79,9 @@ public final class CaptionTrainer {
   /// decoder and back through the encoder without waiting for the other core.
   public func computeGradients(images: Tensor, inputs: [Int32], targets: [Int32]) -> CaptionLoss {
     let b = images.size(0)
-    let (steps, grid) = (inputs.count / b, encoder.gridShape)
-    if dgrid.count != b * grid.locations * grid.features || probs.count != b * steps * decoder.vocabularySize {
-      dgrid = Tensor(zeros: [b, grid.locations, grid.features])
-      dmean = Tensor(zeros: [b, grid.features])
-      probs = Tensor(zeros: [b, steps, decoder.vocabularySize])
-      dlogits = Tensor(zeros: [b, steps, decoder.vocabularySize])
-    }
-    for decoder in decoders { decoder.parameters.zeroGradients() }
-    encoder.parameters.zeroGradients()
-    dlogits.zero(); dgrid.zero(); dmean.zero()
-    // One share of the rows through the decoder, forward and backward: its loss, averaged over
-    // the whole batch, and its rows of dgrid and dmean.
-    let (probs, dlogits, dgrid, dmean) = (probs, dlogits, dgrid, dmean)
+    let steps = inputs.count / b
+    prepareBuffers(batch: b, steps: steps)
     let encoder = self.encoder
-    func decode(_ decoder: CaptionDecoder, _ rows: Range<Int>) -> CaptionLoss {
-      let tokens = (rows.lowerBound * steps)..<(rows.upperBound * steps)
-      let (shareInputs, shareTargets) = (Array(inputs[tokens]), Array(targets[tokens]))
-      let (shareProbs, shareDlogits) = (probs.slice(rows), dlogits.slice(rows))
-      let logits = decoder.forward(
-        grid: encoder.grid.slice(rows), mean: encoder.mean.slice(rows), inputs: shareInputs,
-        batch: rows.count, steps: steps)
-      let loss = CaptionLoss(
-        crossEntropy: maskedCrossEntropyForward(probs: shareProbs, logits: logits, targets: shareTargets, batch: b),
-        penalty: decoder.auxiliaryLoss(targets: shareTargets, batch: b))
-      maskedCrossEntropyBackward(dlogits: shareDlogits, probs: shareProbs, targets: shareTargets, batch: b)
-      decoder.backward(dlogits: shareDlogits, dgrid: dgrid.slice(rows), dmean: dmean.slice(rows))
-      return loss
-    }
     let shares = decodingShares(decoders, rows: b)
     let losses: [CaptionLoss]
     if shares > 1 && shares <= encoder.workers {
@@ -104,16 +90,68 @@ public final class CaptionTrainer {
       let decoders = self.decoders
       losses = inParallelShares(shares, rows: b) { share, rows in
         encoder.forwardShare(share, images: rows)
-        let loss = decode(decoders[share], rows)
+        let loss = decode(
+          decoders[share], rows, grid: encoder.grid, mean: encoder.mean, inputs: inputs, targets: targets)
         encoder.backwardShare(share, images: rows, dgrid: dgrid, dmean: dmean)
         return loss
       }
       encoder.finishBackward(workers: shares)
     } else {
       encoder.forward(images: images)
-      losses = decodeInParallel(decoders, rows: b) { decoder, rows in [decode(decoder, rows)] }
+      losses = decodeInParallel(decoders, rows: b) { decoder, rows in
+        [decode(decoder, rows, grid: encoder.grid, mean: encoder.mean, inputs: inputs, targets: targets)]
+      }
       encoder.backward(dgrid: dgrid, dmean: dmean)
     }
+    return finish(losses)
+  }
+
+  /// The same from grids computed beforehand (a frozen encoder's, from a feature cache): grid
+  /// [B, L, D] and mean [B, D]; only the decoder runs and learns.
+  public func computeGradients(grid: Tensor, mean: Tensor, inputs: [Int32], targets: [Int32]) -> CaptionLoss {
+    let b = grid.size(0)
+    prepareBuffers(batch: b, steps: inputs.count / b)
+    let losses = decodeInParallel(decoders, rows: b) { decoder, rows in
+      [decode(decoder, rows, grid: grid, mean: mean, inputs: inputs, targets: targets)]
+    }
+    return finish(losses)
+  }
+
+  private func prepareBuffers(batch b: Int, steps: Int) {
+    let grid = encoder.gridShape
+    if dgrid.count != b * grid.locations * grid.features || probs.count != b * steps * decoder.vocabularySize {
+      dgrid = Tensor(zeros: [b, grid.locations, grid.features])
+      dmean = Tensor(zeros: [b, grid.features])
+      probs = Tensor(zeros: [b, steps, decoder.vocabularySize])
+      dlogits = Tensor(zeros: [b, steps, decoder.vocabularySize])
+    }
+    for decoder in decoders { decoder.parameters.zeroGradients() }
+    encoder.trainableParameters.zeroGradients()
+    dlogits.zero(); dgrid.zero(); dmean.zero()
+  }
+
+  /// One share of the rows through the decoder, forward and backward: its loss, averaged over
+  /// the whole batch, and its rows of dgrid and dmean.
+  private func decode(
+    _ decoder: CaptionDecoder, _ rows: Range<Int>, grid: Tensor, mean: Tensor, inputs: [Int32], targets: [Int32]
+  ) -> CaptionLoss {
+    let b = grid.size(0)
+    let steps = inputs.count / b
+    let tokens = (rows.lowerBound * steps)..<(rows.upperBound * steps)
+    let (shareInputs, shareTargets) = (Array(inputs[tokens]), Array(targets[tokens]))
+    let (shareProbs, shareDlogits) = (probs.slice(rows), dlogits.slice(rows))
+    let logits = decoder.forward(
+      grid: grid.slice(rows), mean: mean.slice(rows), inputs: shareInputs, batch: rows.count, steps: steps)
+    let loss = CaptionLoss(
+      crossEntropy: maskedCrossEntropyForward(probs: shareProbs, logits: logits, targets: shareTargets, batch: b),
+      penalty: decoder.auxiliaryLoss(targets: shareTargets, batch: b))
+    maskedCrossEntropyBackward(dlogits: shareDlogits, probs: shareProbs, targets: shareTargets, batch: b)
+    decoder.backward(dlogits: shareDlogits, dgrid: dgrid.slice(rows), dmean: dmean.slice(rows))
+    return loss
+  }
+
+  /// Adds the replicas' gradients to the decoder's, in share order, and sums the shares' losses.
+  private func finish(_ losses: [CaptionLoss]) -> CaptionLoss {
     for replica in decoders.dropFirst() {
       for (mine, theirs) in zip(decoder.parameters, replica.parameters) { mine.gradient.add(theirs.gradient) }
     }

@@ -6,6 +6,10 @@ import GlimpseInference
 import GlimpseModels
 import GlimpseTensor
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 public struct CaptionTrainingOptions: Sendable {
   public var data: String
   public var validation: String?
@@ -31,6 +35,11 @@ public struct CaptionTrainingOptions: Sendable {
   /// holding them all; chosen anyway when they would take more than `cacheLimitBytes`.
   public var stream = false
   public var cacheLimitBytes = 2 << 30
+  /// For a frozen pretrained encoder (`sizes.encoder` efficientnet-lite0): the encoder folder
+  /// its weights come from, and the feature cache of the training images (default: beside the
+  /// data, `features-<encoder>.glf`; the validation images' cache sits beside theirs).
+  public var encoderFolder: String?
+  public var features: String?
 
   public init(data: String, validation: String?, decoder: DecoderKind, out: String) {
     (self.data, self.validation, self.decoder, self.out) = (data, validation, decoder, out)
@@ -85,20 +94,59 @@ public final class CaptionTrainingTask: TrainingTask {
 public struct TrainingSetup {
   public var loop: TrainingLoop
   public var skipped: [String]
+  /// With a frozen encoder, what bringing each feature cache up to date did: its path and report.
+  public var features: [(path: String, report: FeatureExtractionReport)] = []
+}
+
+/// Where a dataset's feature cache goes by default: beside its captions.
+public func defaultFeatureCachePath(data: String, encoder: String) -> String {
+  var status = stat()
+  let isFolder = stat(data, &status) == 0 && (status.st_mode & S_IFMT) == S_IFDIR
+  let folder =
+    isFolder
+    ? data
+    : (data.split(separator: "/", omittingEmptySubsequences: false).dropLast()
+      .joined(separator: "/"))
+  return (folder.isEmpty ? "." : folder) + "/features-\(encoder).glf"
 }
 
 /// Loads the data, builds the vocabulary and the model (seeded), and sets up the training
 /// loop; with `resume`, the loop continues from the state in `out`.
-public func makeCaptionTraining(_ options: CaptionTrainingOptions) throws -> TrainingSetup {
+public func makeCaptionTraining(
+  _ options: CaptionTrainingOptions,
+  featureProgress: (_ path: String, _ done: Int, _ total: Int) -> Void = { _, _, _ in }
+) throws -> TrainingSetup {
   try loadBLAS()
   let source = try CaptionSource(path: options.data, options: LoadOptions(skipBad: options.skipBad))
   let vocabulary = Vocabulary.build(
     from: source.dataset.images.flatMap { $0.captions.map(tokenize) }, minCount: options.minCount)
+  var random = SeededGenerator(seed: options.seed)
+  var model = CaptionModel(kind: options.decoder, sizes: options.sizes, vocabulary: vocabulary, random: &random)
+  var features: [(path: String, report: FeatureExtractionReport)] = []
+  /// With a frozen encoder, the grids of `dataset`'s images, brought up to date in the cache.
+  func cachedGrids(_ dataset: CaptionDataset, cache: String) throws -> CachedGrids? {
+    guard options.sizes.isPhotoEncoder else { return nil }
+    let paths = dataset.images.map(\.path)
+    let report = try updateFeatureCache(
+      cachePath: cache, paths: paths, encoder: model.encoder, encoderName: options.sizes.encoder
+    ) { featureProgress(cache, $0, $1) }
+    features.append((cache, report))
+    return try CachedGrids(cache: FeatureCache(path: cache), paths: paths)
+  }
+  if options.sizes.isPhotoEncoder {
+    guard let folder = options.encoderFolder else {
+      throw FileError(options.sizes.encoder, "training with a pretrained encoder needs its folder")
+    }
+    try copyPretrainedEncoder(from: folder, into: model.encoder)
+  }
   let imageBytes = 3 * options.sizes.imageSize * options.sizes.imageSize
   let streaming = options.stream || source.dataset.images.count * imageBytes > options.cacheLimitBytes
   let batches = try CaptionBatches(
     dataset: source.dataset, vocabulary: vocabulary, sizes: options.sizes, source: source.file,
-    skipBad: options.skipBad, streaming: streaming)
+    skipBad: options.skipBad, streaming: streaming,
+    grids: try cachedGrids(
+      source.dataset,
+      cache: options.features ?? defaultFeatureCachePath(data: options.data, encoder: options.sizes.encoder)))
   var validationData: (CaptionBatches, CaptionDataset, [Int: Scene]?)? = nil
   if let path = options.validation {
     var validation = try CaptionSource(path: path, split: "val")
@@ -108,12 +156,12 @@ public func makeCaptionTraining(_ options: CaptionTrainingOptions) throws -> Tra
     validationData = (
       try CaptionBatches(
         dataset: validation.dataset, vocabulary: vocabulary, sizes: options.sizes,
-        source: validation.file),
+        source: validation.file,
+        grids: try cachedGrids(
+          validation.dataset, cache: defaultFeatureCachePath(data: path, encoder: options.sizes.encoder))),
       validation.dataset, validation.scenes
     )
   }
-  var random = SeededGenerator(seed: options.seed)
-  var model = CaptionModel(kind: options.decoder, sizes: options.sizes, vocabulary: vocabulary, random: &random)
   let attention = model.decoder as? AttentionDecoder
   attention?.penaltyWeight = options.attentionPenalty
   model.training = .object(
@@ -133,8 +181,9 @@ public func makeCaptionTraining(_ options: CaptionTrainingOptions) throws -> Tra
       ("examples", String(batches.captions.count)), ("vocabulary", String(vocabulary.count)),
       ("sizes", options.sizes.summary),
     ]
+      + (options.sizes.isPhotoEncoder ? [("encoder_weights", weightsDigest(model.encoder.parameters))] : [])
       + (attention == nil ? [] : [("attention_penalty", String(options.attentionPenalty))]))
   return TrainingSetup(
     loop: try TrainingLoop(task: task, settings: settings),
-    skipped: source.dataset.skipped + batches.failedImages.map(\.message))
+    skipped: source.dataset.skipped + batches.failedImages.map(\.message), features: features)
 }
