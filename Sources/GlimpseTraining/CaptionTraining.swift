@@ -62,7 +62,9 @@ public final class CaptionTrainingTask: TrainingTask {
     trainer = CaptionTrainer(encoder: model.encoder, decoder: model.decoder)
   }
 
-  public var parameters: [Parameter] { model.parameters }
+  /// What the loop trains, clips and keeps in the training state: not a frozen encoder's weights
+  /// (they come from its folder, and the run's identity holds their digest).
+  public var parameters: [Parameter] { model.encoder.trainableParameters + model.decoder.parameters }
   public var exampleCount: Int { batches.captions.count }
 
   public func computeGradients(indices: [Int]) throws -> TrainingLoss {
