@@ -14,6 +14,7 @@ import torch.nn.functional as F
 
 @dataclass
 class Sizes:
+    encoder: str = "cnn-small"
     image_size: int = 64
     encoder_channels: list = field(default_factory=lambda: [32, 64, 128, 256, 512])
     embedding: int = 256
@@ -24,11 +25,11 @@ class Sizes:
 
     @property
     def features(self):  # D, the grid's channels
-        return self.encoder_channels[-1]
+        return 1280 if self.encoder == "efficientnet-lite0" else self.encoder_channels[-1]
 
     @property
-    def side(self):  # the grid's side: three 2x2 pools
-        return self.image_size // 8
+    def side(self):  # the grid's side: three 2x2 pools, or EfficientNet-Lite0's 7x7 at 224x224
+        return 7 if self.encoder == "efficientnet-lite0" else self.image_size // 8
 
     @classmethod
     def from_config(cls, config):
@@ -160,10 +161,33 @@ class AttentionDecoder(LSTMDecoder):
 DECODERS = {"rnn": RNNDecoder, "lstm": LSTMDecoder, "gru": GRUDecoder, "attention": AttentionDecoder}
 
 
+def photo_encoder():
+    """glimpse-photo.md's encoder: the PyPI package's EfficientNet-Lite0 without its classifier,
+    so that its tensors are exactly a photo model's `encoder.*` (pip install efficientnet-lite-pytorch)."""
+    from efficientnet_lite_pytorch import EfficientNet
+
+    class PhotoEncoder(EfficientNet):
+        def forward(self, images):  # [B, 3, 224, 224] in [0, 1]
+            x = self.extract_features(images * 2 - 1)  # [B, 1280, 7, 7]
+            grid = x.flatten(2).transpose(1, 2)  # [B, 49, 1280], location = row·7 + col
+            return grid, grid.mean(1)
+
+    blocks, params = __import__("efficientnet_lite_pytorch.utils", fromlist=["x"]).get_model_params(
+        "efficientnet-lite0", None
+    )
+    encoder = PhotoEncoder(blocks, params)
+    del encoder._fc
+    return encoder
+
+
+def make_encoder(sizes):
+    return photo_encoder() if sizes.encoder == "efficientnet-lite0" else Encoder(sizes)
+
+
 class CaptionModel(nn.Module):
     def __init__(self, decoder, sizes=GLIMPSE_SMALL):
         super().__init__()
-        self.encoder = Encoder(sizes)
+        self.encoder = make_encoder(sizes)
         self.decoder = decoder
 
     def forward(self, images, inputs):
@@ -252,7 +276,7 @@ class VQAConcat(nn.Module):
     def __init__(self, vocab, answers, sizes=GLIMPSE_SMALL):
         super().__init__()
         H, D = sizes.hidden, sizes.features
-        self.encoder = Encoder(sizes)
+        self.encoder = make_encoder(sizes)
         self.question = QuestionEncoder(vocab, sizes)
         self.wv = nn.Linear(D, H, bias=False)
         self.wq = nn.Linear(H, H, bias=False)
@@ -283,7 +307,7 @@ class VQASAN(nn.Module):
     def __init__(self, vocab, answers, sizes=GLIMPSE_SMALL):
         super().__init__()
         H, D = sizes.hidden, sizes.features
-        self.encoder = Encoder(sizes)
+        self.encoder = make_encoder(sizes)
         self.question = QuestionEncoder(vocab, sizes)
         self.wq = nn.Linear(H, D, bias=False)
         self.hops = nn.ModuleList([Hop(sizes) for _ in range(sizes.hops)])
@@ -308,8 +332,9 @@ HEADS = {"concat": VQAConcat, "san": VQASAN}
 
 
 def glimpse_names(model):
-    """nn.GRU names its tensors weight_ih_l0, ...; glimpse (the spec) drops the layer suffix."""
-    return {name.replace("_l0", ""): name for name, _ in model.state_dict().items()}
+    """nn.GRU names its tensors weight_ih_l0, ...; glimpse (the spec) drops the layer suffix.
+    Batch norm's num_batches_tracked is PyTorch's bookkeeping, not a weight: glimpse has none."""
+    return {name.replace("_l0", ""): name for name in model.state_dict() if not name.endswith("num_batches_tracked")}
 
 
 def load_glimpse_weights(model, weights):
@@ -319,7 +344,8 @@ def load_glimpse_weights(model, weights):
     unexpected = set(weights) - set(names)
     if missing or unexpected:
         raise KeyError(f"missing {sorted(missing)}, unexpected {sorted(unexpected)}")
-    model.load_state_dict({names[k]: v for k, v in weights.items()}, strict=True)
+    kept = {k: v for k, v in model.state_dict().items() if k.endswith("num_batches_tracked")}
+    model.load_state_dict({**kept, **{names[k]: v for k, v in weights.items()}}, strict=True)
 
 
 def build_from_folder(folder):
