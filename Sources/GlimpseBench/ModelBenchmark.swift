@@ -114,24 +114,9 @@ public func benchmarkCaptioning(repeats: Int = 20) -> [Measurement] {
   let encoder = CNNEncoder(sizes: benchSizes)
   encoder.initialize(random: &random)
   let one = randomImages(1, &random), batch = randomImages(32, &random)
-  // Batches are shared out among the cores as `captionAll` does.
   func greedy(_ decoders: [CaptionDecoder], _ images: Tensor) {
     encoder.forward(images: images)
-    let (grid, mean) = (encoder.grid, encoder.mean)
-    _ = decodeInParallel(decoders, rows: images.size(0)) { decoder, rows -> [Int32] in
-      decoder.beginDecoding(grid: grid.slice(rows), mean: mean.slice(rows))
-      var tokens = [Int32](repeating: SpecialToken.start, count: rows.count)
-      for _ in 0..<benchSizes.maxTokens {
-        let logits = decoder.decodeStep(tokens: tokens)
-        for row in 0..<tokens.count {
-          let p = logits.pointer + row * benchVocabulary
-          var best = 0
-          for k in 1..<benchVocabulary where p[k] > p[best] { best = k }
-          tokens[row] = Int32(best)
-        }
-      }
-      return tokens
-    }
+    greedySteps(decoders, grid: encoder.grid, mean: encoder.mean, steps: benchSizes.maxTokens)
   }
   for kind in DecoderKind.allCases {
     let decoder = kind.make(vocabularySize: benchVocabulary, sizes: benchSizes)
@@ -150,6 +135,26 @@ public func benchmarkCaptioning(repeats: Int = 20) -> [Measurement] {
     }
   }
   return results
+}
+
+/// `steps` greedy steps for every row of grid [B, L, D], shared out among the cores as
+/// `captionAll` does; the argmax is fed back whether it is `<end>` or not.
+func greedySteps(_ decoders: [CaptionDecoder], grid: Tensor, mean: Tensor, steps: Int) {
+  let vocabulary = decoders[0].vocabularySize
+  _ = decodeInParallel(decoders, rows: grid.size(0)) { decoder, rows -> [Int32] in
+    decoder.beginDecoding(grid: grid.slice(rows), mean: mean.slice(rows))
+    var tokens = [Int32](repeating: SpecialToken.start, count: rows.count)
+    for _ in 0..<steps {
+      let logits = decoder.decodeStep(tokens: tokens)
+      for row in 0..<tokens.count {
+        let p = logits.pointer + row * vocabulary
+        var best = 0
+        for k in 1..<vocabulary where p[k] > p[best] { best = k }
+        tokens[row] = Int32(best)
+      }
+    }
+    return tokens
+  }
 }
 
 /// One VQA answer: encoder and head on one image and an 8-word question, in ms.
@@ -209,7 +214,7 @@ public func benchmarkSuite(parts: [String] = benchSuiteParts, repeats: Int = 5, 
   }
   if parts.contains("photo") {
     progress("photo")
-    results += benchmarkPhotoEncoder(repeats: 2 * repeats)
+    results += benchmarkPhotoEncoder(repeats: 2 * repeats) + benchmarkPhotoDecoders(repeats: 2 * repeats)
   }
   return results
 }

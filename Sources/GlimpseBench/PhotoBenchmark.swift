@@ -1,11 +1,25 @@
 import GlimpseCore
+import GlimpseImage
+import GlimpseLayers
 import GlimpseModels
 import GlimpseTensor
+import GlimpseTraining
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The photo configuration (`glimpse-photo.md`): EfficientNet-Lite0 with weights of the right
 /// shapes (speed does not depend on their values, so no encoder folder is needed):
 /// - `photo.encoder.forward.b1`: ms for one 224×224 image's grid;
-/// - `photo.encoder.forward.b32`: images/s at batch 32, and its effective GFLOP/s.
+/// - `photo.encoder.forward.b32`: images/s at batch 32, and its effective GFLOP/s;
+/// - `photo.train.attention`, `photo.train.lstm`: images/s of whole training steps of the decoder
+///   on cached grids (D = 1,280, L = 49, V = 10,000, T = 22, batch 32);
+/// - `photo.caption.attention.b1`: ms for the encoder and 21 greedy steps over V = 10,000,
+///   `photo.caption.attention.b32`: images/s;
+/// - `photo.features`: images/s of `glimpse features` on 640×480 JPEG files (decode, resize,
+///   encode, write the cache).
+public let photoVocabulary = 10_000
 public func benchmarkPhotoEncoder(repeats: Int = 10) -> [Measurement] {
   var random = SeededGenerator(seed: 17)
   let encoder = benchPhotoEncoder(&random)
@@ -37,4 +51,87 @@ func benchPhotoEncoder(_ random: inout SeededGenerator) -> EfficientNetLite0 {
   }
   encoder.prepare()
   return encoder
+}
+
+/// The decoders of the photo configuration on cached grids, and captioning photos.
+public func benchmarkPhotoDecoders(repeats: Int = 10) -> [Measurement] {
+  var random = SeededGenerator(seed: 18)
+  let sizes = ModelSizes.photo
+  let (batch, steps, shape) = (32, sizes.maxTokens - 1, sizes.grid)
+  let grid = Tensor(zeros: [batch, shape.locations, shape.features])
+  for i in 0..<grid.count { grid.pointer[i] = 6 * random.nextUnit() }
+  let mean = Tensor(zeros: [batch, shape.features])
+  for i in 0..<mean.count { mean.pointer[i] = 3 * random.nextUnit() }
+  let encoder = benchPhotoEncoder(&random)
+  var results = [Measurement]()
+  for kind in [DecoderKind.attention, .lstm] {
+    let decoder = kind.make(vocabularySize: photoVocabulary, sizes: sizes)
+    decoder.initialize(random: &random)
+    let trainer = CaptionTrainer(encoder: encoder, decoder: decoder)
+    var inputs = [Int32](), targets = [Int32]()
+    for _ in 0..<batch {
+      let words = randomTokens(steps - 1, &random, below: photoVocabulary)
+      inputs += [SpecialToken.start] + words
+      targets += words + [SpecialToken.end]
+    }
+    var adam = Adam(parameters: trainer.parameters.values)
+    let seconds = timeRepeats(warmup: 1, repeats: max(3, repeats / 2)) {
+      _ = trainer.computeGradients(grid: grid, mean: mean, inputs: inputs, targets: targets)
+      _ = clipGradientNorm(trainer.parameters.gradients, maxNorm: 5)
+      adam.update(parameters: trainer.parameters.values, gradients: trainer.parameters.gradients)
+    }
+    results.append(
+      Measurement(name: "photo.train.\(kind.rawValue)", unit: "images/s", samples: seconds.map { Double(batch) / $0 }))
+    if kind == .attention {
+      let decoders = decodersPerCore(decoder)
+      let size = EfficientNetLite0.imageSize
+      let one = Tensor(zeros: [1, 3, size, size]), many = Tensor(zeros: [batch, 3, size, size])
+      for i in 0..<many.count { many.pointer[i] = random.nextUnit() }
+      one.assign(many.slice(0..<1))
+      func caption(_ images: Tensor) {
+        encoder.forward(images: images)
+        greedySteps(decoders, grid: encoder.grid, mean: encoder.mean, steps: steps)
+      }
+      let single = timeRepeats(warmup: 2, repeats: repeats) { caption(one) }
+      results.append(Measurement(name: "photo.caption.attention.b1", unit: "ms", samples: single.map { $0 * 1000 }))
+      let batched = timeRepeats(warmup: 1, repeats: max(3, repeats / 4)) { caption(many) }
+      results.append(
+        Measurement(name: "photo.caption.attention.b32", unit: "images/s", samples: batched.map { Double(batch) / $0 }))
+    }
+  }
+  results.append(benchmarkFeatureExtraction(encoder, &random))
+  return results
+}
+
+/// `glimpse features` on 64 photo-sized JPEG files (640×480, quality 90) in a temporary folder.
+func benchmarkFeatureExtraction(_ encoder: EfficientNetLite0, _ random: inout SeededGenerator) -> Measurement {
+  let folder = "/tmp/glimpse-bench-features-\(getpid())"
+  mkdir(folder, 0o755)
+  defer {
+    for i in 0..<64 { unlink("\(folder)/\(i).jpg") }
+    unlink(folder + "/features.glf")
+    rmdir(folder)
+  }
+  let (width, height) = (640, 480)
+  var paths = [String]()
+  for i in 0..<64 {
+    // Smooth gradients with noise: JPEG-compressible like a photo, different in every file.
+    var pixels = [UInt8](repeating: 0, count: width * height * 3)
+    let phase = Int(random.next() % 256)
+    for p in 0..<(width * height) {
+      let (x, y) = (p % width, p / width)
+      pixels[3 * p] = UInt8(truncatingIfNeeded: x / 3 + phase)
+      pixels[3 * p + 1] = UInt8(truncatingIfNeeded: y / 2 + Int(random.next() % 16))
+      pixels[3 * p + 2] = UInt8(truncatingIfNeeded: (x + y) / 5)
+    }
+    let path = "\(folder)/\(i).jpg"
+    try? writeJPEG(Image(width: width, height: height, channels: 3, pixels: pixels), to: path, quality: 90)
+    paths.append(path)
+  }
+  let seconds = timeRepeats(warmup: 0, repeats: 3) {
+    unlink(folder + "/features.glf")
+    _ = try? updateFeatureCache(
+      cachePath: folder + "/features.glf", paths: paths, encoder: encoder, encoderName: EfficientNetLite0.name)
+  }
+  return Measurement(name: "photo.features", unit: "images/s", samples: seconds.map { 64 / $0 })
 }
