@@ -168,6 +168,7 @@ def photo_suite(repeats):
     except ImportError as error:
         print(f"photo figures skipped: {error}", file=sys.stderr)
         return []
+
     class Features(torch.nn.Module):
         def __init__(self):
             super().__init__()
@@ -206,6 +207,59 @@ def photo_suite(repeats):
     ]:
         run = lambda images=images: session.run(None, {"images": images})
         results.append(measure(name + ".onnxruntime", unit, run, 2 * repeats, warmup=3, per=per))
+    return results + photo_decoders(repeats, features.network)
+
+
+def photo_decoders(repeats, network):
+    """The photo configuration's decoders (D = 1280, L = 49, V = 10,000, T = 22, batch 32): training
+    steps on cached grids, and captioning (encoder + 21 greedy steps) at batch 1 and 32."""
+    sizes = ref.Sizes(encoder="efficientnet-lite0", image_size=224, encoder_channels=[], max_tokens=22)
+    vocabulary, steps = 10_000, sizes.max_tokens - 1
+    grid = torch.rand(B, 49, 1280) * 6
+    v = grid.mean(1)
+    tokens = torch.randint(4, vocabulary, (B, sizes.max_tokens))
+    tokens[:, 0], tokens[:, -1] = 1, 2
+    results = []
+
+    class OnGrids(torch.nn.Module):  # caption_loss reads model.decoder
+        def __init__(self, decoder):
+            super().__init__()
+            self.decoder = decoder
+
+    for kind in ["attention", "lstm"]:
+        model = OnGrids(ref.DECODERS[kind](vocabulary, sizes))
+        loss = lambda model=model: ref.caption_loss(model, model.decoder(grid, v, tokens[:, :-1]), tokens[:, 1:])
+        optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+        step = train_step(model, loss, optimizer)
+        results.append(measure(f"photo.train.{kind}", "images/s", step, max(3, repeats // 2), 1, per=lambda s: B / s))
+    decoder = ref.DECODERS["attention"](vocabulary, sizes).eval()
+
+    def caption(images):
+        with torch.no_grad():
+            features = network.extract_features(images * 2 - 1).flatten(2).transpose(1, 2)
+            mean = features.mean(1)
+            h, c = decoder.initial_state(mean)
+            keys = decoder.att_enc(features)
+            token = torch.ones(images.shape[0], dtype=torch.long)
+            for _ in range(steps):
+                z, _ = decoder.attend(features, keys, h)
+                h, c = decoder.lstm(torch.cat([decoder.embed(token), z], 1), (h, c))
+                token = decoder.out(h).argmax(1)
+
+    one, batch = torch.rand(1, 3, 224, 224), torch.rand(B, 3, 224, 224)
+    results.append(
+        measure("photo.caption.attention.b1", "ms", lambda: caption(one), 2 * repeats, per=lambda s: 1000 * s)
+    )
+    results.append(
+        measure(
+            "photo.caption.attention.b32",
+            "images/s",
+            lambda: caption(batch),
+            max(3, repeats // 2),
+            1,
+            per=lambda s: B / s,
+        )
+    )
     return results
 
 

@@ -72,6 +72,10 @@ struct TrainVQACommand: ParsableCommand {
 
   func validate() throws {
     guard valLimit >= 0 else { throw ValidationError("--val-limit must be 0 or more") }
+    guard sizes.encoder == .cnnSmall else {
+      throw ValidationError(
+        "--encoder efficientnet-lite0 trains captioners only so far; VQA on photos is not built yet")
+    }
     guard topAnswers >= 2 else { throw ValidationError("--top-answers must be at least 2") }
     guard attentionSupervision >= 0, attentionSupervision.isFinite else {
       throw ValidationError("--attention-supervision must be 0 or more")
