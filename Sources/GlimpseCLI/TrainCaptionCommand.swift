@@ -6,7 +6,7 @@ import GlimpseTraining
 struct TrainCaptionCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "caption",
-    abstract: "Train a captioner (the cnn-small encoder and a decoder) end to end.",
+    abstract: "Train a captioner: cnn-small and a decoder end to end, or a decoder on the frozen photo encoder.",
     discussion: """
       --data is a folder with captions.json (as `glimpse data generate` writes) or a caption \
       file: COCO .json, Karpathy dataset_*.json, .tsv (path<TAB>caption) or Flickr8k .token.txt. \

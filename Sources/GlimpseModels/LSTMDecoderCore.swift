@@ -139,7 +139,34 @@ final class LSTMDecoderCore {
         cPrev: decoding.c, hPrev: decoding.h, whh: sequence.weightHH.value)
     }
     decoding.advance()
-    linearForward(out: decoding.logits, inp: decoding.h, weight: out.value, bias: outBias.value)
+    if decoding.rows <= Self.rowsSplitAcrossCores && out.value.count >= Self.outputSplitMinimum {
+      outputOnBothCores()
+    } else {
+      linearForward(out: decoding.logits, inp: decoding.h, weight: out.value, bias: outBias.value)
+    }
     return decoding.logits
+  }
+
+  /// From this many weights of the output layer (V·H), a step for a few rows computes the logits
+  /// on both cores: at V = 10,000 the layer is 20 MB, more than one core draws from the caches in
+  /// the time of a step.
+  static let outputSplitMinimum = 1 << 20
+
+  /// logits [N, V] = h·W_outᵀ + b in chunks of 512 words that this thread and
+  /// `SpinningWorker.shared` take in turn (OpenBLAS on one thread, as the caller set it).
+  private func outputOnBothCores() {
+    let (rows, hidden, words, chunk) = (decoding.rows, sizes.hidden, out.value.size(0), 512)
+    let (h, weight, bias, logits) = (
+      decoding.h.pointer, out.value.pointer, outBias.value.pointer, decoding.logits.pointer
+    )
+    SpinningWorker.shared.run(chunks: (words + chunk - 1) / chunk) { c in
+      let columns = (c * chunk)..<min((c + 1) * chunk, words)
+      gemm(
+        transposeA: false, transposeB: true, m: rows, n: columns.count, k: hidden, a: h, lda: hidden,
+        b: weight + columns.lowerBound * hidden, ldb: hidden, beta: 0, c: logits + columns.lowerBound, ldc: words)
+      for row in 0..<rows {
+        for j in columns { logits[row * words + j] += bias[j] }
+      }
+    }
   }
 }

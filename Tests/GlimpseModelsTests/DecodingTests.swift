@@ -50,6 +50,39 @@ final class DecodingTests: XCTestCase {
     }
   }
 
+  /// With a large vocabulary (V·H ≥ 2²⁰, here V = 16,384 at H = 64) a step for one row or a
+  /// beam's few computes the logits on both cores; they equal teacher forcing's.
+  func testLargeVocabularyStepsEqualTeacherForcing() {
+    var random = SeededGenerator(seed: 6)
+    var sizes = ModelSizes.tiny
+    sizes.hidden = 64
+    let words = 16_384
+    for kind in [DecoderKind.attention, .lstm] {
+      let decoder = kind.make(vocabularySize: words, sizes: sizes)
+      decoder.initialize(random: &random)
+      for p in decoder.parameters where p.name == "decoder.out.bias" {
+        for i in 0..<p.value.count { p.value.pointer[i] = random.nextSymmetric(1) }
+      }
+      for rows in [1, 3] {
+        let grid = randomTensor([rows, sizes.grid.locations, sizes.grid.features], &random)
+        let mean = randomTensor([rows, sizes.grid.features], &random)
+        let inputs = (0..<(rows * 2)).map { _ in Int32(1 + random.next() % UInt64(words - 1)) }  // [B, S = 2]
+        let forced = decoder.forward(grid: grid, mean: mean, inputs: inputs, batch: rows, steps: 2).copy()
+        decoder.beginDecoding(grid: grid, mean: mean)
+        for t in 0..<2 {
+          let logits = decoder.decodeStep(tokens: (0..<rows).map { inputs[$0 * 2 + t] })
+          var worst: Float = 0
+          for b in 0..<rows {
+            for k in 0..<words {
+              worst = max(worst, abs(logits.pointer[b * words + k] - forced.pointer[(b * 2 + t) * words + k]))
+            }
+          }
+          XCTAssertLessThan(worst, 1e-5, "\(kind.rawValue), \(rows) rows, step \(t)")
+        }
+      }
+    }
+  }
+
   /// Decoding caches each token's input projection; a new decoding run after the weights
   /// change (as validation does between training epochs) must use the new weights.
   func testDecodingRunAfterAWeightChangeUsesTheNewWeights() {
