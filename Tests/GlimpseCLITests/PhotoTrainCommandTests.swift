@@ -46,6 +46,42 @@ final class PhotoTrainCommandTests: XCTestCase {
     XCTAssertFalse(caption.stdout.isEmpty)
   }
 
+  /// A truncated cache and a vocabulary larger than the model's embedding: one line naming the
+  /// file, exit 1, and the file left as it was.
+  func testBadCacheAndVocabularyAreOneLineErrors() throws {
+    let cache = data + "/features-efficientnet-lite0.glf"
+    let out = folder + "/run"
+    XCTAssertEqual(try runGlimpse(trainArguments(out, ["--epochs", "1"])).status, 0)
+    let bytes = try Data(contentsOf: URL(fileURLWithPath: cache))
+    try bytes.prefix(bytes.count - 4096).write(to: URL(fileURLWithPath: cache))
+    let features = try runGlimpse(["features", data, "--encoder", projectRoot + "/models/efficientnet-lite0"])
+    XCTAssertEqual(features.status, 1)
+    XCTAssertEqual(features.stderrLines.count, 1, features.stderr)
+    XCTAssertTrue(
+      features.stderr.hasPrefix("glimpse: error: \(cache): truncated feature cache: \(bytes.count - 4096) bytes"),
+      features.stderr)
+    XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: cache)).count, bytes.count - 4096)
+
+    // vocab.json and config.json agree on one word more than the embedding has rows.
+    let vocabularyPath = out + "/vocab.json", configPath = out + "/config.json"
+    var words = try XCTUnwrap(
+      JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: vocabularyPath))) as? [String: Int])
+    let count = words.count
+    words["zebra"] = count
+    try JSONSerialization.data(withJSONObject: words).write(to: URL(fileURLWithPath: vocabularyPath))
+    let config = try String(contentsOfFile: configPath, encoding: .utf8)
+    try config.replacingOccurrences(of: "\"vocabulary_size\":\(count)", with: "\"vocabulary_size\":\(count + 1)")
+      .write(toFile: configPath, atomically: true, encoding: .utf8)
+    let caption = try runGlimpse(["caption", "--model", out, data + "/images/train_000001.png"])
+    XCTAssertEqual(caption.status, 1)
+    XCTAssertEqual(
+      caption.stderrLines,
+      [
+        "glimpse: error: \(out)/model.safetensors: does not fit the attention model of config.json: tensor "
+          + "'decoder.embed.weight' has shape [\(count), 256], expected [\(count + 1), 256]"
+      ])
+  }
+
   func testResumeAfterSIGKILLEqualsUninterruptedRun() throws {
     let whole = folder + "/whole", killed = folder + "/killed"
     let reference = try runGlimpse(trainArguments(whole))
