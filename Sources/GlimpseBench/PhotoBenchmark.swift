@@ -13,6 +13,7 @@ import Glibc
 /// shapes (speed does not depend on their values, so no encoder folder is needed):
 /// - `photo.encoder.forward.b1`: ms for one 224×224 image's grid;
 /// - `photo.encoder.forward.b32`: images/s at batch 32, and its effective GFLOP/s;
+/// - `photo.depthwise.1core`: the 16 depthwise layers of one image on one core, ms;
 /// - `photo.train.attention`, `photo.train.lstm`: images/s of whole training steps of the decoder
 ///   on cached grids (D = 1,280, L = 49, V = 10,000, T = 22, batch 32);
 /// - `photo.caption.attention.b1`: ms for the encoder and 21 greedy steps over V = 10,000,
@@ -37,7 +38,30 @@ public func benchmarkPhotoEncoder(repeats: Int = 10) -> [Measurement] {
     Measurement(name: "photo.encoder.forward.b1", unit: "ms", samples: single.map { $0 * 1000 }),
     Measurement(name: "photo.encoder.forward.b32", unit: "images/s", samples: many.map { 32 / $0 }),
     Measurement(name: "photo.encoder.forward.b32.gflops", unit: "GFLOP/s", samples: many.map { 32 * flops / $0 / 1e9 }),
+    benchmarkDepthwiseLayers(encoder, &random),
   ]
+}
+
+/// `photo.depthwise.1core`: the sum over Lite0's 16 depthwise layers of each one's median ms
+/// (50 runs) for one image on one core, bias and ReLU6 included, as
+/// `scripts/bench_depthwise_libraries.c` times oneDNN and XNNPACK.
+func benchmarkDepthwiseLayers(_ encoder: EfficientNetLite0, _ random: inout SeededGenerator) -> Measurement {
+  var total = 0.0
+  for shape in encoder.depthwiseShapes {
+    let input = Tensor(zeros: [shape.channels, shape.height, shape.width])
+    for i in 0..<input.count { input.pointer[i] = random.nextSymmetric(1) }
+    let filters = Tensor(zeros: [shape.channels, shape.kernel * shape.kernel])
+    for i in 0..<filters.count { filters.pointer[i] = random.nextSymmetric(1) }
+    let bias = Tensor(zeros: [shape.channels]), scratch = Tensor(zeros: [shape.scratchCount])
+    let output = Tensor(zeros: [shape.channels, shape.outHeight, shape.outWidth])
+    let seconds = timeRepeats(warmup: 5, repeats: 50) {
+      depthwiseConvolutionReLU6(
+        shape, input: input.pointer, filters: filters.pointer, bias: bias.pointer, output: output.pointer,
+        channels: 0..<shape.channels, scratch: scratch.pointer)
+    }
+    total += Measurement(name: "", unit: "", samples: seconds).median * 1000
+  }
+  return Measurement(name: "photo.depthwise.1core", unit: "ms", samples: [total])
 }
 
 /// EfficientNet-Lite0 with random weights and batch-norm statistics of unit variance, folded.

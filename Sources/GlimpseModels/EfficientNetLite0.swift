@@ -56,7 +56,7 @@ public final class EfficientNetLite0 {
   /// head), with batch norm folded in; made by `prepare()`.
   var folded: [FoldedConvolution] = []
   /// Spatial plan for 224×224 input: each block's depthwise shape.
-  let depthwiseShapes: [DepthwiseShape]
+  public let depthwiseShapes: [DepthwiseShape]
   let stemSide: Int  // 112
 
   var execution = EfficientNetExecutionBuffers()
