@@ -36,13 +36,15 @@ let package = Package(
     .target(name: "CBLAS", cSettings: vectorDefine, linkerSettings: [.linkedLibrary("dl")]),
     .target(name: "CPNG", linkerSettings: [.linkedLibrary("png16")]),
     .target(name: "CJPEG", linkerSettings: [.linkedLibrary("jpeg")]),
+    // oneDNN itself is loaded with dlopen, when the photo encoder first runs.
+    .target(name: "CDNNL", linkerSettings: [.linkedLibrary("dl")]),
     .target(name: "GlimpseCore"),
     .target(name: "GlimpseIO"),
     .target(name: "GlimpseImage", dependencies: ["CPNG", "CJPEG", "GlimpseIO"]),
     .target(name: "GlimpseTensor", dependencies: ["CBLAS", "GlimpseCore", "GlimpseIO"], swiftSettings: vectorSettings),
     .target(name: "GlimpseLayers", dependencies: ["GlimpseCore", "GlimpseTensor"], swiftSettings: vectorSettings),
     .target(
-      name: "GlimpseModels", dependencies: ["GlimpseCore", "GlimpseLayers", "GlimpseTensor"],
+      name: "GlimpseModels", dependencies: ["CDNNL", "GlimpseCore", "GlimpseLayers", "GlimpseTensor"],
       swiftSettings: vectorSettings),
     .target(name: "GlimpseData", dependencies: ["GlimpseCore", "GlimpseIO", "GlimpseImage"]),
     .target(name: "GlimpseEvaluation", dependencies: ["GlimpseData"]),

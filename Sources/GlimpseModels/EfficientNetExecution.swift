@@ -43,6 +43,7 @@ extension EfficientNetLite0 {
   public func forward(images: Tensor) {
     precondition(images.shape.dropFirst() == [3, Self.imageSize, Self.imageSize])
     if folded.isEmpty { prepare() }
+    if kernels == .oneDNN && forwardWithOneDNN(images) { return }
     let b = images.shape[0]
     prepareExecution(batch: b)
     if b == 1 && workers > 1 {

@@ -60,6 +60,11 @@ public final class EfficientNetLite0 {
   let stemSide: Int  // 112
 
   var execution = EfficientNetExecutionBuffers()
+  /// Which kernels `forward` uses; `.preferred` unless a test or benchmark chooses.
+  public var kernels = PhotoEncoderKernels.preferred
+  /// Why oneDNN failed and `kernels` became `.own`, or nil.
+  public internal(set) var oneDNNFailure: String?
+  let dnnl = DNNLNetworks()
   public internal(set) var grid = Tensor(zeros: [0, 49, 1280])  // [B, L, D]
   public internal(set) var mean = Tensor(zeros: [0, 1280])  // [B, D]
   public internal(set) var logits = Tensor(zeros: [0, 1000])  // [B, classes]
@@ -140,5 +145,6 @@ public final class EfficientNetLite0 {
     }
     convolutions.append(fold("_conv_head", "_bn1"))
     folded = convolutions
+    dnnl.reset()
   }
 }

@@ -33,8 +33,21 @@ final class PhotoEncoderTests: XCTestCase {
     XCTAssertLessThan(worst, 1e-4, "\(name): worst relative difference \(worst)")
   }
 
-  func testGridEqualsThePackageOnEveryPhoto() throws {
+  /// Our own kernels: OpenBLAS for the 1×1 layers, our depthwise kernel.
+  func testGridEqualsThePackageWithOurKernels() throws { try checkGrids(kernels: .own) }
+
+  /// oneDNN, which `glimpse` uses where it loads (scripts/install-deps installs it).
+  func testGridEqualsThePackageWithOneDNN() throws {
+    XCTAssertNil(PhotoEncoderKernels.oneDNNProblem, "oneDNN must load here: scripts/install-deps installs libdnnl-dev")
+    XCTAssertEqual(PhotoEncoderKernels.preferred, .oneDNN)
+    try checkGrids(kernels: .oneDNN)
+    XCTAssertNil(try loadedEncoder().encoder.oneDNNFailure)
+  }
+
+  func checkGrids(kernels: PhotoEncoderKernels) throws {
     let encoder = try loadedEncoder().encoder
+    encoder.kernels = kernels
+    defer { encoder.kernels = .preferred }
     let references = try readSafeTensors(path: fixtures + "/grids.safetensors")
     let names = try photoNames()
     XCTAssertEqual(names.count, 6)
@@ -45,16 +58,16 @@ final class PhotoEncoderTests: XCTestCase {
       XCTAssertEqual([image.width, image.height], [size, size])
       planes += image.modelInput(size: size)
     }
-    // The whole batch in per-core shares, then each image alone, halved between the cores.
+    // The whole batch (per-core shares, or oneDNN's chunks), then each image alone.
     encoder.forward(images: Tensor(shape: [names.count, 3, size, size], values: planes))
     let batchGrid = encoder.grid.copy()
     for (i, name) in names.enumerated() {
       let reference = try XCTUnwrap(references.tensor(name), name)
       XCTAssertEqual(reference.shape, [49, 1280])
-      assertGrid(batchGrid.slice(i), equals: reference, name + " in a batch")
+      assertGrid(batchGrid.slice(i), equals: reference, "\(name) in a batch, \(kernels)")
       let one = Array(planes[(i * 3 * size * size)..<((i + 1) * 3 * size * size)])
       encoder.forward(images: Tensor(shape: [1, 3, size, size], values: one))
-      assertGrid(encoder.grid.slice(0), equals: reference, name + " alone")
+      assertGrid(encoder.grid.slice(0), equals: reference, "\(name) alone, \(kernels)")
       for f in [0, 17, 1279] {
         let expected = (0..<49).reduce(Float(0)) { $0 + reference.pointer[$1 * 1280 + f] } / 49
         XCTAssertEqual(encoder.mean.pointer[f], expected, accuracy: 1e-4 * max(1, abs(expected)), name)

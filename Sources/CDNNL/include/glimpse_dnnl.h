@@ -1,0 +1,37 @@
+#ifndef GLIMPSE_DNNL_H
+#define GLIMPSE_DNNL_H
+
+/* A chain of convolutions run by oneDNN in the layouts it prefers (blocked channels), with bias,
+   batch norm already folded in, ReLU6 and residual sums fused: the photo encoder's fast path.
+   oneDNN is loaded with dlopen when first needed; without it every call reports why. */
+
+#define GLIMPSE_DNNL_MESSAGE_LENGTH 256
+
+typedef struct {
+  int in_channels, out_channels, kernel, stride;
+  int groups;                 /* 1, or in_channels for a depthwise convolution */
+  int pad_before, pad_after;  /* on both axes: TensorFlow "same" puts the odd pixel after */
+  int input;                  /* the convolution whose output it reads; -1: the images */
+  int residual;               /* the convolution whose output it adds (and overwrites); -1: none */
+  int relu6;                  /* clip to [0, 6] after the bias (and the residual) */
+  const float *weights;       /* [out, in / groups, k, k], read while the network is made */
+  const float *bias;          /* [out], read on every run */
+} glimpse_dnnl_conv;
+
+typedef struct glimpse_dnnl_network glimpse_dnnl_network;
+
+/* 1 if oneDNN can be used; else 0 and why, in `message`. */
+int glimpse_dnnl_available(char message[GLIMPSE_DNNL_MESSAGE_LENGTH]);
+
+/* Builds the chain for `batch` images of `channels`×`side`×`side`; the last convolution's output is
+   written as [batch, side'·side', channels'] (the grid). NULL and why on failure. */
+glimpse_dnnl_network *glimpse_dnnl_create(int batch, int channels, int side, const glimpse_dnnl_conv *convs,
+                                          int count, char message[GLIMPSE_DNNL_MESSAGE_LENGTH]);
+
+/* images [batch, channels, side, side] (normalised) → grid. 0, or 1 and why. */
+int glimpse_dnnl_run(glimpse_dnnl_network *network, const float *images, float *grid,
+                     char message[GLIMPSE_DNNL_MESSAGE_LENGTH]);
+
+void glimpse_dnnl_destroy(glimpse_dnnl_network *network);
+
+#endif
