@@ -35,6 +35,11 @@ static char load_error[GLIMPSE_DNNL_MESSAGE_LENGTH];
 static int loaded;
 
 static void load(void) {
+  /* oneDNN's OpenMP threads spin after each primitive before they sleep, by default for long
+     enough to compete with the decoder's steps that follow the encoder (the SpinningWorker and the
+     caller's thread). libgomp reads this when dlopen loads it with oneDNN; a value set by the user
+     is kept. */
+  setenv("GOMP_SPINCOUNT", "10000", 0);
   void *library = dlopen("libdnnl.so.2", RTLD_NOW | RTLD_LOCAL);
   if (!library) {
     snprintf(load_error, sizeof load_error, "cannot load oneDNN (libdnnl.so.2): %s", dlerror());
