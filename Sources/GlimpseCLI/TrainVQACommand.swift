@@ -1,4 +1,5 @@
 import ArgumentParser
+import GlimpseInference
 import GlimpseModels
 import GlimpseTraining
 
@@ -68,14 +69,19 @@ struct TrainVQACommand: ParsableCommand {
 
   @OptionGroup(title: "Model sizes") var sizes: ModelSizeOptions
 
+  @Option(
+    help:
+      """
+      With --encoder efficientnet-lite0, the feature cache of the training images (default: \
+      features-efficientnet-lite0.glf beside --data; --val's sits beside it). Made or brought up to date first.
+      """
+  )
+  var features: String?
+
   @OptionGroup var training: TrainingOptions
 
   func validate() throws {
     guard valLimit >= 0 else { throw ValidationError("--val-limit must be 0 or more") }
-    guard sizes.encoder == .cnnSmall else {
-      throw ValidationError(
-        "--encoder efficientnet-lite0 trains captioners only so far; VQA on photos is not built yet")
-    }
     guard topAnswers >= 2 else { throw ValidationError("--top-answers must be at least 2") }
     guard attentionSupervision >= 0, attentionSupervision.isFinite else {
       throw ValidationError("--attention-supervision must be 0 or more")
@@ -104,7 +110,14 @@ struct TrainVQACommand: ParsableCommand {
       skipBad, attentionSupervision, initialModel
     )
     (options.supervisedHops, options.sizes) = (supervisedHops, try sizes.sizes(hops: hops))
-    let setup = try makeVQATraining(options)
+    if options.sizes.isPhotoEncoder {
+      options.encoderFolder =
+        try sizes.encoderFolder ?? findShippedModel("efficientnet-lite0", executable: CommandLine.arguments[0])
+      options.features = features
+    }
+    let progress = FeatureProgress()
+    let setup = try makeVQATraining(options) { progress.report(cache: $0, done: $1, total: $2) }
+    reportFeatures(setup.features)
     reportSkipped(setup.skipped, data: data)
     try runTraining(setup.loop, options: training)
   }

@@ -78,17 +78,27 @@ public func answerAll(_ batches: QuestionBatches, model: AnsweringModel, afterCh
 {
   let size = model.encoder.imageSize, count = batches.questions.count, a = model.answers.count
   let chunk = 32
-  let images = Tensor(zeros: [chunk, 3, size, size])
+  let images = Tensor(zeros: [batches.grids == nil ? chunk : 0, 3, size, size])
+  let shape = model.encoder.gridShape
+  let cachedGrid = Tensor(zeros: [batches.grids == nil ? 0 : chunk, shape.locations, shape.features])
+  let cachedMean = Tensor(zeros: [batches.grids == nil ? 0 : chunk, shape.features])
   var result = [[Float]]()
   result.reserveCapacity(count)
   for start in stride(from: 0, to: count, by: chunk) {
     let n = min(chunk, count - start)
     var questions = [Int32]()
-    try batches.images.copyImages((start..<start + n).map { batches.imageOfQuestion[$0] }, to: images)
+    let imageIndices = (start..<start + n).map { batches.imageOfQuestion[$0] }
     for row in 0..<n { questions += batches.questions[start + row] }
-    model.encoder.forward(images: n == chunk ? images : images.slice(0..<n))
-    let logits = model.head.forward(
-      grid: model.encoder.grid, mean: model.encoder.mean, questions: questions, batch: n, steps: batches.steps)
+    let (grid, mean): (Tensor, Tensor)
+    if let grids = batches.grids {
+      (grid, mean) = (cachedGrid.slice(0..<n), cachedMean.slice(0..<n))
+      grids.copyGrids(imageIndices, grid: grid, mean: mean)
+    } else {
+      try batches.images.copyImages(imageIndices, to: images)
+      model.encoder.forward(images: n == chunk ? images : images.slice(0..<n))
+      (grid, mean) = (model.encoder.grid, model.encoder.mean)
+    }
+    let logits = model.head.forward(grid: grid, mean: mean, questions: questions, batch: n, steps: batches.steps)
     afterChunk?(start..<start + n)
     softmaxRows(logits.pointer, rows: n, columns: a)
     for row in 0..<n { result.append(Array(UnsafeBufferPointer(start: logits.pointer + row * a, count: a))) }

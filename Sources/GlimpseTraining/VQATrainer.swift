@@ -17,6 +17,7 @@ public final class VQATrainer {
   var batchImages = Tensor(zeros: [0]), probs = Tensor(zeros: [0]), dlogits = Tensor(zeros: [0])
   var dgrid = Tensor(zeros: [0]), dmean = Tensor(zeros: [0])
   var dhops: [Tensor] = []
+  var cachedGrid = Tensor(zeros: [0]), cachedMean = Tensor(zeros: [0])  // grids read from a feature cache
 
   public init(model: AnsweringModel) {
     self.model = model
@@ -26,17 +27,29 @@ public final class VQATrainer {
   /// Replaces the parameters' gradients with those of the mean cross-entropy over the batch
   /// (plus the attention supervision where the batches have target cells).
   public func computeGradients(_ batches: QuestionBatches, indices: [Int]) throws -> TrainingLoss {
-    let size = model.encoder.imageSize
-    if batchImages.count != indices.count * 3 * size * size {
-      batchImages = Tensor(zeros: [indices.count, 3, size, size])
-    }
     var questions = [Int32](), targets = [Int32]()
-    try batches.images.copyImages(indices.map { batches.imageOfQuestion[$0] }, to: batchImages)
     for index in indices {
       questions += batches.questions[index]
       targets.append(batches.targets[index])
     }
     let cells = batches.attentionCells.map { all in indices.map { all[$0] } }
+    let imageIndices = indices.map { batches.imageOfQuestion[$0] }
+    if let grids = batches.grids {
+      let shape = model.encoder.gridShape
+      if cachedGrid.count != indices.count * shape.locations * shape.features {
+        cachedGrid = Tensor(zeros: [indices.count, shape.locations, shape.features])
+        cachedMean = Tensor(zeros: [indices.count, shape.features])
+      }
+      grids.copyGrids(imageIndices, grid: cachedGrid, mean: cachedMean)
+      return headGradients(
+        grid: cachedGrid, mean: cachedMean, questions: questions, steps: batches.steps, targets: targets,
+        attentionCells: cells)
+    }
+    let size = model.encoder.imageSize
+    if batchImages.count != indices.count * 3 * size * size {
+      batchImages = Tensor(zeros: [indices.count, 3, size, size])
+    }
+    try batches.images.copyImages(imageIndices, to: batchImages)
     return computeGradients(
       images: batchImages, questions: questions, steps: batches.steps, targets: targets, attentionCells: cells)
   }
@@ -46,24 +59,34 @@ public final class VQATrainer {
   public func computeGradients(
     images: Tensor, questions: [Int32], steps: Int, targets: [Int32], attentionCells: [[Int]]? = nil
   ) -> TrainingLoss {
-    let (b, a, grid) = (images.size(0), model.answers.count, model.encoder.gridShape)
+    model.encoder.forward(images: images)
+    return headGradients(
+      grid: model.encoder.grid, mean: model.encoder.mean, questions: questions, steps: steps, targets: targets,
+      attentionCells: attentionCells, throughEncoder: true)
+  }
+
+  /// The head's forward and backward on grids (the encoder's, or a frozen encoder's from a feature
+  /// cache); `throughEncoder` carries the gradients on into the encoder.
+  func headGradients(
+    grid gridValues: Tensor, mean: Tensor, questions: [Int32], steps: Int, targets: [Int32],
+    attentionCells: [[Int]]?, throughEncoder: Bool = false
+  ) -> TrainingLoss {
+    let (b, a, grid) = (gridValues.size(0), model.answers.count, model.encoder.gridShape)
     if dgrid.count != b * grid.locations * grid.features {
       dgrid = Tensor(zeros: [b, grid.locations, grid.features])
       dmean = Tensor(zeros: [b, grid.features])
       (probs, dlogits) = (Tensor(zeros: [b, a]), Tensor(zeros: [b, a]))
       dhops = (0..<model.sizes.hops).map { _ in Tensor(zeros: [b, grid.locations]) }
     }
-    model.encoder.forward(images: images)
-    let logits = model.head.forward(
-      grid: model.encoder.grid, mean: model.encoder.mean, questions: questions, batch: b, steps: steps)
+    let logits = model.head.forward(grid: gridValues, mean: mean, questions: questions, batch: b, steps: steps)
     let crossEntropy = maskedCrossEntropyForward(probs: probs, logits: logits, targets: targets, batch: b, padID: -1)
-    let parameters = model.parameters
+    let parameters = model.encoder.trainableParameters + model.head.parameters
     parameters.zeroGradients()
     dlogits.zero(); dgrid.zero(); dmean.zero()
     maskedCrossEntropyBackward(dlogits: dlogits, probs: probs, targets: targets, batch: b, padID: -1)
     guard supervisionWeight > 0, let cells = attentionCells, let san = model.head as? VQASAN else {
       model.head.backward(dlogits: dlogits, dgrid: dgrid, dmean: dmean)
-      model.encoder.backward(dgrid: dgrid, dmean: dmean)
+      if throughEncoder { model.encoder.backward(dgrid: dgrid, dmean: dmean) }
       return TrainingLoss(total: crossEntropy)
     }
     var supervision: Float = 0
@@ -74,7 +97,7 @@ public final class VQATrainer {
       attentionSupervisionBackward(dweights: dp, weights: p, cells: cells, scale: supervisionWeight)
     }
     san.backward(dlogits: dlogits, dgrid: dgrid, dmean: dmean, hopWeightGradients: dhops)
-    model.encoder.backward(dgrid: dgrid, dmean: dmean)
+    if throughEncoder { model.encoder.backward(dgrid: dgrid, dmean: dmean) }
     return TrainingLoss(
       total: crossEntropy + supervisionWeight * supervision, parts: [("ce", crossEntropy), ("att", supervision)])
   }

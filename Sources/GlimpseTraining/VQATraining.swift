@@ -30,6 +30,10 @@ public struct VQATrainingOptions: Sendable {
   public var supervisedHops: Int?
   /// Start from this model folder's weights, question words and answers instead of new ones.
   public var initialModel: String?
+  /// For a frozen pretrained encoder: its folder, and the training images' feature cache (default:
+  /// beside the data; the validation images' cache sits beside theirs).
+  public var encoderFolder: String?
+  public var features: String?
 
   public init(data: String, validation: String?, kind: VQAKind, out: String) {
     (self.data, self.validation, self.kind, self.out) = (data, validation, kind, out)
@@ -52,7 +56,8 @@ public final class VQATrainingTask: TrainingTask {
     (trainer.supervisionWeight, trainer.supervisedHops) = (supervisionWeight, supervisedHops)
   }
 
-  public var parameters: [Parameter] { model.parameters }
+  /// What the loop trains, clips and keeps in the training state: not a frozen encoder's weights.
+  public var parameters: [Parameter] { model.encoder.trainableParameters + model.head.parameters }
   public var exampleCount: Int { batches.questions.count }
   public func computeGradients(indices: [Int]) throws -> TrainingLoss {
     try trainer.computeGradients(batches, indices: indices)
@@ -80,7 +85,9 @@ public final class VQATrainingTask: TrainingTask {
   public func saveModel(folder: String) throws { try model.save(folder: folder) }
 }
 
-public func makeVQATraining(_ options: VQATrainingOptions) throws -> TrainingSetup {
+public func makeVQATraining(
+  _ options: VQATrainingOptions, featureProgress: (_ path: String, _ done: Int, _ total: Int) -> Void = { _, _, _ in }
+) throws -> TrainingSetup {
   try loadBLAS()
   let source = try QuestionSource(path: options.data, options: LoadOptions(skipBad: options.skipBad))
   let questions = source.dataset.questions
@@ -110,9 +117,31 @@ public func makeVQATraining(_ options: VQATrainingOptions) throws -> TrainingSet
     }
     cells = questionObjectCells(source.dataset, scenes: scenes, gridSide: sizes.grid.side)
   }
+  var random = SeededGenerator(seed: options.seed)
+  var model =
+    initial
+    ?? AnsweringModel(kind: options.kind, sizes: sizes, vocabulary: vocabulary, answers: answers, random: &random)
+  var features: [(path: String, report: FeatureExtractionReport)] = []
+  /// With a frozen encoder, the feature cache of `dataset`'s images, brought up to date.
+  func featureCache(_ dataset: QuestionDataset, cache: String) throws -> FeatureCache? {
+    guard sizes.isPhotoEncoder else { return nil }
+    let report = try updateFeatureCache(
+      cachePath: cache, paths: questionImagePaths(dataset), encoder: model.encoder, encoderName: sizes.encoder
+    ) { featureProgress(cache, $0, $1) }
+    features.append((cache, report))
+    return try FeatureCache(path: cache)
+  }
+  if sizes.isPhotoEncoder && initial == nil {
+    guard let folder = options.encoderFolder else {
+      throw FileError(sizes.encoder, "training with a pretrained encoder needs its folder")
+    }
+    try copyPretrainedEncoder(from: folder, into: model.encoder)
+  }
   let batches = try QuestionBatches(
     dataset: source.dataset, vocabulary: vocabulary, answers: answers, imageSize: sizes.imageSize,
-    source: options.data + "/captions.json", skipBad: options.skipBad, attentionCells: cells)
+    source: options.data + "/captions.json", skipBad: options.skipBad, attentionCells: cells,
+    featureCache: try featureCache(
+      source.dataset, cache: options.features ?? defaultFeatureCachePath(data: options.data, encoder: sizes.encoder)))
   var validationData: (QuestionBatches, QuestionDataset, [[Int]]?)? = nil
   if let path = options.validation {
     let validationSource = try QuestionSource(path: path)
@@ -124,14 +153,12 @@ public func makeVQATraining(_ options: VQATrainingOptions) throws -> TrainingSet
       options.kind == .san
       ? validationSource.scenes.map { questionObjectCells(validation, scenes: $0, gridSide: sizes.grid.side) } : nil
     validationData = (
-      try QuestionBatches(dataset: validation, vocabulary: vocabulary, answers: answers, imageSize: sizes.imageSize),
+      try QuestionBatches(
+        dataset: validation, vocabulary: vocabulary, answers: answers, imageSize: sizes.imageSize,
+        featureCache: try featureCache(validation, cache: defaultFeatureCachePath(data: path, encoder: sizes.encoder))),
       validation, validationCells
     )
   }
-  var random = SeededGenerator(seed: options.seed)
-  var model =
-    initial
-    ?? AnsweringModel(kind: options.kind, sizes: sizes, vocabulary: vocabulary, answers: answers, random: &random)
   let extra: [(String, JSONValue)] =
     (options.attentionSupervision > 0
       ? [
@@ -158,7 +185,9 @@ public func makeVQATraining(_ options: VQATrainingOptions) throws -> TrainingSet
       ("model", "vqa-" + options.kind.rawValue), ("data", options.data), ("examples", String(questions.count)),
       ("vocabulary", String(vocabulary.count)), ("answers", String(answers.count)), ("sizes", sizes.summary),
     ]
+      + (sizes.isPhotoEncoder ? [("encoder_weights", weightsDigest(model.encoder.parameters))] : [])
       + (options.initialModel.map { [("init", $0)] } ?? []))
   return TrainingSetup(
-    loop: try TrainingLoop(task: task, settings: settings), skipped: source.dataset.skipped + batches.skipped)
+    loop: try TrainingLoop(task: task, settings: settings), skipped: source.dataset.skipped + batches.skipped,
+    features: features)
 }

@@ -46,6 +46,22 @@ final class PhotoTrainCommandTests: XCTestCase {
     XCTAssertFalse(caption.stdout.isEmpty)
   }
 
+  /// vqa-san on the frozen encoder: trained from the same kind of cache, then asked.
+  func testVQATrainsOnCachedGridsAndAnswers() throws {
+    let out = folder + "/vqa"
+    let trained = try runGlimpse([
+      "train", "vqa", "--encoder", "efficientnet-lite0", "--encoder-folder", projectRoot + "/models/efficientnet-lite0",
+      "--data", data, "--model", "san", "--out", out, "--epochs", "1", "--batch", "8", "--plain-progress",
+    ])
+    XCTAssertEqual(trained.status, 0, trained.stderr)
+    XCTAssertTrue(
+      trained.stderr.contains("\(data)/features-efficientnet-lite0.glf: 24 images encoded, 0 grids kept"),
+      trained.stderr)
+    let answer = try runGlimpse(["ask", "--model", out, data + "/images/train_000001.png", "what shape is it?"])
+    XCTAssertEqual(answer.status, 0, answer.stderr)
+    XCTAssertFalse(answer.stdout.isEmpty)
+  }
+
   /// A truncated cache and a vocabulary larger than the model's embedding: one line naming the
   /// file, exit 1, and the file left as it was.
   func testBadCacheAndVocabularyAreOneLineErrors() throws {
