@@ -22,6 +22,21 @@ public func gridForward(grid: Tensor, mean: Tensor, featureMap: Tensor, batch: I
   }
 }
 
+/// The mean over the locations of `rows` grids [rows, L, D], into mean [rows, D].
+public func gridMean(
+  _ grid: UnsafePointer<Float>, into mean: UnsafeMutablePointer<Float>, rows: Int, locations: Int,
+  features: Int
+) {
+  for row in 0..<rows {
+    let (source, average) = (grid + row * locations * features, mean + row * features)
+    average.update(repeating: 0, count: features)
+    for location in 0..<locations {
+      for f in 0..<features { average[f] += source[location * features + f] }
+    }
+    for f in 0..<features { average[f] /= Float(locations) }
+  }
+}
+
 /// dfeatureMap[B, D, L] += dgridᵀ + dmean / L.
 public func gridBackward(dfeatureMap: Tensor, dgrid: Tensor?, dmean: Tensor?, batch: Int, channels: Int, locations: Int)
 {

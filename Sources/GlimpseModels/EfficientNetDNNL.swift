@@ -140,14 +140,7 @@ extension EfficientNetLite0 {
       kernels = .own
       return false
     }
-    for i in 0..<b {
-      let row = grid.pointer + i * l * d, average = mean.pointer + i * d
-      for f in 0..<d { average[f] = 0 }
-      for location in 0..<l {
-        for f in 0..<d { average[f] += row[location * d + f] }
-      }
-      for f in 0..<d { average[f] /= Float(l) }
-    }
+    gridMean(grid.pointer, into: mean.pointer, rows: b, locations: l, features: d)
     return true
   }
 }

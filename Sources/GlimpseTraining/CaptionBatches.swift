@@ -79,6 +79,22 @@ public struct CachedGrids: Sendable {
   }
 }
 
+/// The grid [n, L, D] and mean [n, D] of batches read from a feature cache, made again only when
+/// the batch size changes.
+struct CachedGridBuffers {
+  private var grid = Tensor(zeros: [0]), mean = Tensor(zeros: [0])
+
+  mutating func read(_ grids: CachedGrids, images: [Int]) -> (grid: Tensor, mean: Tensor) {
+    let shape = grids.cache.grid
+    if grid.count != images.count * shape.locations * shape.features {
+      grid = Tensor(zeros: [images.count, shape.locations, shape.features])
+      mean = Tensor(zeros: [images.count, shape.features])
+    }
+    grids.copyGrids(images, grid: grid, mean: mean)
+    return (grid, mean)
+  }
+}
+
 /// The images of a dataset whose grids come from a feature cache: there is nothing to decode.
 struct CachedImageSet: ImageSet {
   let count: Int

@@ -13,9 +13,7 @@ public func captionAll(
   let size = encoder.imageSize, count = batches.imageCount
   let chunk = beams == 1 ? 32 : 1
   let images = Tensor(zeros: [batches.grids == nil ? chunk : 0, 3, size, size])
-  let shape = encoder.gridShape
-  let cachedGrid = Tensor(zeros: [batches.grids == nil ? 0 : chunk, shape.locations, shape.features])
-  let cachedMean = Tensor(zeros: [batches.grids == nil ? 0 : chunk, shape.features])
+  var cached = CachedGridBuffers()
   var captions = [String]()
   captions.reserveCapacity(count)
   let decoders = decodersPerCore(decoder)
@@ -23,8 +21,7 @@ public func captionAll(
     let n = min(chunk, count - start)
     let (grid, mean): (Tensor, Tensor)
     if let grids = batches.grids {
-      (grid, mean) = (cachedGrid.slice(0..<n), cachedMean.slice(0..<n))
-      grids.copyGrids(Array(start..<start + n), grid: grid, mean: mean)
+      (grid, mean) = cached.read(grids, images: Array(start..<start + n))
     } else {
       try batches.images.copyImages(Array(start..<start + n), to: images)
       encoder.forward(images: n == chunk ? images : images.slice(0..<n))

@@ -23,7 +23,7 @@ public final class CaptionTrainer {
   public let clipNorm: Float
   var batchImages = Tensor(zeros: [0]), probs = Tensor(zeros: [0]), dlogits = Tensor(zeros: [0])
   var dgrid = Tensor(zeros: [0]), dmean = Tensor(zeros: [0])
-  var cachedGrid = Tensor(zeros: [0]), cachedMean = Tensor(zeros: [0])  // grids read from a feature cache
+  var cached = CachedGridBuffers()
   /// The decoder and a replica with gradients of its own for each further core; tests set it to
   /// the decoder alone to compare.
   var decoders: [CaptionDecoder]
@@ -56,13 +56,8 @@ public final class CaptionTrainer {
       targets += caption.dropFirst()
     }
     if let grids = batches.grids {
-      let shape = encoder.gridShape
-      if cachedGrid.count != indices.count * shape.locations * shape.features {
-        cachedGrid = Tensor(zeros: [indices.count, shape.locations, shape.features])
-        cachedMean = Tensor(zeros: [indices.count, shape.features])
-      }
-      grids.copyGrids(indices.map { batches.imageOfCaption[$0] }, grid: cachedGrid, mean: cachedMean)
-      return computeGradients(grid: cachedGrid, mean: cachedMean, inputs: inputs, targets: targets)
+      let (grid, mean) = cached.read(grids, images: indices.map { batches.imageOfCaption[$0] })
+      return computeGradients(grid: grid, mean: mean, inputs: inputs, targets: targets)
     }
     let size = encoder.imageSize
     if batchImages.count != indices.count * 3 * size * size {

@@ -1,4 +1,5 @@
 import GlimpseIO
+import GlimpseLayers
 import GlimpseModels
 import GlimpseTensor
 import Synchronization
@@ -109,15 +110,10 @@ public final class FeatureCache: @unchecked Sendable {
   public func copyGrids(_ entries: [Int], grid out: Tensor, mean: Tensor) {
     let (l, d) = (grid.locations, grid.features)
     for (row, index) in entries.enumerated() {
-      let source = entry(index)
-      let target = out.pointer + row * l * d, average = mean.pointer + row * d
+      let (source, target) = (entry(index), out.pointer + row * l * d)
       for k in 0..<(l * d) { target[k] = Float(Float16(bitPattern: source[k])) }
-      for f in 0..<d { average[f] = 0 }
-      for location in 0..<l {
-        for f in 0..<d { average[f] += target[location * d + f] }
-      }
-      for f in 0..<d { average[f] /= Float(l) }
     }
+    gridMean(out.pointer, into: mean.pointer, rows: entries.count, locations: l, features: d)
     reads.add(entries.count, ordering: .relaxed)
   }
 }

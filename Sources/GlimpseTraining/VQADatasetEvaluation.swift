@@ -79,9 +79,7 @@ public func answerAll(_ batches: QuestionBatches, model: AnsweringModel, afterCh
   let size = model.encoder.imageSize, count = batches.questions.count, a = model.answers.count
   let chunk = 32
   let images = Tensor(zeros: [batches.grids == nil ? chunk : 0, 3, size, size])
-  let shape = model.encoder.gridShape
-  let cachedGrid = Tensor(zeros: [batches.grids == nil ? 0 : chunk, shape.locations, shape.features])
-  let cachedMean = Tensor(zeros: [batches.grids == nil ? 0 : chunk, shape.features])
+  var cached = CachedGridBuffers()
   var result = [[Float]]()
   result.reserveCapacity(count)
   for start in stride(from: 0, to: count, by: chunk) {
@@ -91,8 +89,7 @@ public func answerAll(_ batches: QuestionBatches, model: AnsweringModel, afterCh
     for row in 0..<n { questions += batches.questions[start + row] }
     let (grid, mean): (Tensor, Tensor)
     if let grids = batches.grids {
-      (grid, mean) = (cachedGrid.slice(0..<n), cachedMean.slice(0..<n))
-      grids.copyGrids(imageIndices, grid: grid, mean: mean)
+      (grid, mean) = cached.read(grids, images: imageIndices)
     } else {
       try batches.images.copyImages(imageIndices, to: images)
       model.encoder.forward(images: n == chunk ? images : images.slice(0..<n))

@@ -17,7 +17,7 @@ public final class VQATrainer {
   var batchImages = Tensor(zeros: [0]), probs = Tensor(zeros: [0]), dlogits = Tensor(zeros: [0])
   var dgrid = Tensor(zeros: [0]), dmean = Tensor(zeros: [0])
   var dhops: [Tensor] = []
-  var cachedGrid = Tensor(zeros: [0]), cachedMean = Tensor(zeros: [0])  // grids read from a feature cache
+  var cached = CachedGridBuffers()
 
   public init(model: AnsweringModel) {
     self.model = model
@@ -35,15 +35,9 @@ public final class VQATrainer {
     let cells = batches.attentionCells.map { all in indices.map { all[$0] } }
     let imageIndices = indices.map { batches.imageOfQuestion[$0] }
     if let grids = batches.grids {
-      let shape = model.encoder.gridShape
-      if cachedGrid.count != indices.count * shape.locations * shape.features {
-        cachedGrid = Tensor(zeros: [indices.count, shape.locations, shape.features])
-        cachedMean = Tensor(zeros: [indices.count, shape.features])
-      }
-      grids.copyGrids(imageIndices, grid: cachedGrid, mean: cachedMean)
+      let (grid, mean) = cached.read(grids, images: imageIndices)
       return headGradients(
-        grid: cachedGrid, mean: cachedMean, questions: questions, steps: batches.steps, targets: targets,
-        attentionCells: cells)
+        grid: grid, mean: mean, questions: questions, steps: batches.steps, targets: targets, attentionCells: cells)
     }
     let size = model.encoder.imageSize
     if batchImages.count != indices.count * 3 * size * size {
