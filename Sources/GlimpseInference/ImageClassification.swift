@@ -1,7 +1,5 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import GlimpseImage
+import GlimpseLayers
 import GlimpseModels
 import GlimpseTensor
 
@@ -22,11 +20,8 @@ public func classifyImage(
   let input = Tensor(shape: [1, 3, size, size], values: image.classificationInput(crop: size))
   let network = encoder.encoder
   network.classify(images: input)
-  let logits = (0..<EfficientNetLite0.classes).map { Double(network.logits.pointer[$0]) }
-  let largest = logits.max()!
-  let total = logits.reduce(0) { $0 + exp($1 - largest) }
-  let ranked = logits.indices.sorted { logits[$0] > logits[$1] || (logits[$0] == logits[$1] && $0 < $1) }
-  return ranked.prefix(top).map { index in
-    ScoredClass(index: index, label: encoder.classes[index], p: Float(exp(logits[index] - largest) / total))
-  }
+  softmaxRows(network.logits.pointer, rows: 1, columns: EfficientNetLite0.classes)
+  let p = Array(UnsafeBufferPointer(start: network.logits.pointer, count: EfficientNetLite0.classes))
+  let ranked = p.indices.sorted { p[$0] > p[$1] || (p[$0] == p[$1] && $0 < $1) }
+  return ranked.prefix(top).map { ScoredClass(index: $0, label: encoder.classes[$0], p: p[$0]) }
 }
