@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 import PackageDescription
 
 // Layers, bottom up; a target depends only on targets below it: C shims, GlimpseCore (token
@@ -29,7 +29,10 @@ let package = Package(
     .library(name: "GlimpseTraining", targets: ["GlimpseTraining"]),
   ],
   dependencies: [
-    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    // The HTTP service (GlimpseServer); without Foundation, which would slow glimpse's cold start.
+    .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
+    .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
   ],
   targets: [
     // OpenBLAS itself is loaded with dlopen.
@@ -66,11 +69,18 @@ let package = Package(
         "GlimpseCore", "GlimpseImage", "GlimpseIO", "GlimpseModels", "GlimpseLayers", "GlimpseTensor", "GlimpseData",
         "GlimpseInference", "GlimpseTraining",
       ]),
+    .target(
+      name: "GlimpseServer",
+      dependencies: [
+        "GlimpseCore", "GlimpseData", "GlimpseImage", "GlimpseIO", "GlimpseInference", "GlimpseModels", "GlimpseTensor",
+        .product(name: "Hummingbird", package: "hummingbird"),
+        .product(name: "Prometheus", package: "swift-prometheus"),
+      ]),
     .executableTarget(
       name: "GlimpseCLI",
       dependencies: [
         "GlimpseCore", "GlimpseImage", "GlimpseIO", "GlimpseBench", "GlimpseTensor", "GlimpseData", "GlimpseModels",
-        "GlimpseInference", "GlimpseTraining",
+        "GlimpseInference", "GlimpseTraining", "GlimpseServer",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),

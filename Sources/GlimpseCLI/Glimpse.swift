@@ -13,7 +13,7 @@ struct Glimpse: ParsableCommand {
     version: "glimpse \(glimpseVersion)",
     subcommands: [
       CaptionCommand.self, AttendCommand.self, AskCommand.self, TrainCommand.self, EvalCommand.self, ImageCommand.self,
-      DataCommand.self, ClassifyCommand.self, FeaturesCommand.self, BenchCommand.self,
+      DataCommand.self, ClassifyCommand.self, FeaturesCommand.self, ServeCommand.self, BenchCommand.self,
     ]
   )
 

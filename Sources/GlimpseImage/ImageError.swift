@@ -2,6 +2,10 @@
 /// `FileError` naming the file.
 public struct ImageError: Error, CustomStringConvertible, Equatable, Sendable {
   public var reason: String
-  public init(_ reason: String) { self.reason = reason }
+  /// The image is valid as far as its header goes but larger than the caller's pixel limit.
+  public var exceedsPixelLimit: Bool
+  public init(_ reason: String, exceedsPixelLimit: Bool = false) {
+    (self.reason, self.exceedsPixelLimit) = (reason, exceedsPixelLimit)
+  }
   public var description: String { reason }
 }

@@ -12,7 +12,7 @@ func decodeJPEG(_ bytes: [UInt8], maxPixels: Int) throws -> DecodedImage {
   func check(_ status: Int32) throws {
     switch Int(status) {
     case GLIMPSE_JPEG_OK: return
-    case GLIMPSE_JPEG_TOO_LARGE: throw ImageError(cString(&info.message))
+    case GLIMPSE_JPEG_TOO_LARGE: throw ImageError(cString(&info.message), exceedsPixelLimit: true)
     default: throw ImageError("invalid JPEG: \(cString(&info.message))")
     }
   }

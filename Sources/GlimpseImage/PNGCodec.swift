@@ -9,7 +9,7 @@ func decodePNG(_ bytes: [UInt8], maxPixels: Int) throws -> DecodedImage {
   func check(_ status: Int32) throws {
     switch Int(status) {
     case GLIMPSE_PNG_OK: return
-    case GLIMPSE_PNG_TOO_LARGE: throw ImageError(cString(&info.message))
+    case GLIMPSE_PNG_TOO_LARGE: throw ImageError(cString(&info.message), exceedsPixelLimit: true)
     default: throw ImageError("invalid PNG: \(cString(&info.message))")
     }
   }

@@ -11,7 +11,7 @@ import Darwin
 
 /// A model folder's config.json, read once the folder is known to exist (so a wrong --model
 /// is "no such model folder", not a missing config).
-func readModelConfig(folder: String) throws -> (config: JSONValue, path: String) {
+public func readModelConfig(folder: String) throws -> (config: JSONValue, path: String) {
   var status = stat()
   guard stat(folder, &status) == 0, (status.st_mode & S_IFMT) == S_IFDIR else {
     throw FileError(folder, "no such model folder")

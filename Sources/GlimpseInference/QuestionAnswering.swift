@@ -13,6 +13,18 @@ public func encodeQuestion(_ text: String, vocabulary: Vocabulary) -> (ids: [Int
   return (words.map { vocabulary.id($0) ?? SpecialToken.unknown }, words.filter { vocabulary.id($0) == nil })
 }
 
+/// `encodeQuestion`, refusing a question with no word or none the model knows.
+public func encodeAnswerableQuestion(_ text: String, vocabulary: Vocabulary) throws -> (ids: [Int32], unknown: [String])
+{
+  let (ids, unknown) = encodeQuestion(text, vocabulary: vocabulary)
+  guard !ids.isEmpty else { throw QuestionError(description: "the question is empty") }
+  guard ids.contains(where: { $0 != SpecialToken.unknown }) else {
+    throw QuestionError(
+      description: "none of the question's words (\(unknown.joined(separator: " "))) is in the model's vocabulary")
+  }
+  return (ids, unknown)
+}
+
 /// One question's answer: the best answers with their probabilities, the question's words
 /// that the model does not know (read as `<unk>`), and, for `san`, each hop's attention over
 /// the grid (`gridSide` × `gridSide`).
@@ -44,22 +56,25 @@ public struct ImageQuestions {
 
   /// Answers one question; an empty question, or one with no known word, is an error.
   public func ask(_ question: String, top: Int = 1) throws -> AnsweredQuestion {
-    let (ids, unknown) = encodeQuestion(question, vocabulary: model.vocabulary)
-    guard !ids.isEmpty else { throw QuestionError(description: "the question is empty") }
-    guard ids.contains(where: { $0 != SpecialToken.unknown }) else {
-      throw QuestionError(
-        description: "none of the question's words (\(unknown.joined(separator: " "))) is in the model's vocabulary")
-    }
+    let (ids, unknown) = try encodeAnswerableQuestion(question, vocabulary: model.vocabulary)
     let logits = model.head.forward(
       grid: model.encoder.grid, mean: model.encoder.mean, questions: ids, batch: 1, steps: ids.count)
-    var p = logits.values
-    softmaxRows(&p, rows: 1, columns: p.count)
-    let ranked = p.indices.sorted { p[$0] > p[$1] || (p[$0] == p[$1] && $0 < $1) }.prefix(max(1, top))
-    let hops = (model.head as? VQASAN)?.hopWeights.map { $0.slice(0).values } ?? []
-    return AnsweredQuestion(
-      question: question, top: ranked.map { (model.answers.answers[$0], p[$0]) }, unknownWords: unknown, hopMaps: hops,
-      gridSide: model.encoder.gridShape.side)
+    return rankedAnswers(model: model, logits: logits, row: 0, question: question, unknown: unknown, top: top)
   }
+}
+
+/// Row `row` of a batch's answer logits [B, A] as an answer: the `top` likeliest (ties to the
+/// lower index), and for `san` that row's attention at each hop.
+func rankedAnswers(
+  model: AnsweringModel, logits: Tensor, row: Int, question: String, unknown: [String], top: Int
+) -> AnsweredQuestion {
+  var p = logits.slice(row).values
+  softmaxRows(&p, rows: 1, columns: p.count)
+  let ranked = p.indices.sorted { p[$0] > p[$1] || (p[$0] == p[$1] && $0 < $1) }.prefix(max(1, top))
+  let hops = (model.head as? VQASAN)?.hopWeights.map { $0.slice(row).values } ?? []
+  return AnsweredQuestion(
+    question: question, top: ranked.map { (model.answers.answers[$0], p[$0]) }, unknownWords: unknown, hopMaps: hops,
+    gridSide: model.encoder.gridShape.side)
 }
 
 /// The hop figure `glimpse ask --attention` writes: the image, then each hop's attention
