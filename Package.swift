@@ -115,6 +115,12 @@ let package = Package(
       ],
       exclude: ["Fixtures"]),
     .testTarget(
+      name: "GlimpseServerTests",
+      dependencies: [
+        "GlimpseServer", "GlimpseInference", "GlimpseImage", "GlimpseIO", "GlimpseTestSupport",
+        .product(name: "HummingbirdTesting", package: "hummingbird"),
+      ]),
+    .testTarget(
       name: "GlimpseModelsTests", dependencies: ["GlimpseModels", "GlimpseTestSupport", "CAllocationCounter"],
       exclude: ["Fixtures"]),
   ]
