@@ -67,7 +67,7 @@ let webPage = """
 
   function draw(canvas, map, side) {
     const ctx = canvas.getContext("2d");
-    const scale = Math.min(1, 640 / Math.max(picture.width, picture.height));
+    const scale = 480 / Math.max(picture.width, picture.height);
     canvas.width = Math.round(picture.width * scale); canvas.height = Math.round(picture.height * scale);
     ctx.drawImage(picture, 0, 0, canvas.width, canvas.height);
     if (!map) return;
