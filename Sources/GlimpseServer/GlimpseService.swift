@@ -58,21 +58,19 @@ public final class GlimpseService: Sendable {
       throw ServiceError(
         status: .notFound, message: "this server has no captioning model (start it with --caption-model)")
     }
-    let body = try await readBody(
-      request, limit: configuration.maxBodyBytes, timeoutSeconds: configuration.bodyTimeoutSeconds)
-    let fields = try RequestFields(request: request, body: body, acceptsJSON: false)
-    let beam = try fields.integer("beam", default: 1, in: 1...configuration.maxBeam)
-    let attention = try fields.flag("attention")
-    if attention && !info.hasAttention {
-      throw ServiceError.badRequest("the model '\(info.name)' has no attention; leave out 'attention'")
-    }
-    if attention && beam > 1 { throw ServiceError.badRequest("attention maps come with greedy decoding; use beam 1") }
-    let input = try fields.decodedImage(maxPixels: configuration.maxPixels).modelInput(size: info.imageSize)
-    let options = CaptionRequestOptions(beam: beam, attention: attention)
-    let caption = try await withCheckedThrowingContinuation { (reply: CheckedContinuation<BatchCaption, any Error>) in
-      if !queue.submit(.caption(input: input, options: options, reply: reply)) {
-        reply.resume(throwing: ServiceError.busy)
+    let caption: BatchCaption = try await queue.prepareAndSubmit {
+      let body = try await readBody(
+        request, limit: configuration.maxBodyBytes, timeoutSeconds: configuration.bodyTimeoutSeconds)
+      let fields = try RequestFields(request: request, body: body, acceptsJSON: false)
+      let beam = try fields.integer("beam", default: 1, in: 1...configuration.maxBeam)
+      let attention = try fields.flag("attention")
+      if attention && !info.hasAttention {
+        throw ServiceError.badRequest("the model '\(info.name)' has no attention; leave out 'attention'")
       }
+      if attention && beam > 1 { throw ServiceError.badRequest("attention maps come with greedy decoding; use beam 1") }
+      let input = try fields.decodedImage(maxPixels: configuration.maxPixels).modelInput(size: info.imageSize)
+      let options = CaptionRequestOptions(beam: beam, attention: attention)
+      return { .caption(input: input, options: options, reply: $0) }
     }
     var members: [(String, JSONValue)] = [
       ("caption", .string(caption.text)),
@@ -100,21 +98,20 @@ public final class GlimpseService: Sendable {
     guard let info = vqaInfo, let vocabulary = info.vocabulary else {
       throw ServiceError(status: .notFound, message: "this server has no VQA model (start it with --vqa-model)")
     }
-    let body = try await readBody(
-      request, limit: configuration.maxBodyBytes, timeoutSeconds: configuration.bodyTimeoutSeconds)
-    let fields = try RequestFields(request: request, body: body, acceptsJSON: true)
-    guard let question = fields.values["question"] else {
-      throw ServiceError.badRequest("no question: send the field 'question'")
-    }
-    let encoded: (ids: [Int32], unknown: [String])
-    do { encoded = try encodeAnswerableQuestion(question, vocabulary: vocabulary) } catch let error as QuestionError {
-      throw ServiceError.badRequest(error.description)
-    }
-    let input = try fields.decodedImage(maxPixels: configuration.maxPixels).modelInput(size: info.imageSize)
-    let job = QuestionRequest(input: input, question: question, ids: encoded.ids, unknown: encoded.unknown)
-    let answered = try await withCheckedThrowingContinuation {
-      (reply: CheckedContinuation<AnsweredQuestion, any Error>) in
-      if !queue.submit(.ask(job, reply: reply)) { reply.resume(throwing: ServiceError.busy) }
+    let answered: AnsweredQuestion = try await queue.prepareAndSubmit {
+      let body = try await readBody(
+        request, limit: configuration.maxBodyBytes, timeoutSeconds: configuration.bodyTimeoutSeconds)
+      let fields = try RequestFields(request: request, body: body, acceptsJSON: true)
+      guard let question = fields.values["question"] else {
+        throw ServiceError.badRequest("no question: send the field 'question'")
+      }
+      let encoded: (ids: [Int32], unknown: [String])
+      do { encoded = try encodeAnswerableQuestion(question, vocabulary: vocabulary) } catch let error as QuestionError {
+        throw ServiceError.badRequest(error.description)
+      }
+      let input = try fields.decodedImage(maxPixels: configuration.maxPixels).modelInput(size: info.imageSize)
+      let job = QuestionRequest(input: input, question: question, ids: encoded.ids, unknown: encoded.unknown)
+      return { .ask(job, reply: $0) }
     }
     var members: [(String, JSONValue)] = [
       ("answer", .string(answered.answer)),

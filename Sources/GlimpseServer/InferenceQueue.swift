@@ -30,6 +30,13 @@ final class InferenceQueue: @unchecked Sendable {
   private var condition = pthread_cond_t()
   private var jobs: [(job: InferenceJob, arrived: UInt64)] = []
   private var stopped = false
+  /// Requests whose handlers are reading or decoding and will submit soon: the only ones worth
+  /// holding a batch open for. With none, a lone request runs at once instead of waiting out
+  /// the window.
+  private var preparing = 0
+  /// Under load (the last batch held more than one job) a batch is held open for the window
+  /// even when no request is on its way yet: the clients just answered will send their next.
+  private var lastBatchSize = 0
   private let captioner: BatchCaptioner?
   private let answerer: BatchAnswerer?
   let limit: Int, maxBatch: Int, windowNanoseconds: UInt64, topAnswers: Int
@@ -55,14 +62,35 @@ final class InferenceQueue: @unchecked Sendable {
     }
   }
 
-  /// Queues a job; false when the queue is full or stopped (the caller answers 503).
-  func submit(_ job: InferenceJob) -> Bool {
+  /// Runs a handler's reading and decoding, `prepare`, as a job on its way (see `preparing`),
+  /// then queues the job it makes in the same step, so that no batch starts in between. Throws
+  /// what `prepare` throws, or `ServiceError.busy` when the queue is full or stopped.
+  func prepareAndSubmit<Value>(
+    _ prepare: () async throws -> (CheckedContinuation<Value, any Error>) -> InferenceJob
+  ) async throws -> Value {
+    pthread_mutex_lock(&mutex)
+    preparing += 1
+    pthread_mutex_unlock(&mutex)
+    let makeJob: (CheckedContinuation<Value, any Error>) -> InferenceJob
+    do { makeJob = try await prepare() } catch {
+      finishPreparing(nil)
+      throw error
+    }
+    return try await withCheckedThrowingContinuation { reply in
+      if !finishPreparing(makeJob(reply)) { reply.resume(throwing: ServiceError.busy) }
+    }
+  }
+
+  /// One job fewer on its way, and `job` (if any) queued; false when it could not be.
+  @discardableResult
+  private func finishPreparing(_ job: InferenceJob?) -> Bool {
     pthread_mutex_lock(&mutex)
     defer { pthread_mutex_unlock(&mutex) }
-    guard !stopped, jobs.count < limit else { return false }
+    preparing -= 1
+    pthread_cond_signal(&condition)
+    guard let job, !stopped, jobs.count < limit else { return false }
     jobs.append((job, monotonicNanoseconds()))
     observer.depthChanged(jobs.count)
-    pthread_cond_signal(&condition)
     return true
   }
 
@@ -92,8 +120,9 @@ final class InferenceQueue: @unchecked Sendable {
     }
   }
 
-  /// Waits for a job, then until `maxBatch` jobs of its kind wait or the window since it
-  /// arrived has passed; takes them. Nil once stopped and empty.
+  /// Waits for a job, then, while other requests are on their way or the last batch was not
+  /// alone, until `maxBatch` jobs of its kind wait or the window since it arrived has passed;
+  /// takes them. Nil once stopped and empty.
   private func nextBatch() -> [InferenceJob]? {
     pthread_mutex_lock(&mutex)
     defer { pthread_mutex_unlock(&mutex) }
@@ -101,7 +130,9 @@ final class InferenceQueue: @unchecked Sendable {
     guard !jobs.isEmpty else { return nil }
     let deadline = jobs[0].arrived + windowNanoseconds
     let kind = jobs[0].job.isCaption
-    while !stopped && jobs.lazy.filter({ $0.job.isCaption == kind }).count < maxBatch {
+    while !stopped && (preparing > 0 || lastBatchSize > 1)
+      && jobs.lazy.filter({ $0.job.isCaption == kind }).count < maxBatch
+    {
       let now = monotonicNanoseconds()
       if now >= deadline { break }
       var until = timespec(tv_sec: Int(deadline / 1_000_000_000), tv_nsec: Int(deadline % 1_000_000_000))
@@ -112,6 +143,7 @@ final class InferenceQueue: @unchecked Sendable {
       if entry.job.isCaption == kind && batch.count < maxBatch { batch.append(entry.job) } else { rest.append(entry) }
     }
     jobs = rest
+    lastBatchSize = batch.count
     observer.depthChanged(jobs.count)
     return batch
   }

@@ -33,8 +33,10 @@ func readBody(_ request: Request, limit: Int, timeoutSeconds: Double) async thro
 }
 
 private func tooLarge(_ declared: Int?, limit: Int) -> ServiceError {
-  let size = declared.map { "\($0) bytes" } ?? "over \(limit) bytes"
-  return ServiceError(status: .contentTooLarge, message: "the request body is \(size); the limit is \(limit) bytes")
+  let message =
+    declared.map { "the request body is \($0) bytes; the limit is \(limit) bytes" }
+    ?? "the request body is longer than the limit of \(limit) bytes"
+  return ServiceError(status: .contentTooLarge, message: message)
 }
 
 private func formatSeconds(_ seconds: Double) -> String {

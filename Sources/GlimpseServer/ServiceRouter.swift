@@ -1,6 +1,10 @@
 import GlimpseIO
 import Hummingbird
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The routes of `glimpse serve`:
 /// - `GET /`: the web page; `GET /healthz`; `GET /metrics` (Prometheus' text format);
 ///   `GET /v1/models`;
@@ -76,12 +80,25 @@ public func runService(
   _ service: GlimpseService, onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) async throws {
   let configuration = service.configuration
+  raiseOpenFileLimit()
   let app = Application(
     router: makeServiceRouter(service),
     server: .http1(configuration: .init(idleTimeout: .milliseconds(Int64(configuration.idleTimeoutSeconds * 1000)))),
-    configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "glimpse"),
+    configuration: .init(
+      address: .hostname(configuration.host, port: configuration.port), serverName: "glimpse", backlog: 1024),
     onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? configuration.port) }
   )
   try await app.runService()
   service.shutDown()
+}
+
+/// Lifts the soft limit on open files to the hard one (at most 65,536): each connection is a
+/// file, and the common soft limit of 1,024 would refuse a busy server's clients.
+func raiseOpenFileLimit() {
+  var limit = rlimit()
+  guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return }
+  let wanted = min(limit.rlim_max, 65_536)
+  guard limit.rlim_cur < wanted else { return }
+  limit.rlim_cur = wanted
+  setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
 }
