@@ -76,6 +76,13 @@ let package = Package(
         .product(name: "Hummingbird", package: "hummingbird"),
         .product(name: "Prometheus", package: "swift-prometheus"),
       ]),
+    // Fuzz targets for every parser of untrusted bytes: scripts/fuzz builds them with libFuzzer and
+    // sanitizers; a plain build replays files through them (GlimpseFuzz TARGET FILE...).
+    .executableTarget(
+      name: "GlimpseFuzz",
+      dependencies: [
+        "GlimpseData", "GlimpseIO", "GlimpseImage", "GlimpseInference", "GlimpseTensor", "GlimpseTraining",
+      ]),
     .executableTarget(
       name: "GlimpseCLI",
       dependencies: [

@@ -1,6 +1,6 @@
 /// The EXIF orientation tag (0x0112) of a JPEG's APP1 segment, 1 when absent or unreadable.
 /// Reads only the marker segments before the first scan; every offset is bounds-checked.
-func exifOrientation(jpeg bytes: [UInt8]) -> Int {
+public func exifOrientation(jpeg bytes: [UInt8]) -> Int {
   var position = 2
   while position + 4 <= bytes.count {
     guard bytes[position] == 0xFF else { return 1 }

@@ -12,7 +12,7 @@ public enum ImageFormat: String, Sendable {
   }
 
   /// Most of the PNG signature is there but a byte is wrong, as after a text-mode transfer.
-  static func looksLikeDamagedPNG(_ bytes: [UInt8]) -> Bool {
+  public static func looksLikeDamagedPNG(_ bytes: [UInt8]) -> Bool {
     guard bytes.count >= 8 else { return false }
     let matching = zip(bytes.prefix(8), pngSignature).filter { $0 == $1 }.count
     return matching >= 5

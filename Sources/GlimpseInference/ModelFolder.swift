@@ -21,7 +21,7 @@ public func readModelConfig(folder: String) throws -> (config: JSONValue, path: 
 }
 
 /// The sizes config.json gives (glimpse-small's for missing keys), checked.
-func readModelSizes(_ config: JSONValue, path: String) throws -> ModelSizes {
+public func readModelSizes(_ config: JSONValue, path: String) throws -> ModelSizes {
   let sizes: ModelSizes
   do {
     sizes = try ModelSizes(config: config)

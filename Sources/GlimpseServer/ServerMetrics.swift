@@ -15,7 +15,7 @@ final class ServerMetrics: Sendable {
   init() {
     queueDepth = registry.makeGauge(
       descriptor: MetricNameDescriptor(
-        namespace: "glimpse", metricName: "queue_depth", helpText: "Jobs waiting for the models"))
+        namespace: "glimpse", metricName: "queue_depth", unitName: "jobs", helpText: "Jobs waiting for the models"))
   }
 
   /// Routes outside the known ones are counted as "other", so that a scan of random paths
@@ -39,7 +39,7 @@ final class ServerMetrics: Sendable {
   func batchRan(route: String, size: Int) {
     registry.makeValueHistogram(
       descriptor: MetricNameDescriptor(
-        namespace: "glimpse", metricName: "batch_size",
+        namespace: "glimpse", metricName: "batch_size", unitName: "images",
         helpText: "Images in each batch run through a model"),
       labels: [("route", route)], buckets: [1, 2, 4, 8, 16, 32, 64]
     ).record(Double(size))

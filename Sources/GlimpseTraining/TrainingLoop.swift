@@ -243,16 +243,7 @@ public final class TrainingLoop {
   }
 
   func restore() throws {
-    let contents = try readSafeTensors(path: statePath)
-    guard let text = contents.metadata.first(where: { $0.0 == "glimpse_training_state" })?.1 else {
-      throw FileError(statePath, "not a glimpse training state (no glimpse_training_state metadata)")
-    }
-    let state: TrainingStateRecord
-    do {
-      state = try TrainingStateRecord(json: try parseJSON(text))
-    } catch {
-      throw FileError(statePath, "damaged training state: \(error)")
-    }
+    let (contents, state) = try readTrainingState(path: statePath)
     let saved = state.identity
     for (key, value) in settings.identity where saved.first(where: { $0.0 == key })?.1 != value {
       let was = saved.first(where: { $0.0 == key })?.1 ?? "missing"

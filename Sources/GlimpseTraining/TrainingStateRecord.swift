@@ -1,4 +1,5 @@
 import GlimpseIO
+import GlimpseTensor
 
 /// What a training state records besides its tensors, kept as JSON in the safetensors
 /// metadata (`glimpse_training_state`). Every field is required when read back: a damaged
@@ -60,4 +61,27 @@ struct TrainingStateRecord {
       ("epochs", .array(epochs)),
     ])
   }
+}
+
+/// A training state file's tensors and record; every failure is a `FileError` naming `path`.
+func readTrainingState(path: String) throws -> (SafeTensorsContents, TrainingStateRecord) {
+  try readTrainingState(bytes: readFileBytes(path), path: path)
+}
+
+func readTrainingState(bytes: [UInt8], path: String) throws -> (SafeTensorsContents, TrainingStateRecord) {
+  let contents: SafeTensorsContents
+  do { contents = try readSafeTensors(bytes: bytes) } catch { throw FileError(path, error.reason) }
+  guard let text = contents.metadata.first(where: { $0.0 == "glimpse_training_state" })?.1 else {
+    throw FileError(path, "not a glimpse training state (no glimpse_training_state metadata)")
+  }
+  do {
+    return (contents, try TrainingStateRecord(json: try parseJSON(text)))
+  } catch {
+    throw FileError(path, "damaged training state: \(error)")
+  }
+}
+
+/// Reads a training state held in memory as `--resume` reads the file: the fuzzing entry point.
+public func checkTrainingState(bytes: [UInt8], path: String) throws {
+  _ = try readTrainingState(bytes: bytes, path: path)
 }

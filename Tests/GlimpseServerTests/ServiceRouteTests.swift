@@ -57,9 +57,9 @@ final class ServiceRouteTests: XCTestCase {
           "glimpse_requests_total{route=\"/v1/caption\",status=\"200\"} 2",
           "glimpse_requests_total{route=\"/v1/caption\",status=\"415\"} 1",
           "glimpse_request_duration_seconds_count{route=\"/v1/caption\"} 3",
-          "glimpse_batch_size_count{route=\"/v1/caption\"} 2",
-          "glimpse_batch_size_sum{route=\"/v1/caption\"} 2.0",
-          "glimpse_queue_depth 0.0",
+          "glimpse_batch_size_images_count{route=\"/v1/caption\"} 2",
+          "glimpse_batch_size_images_sum{route=\"/v1/caption\"} 2.0",
+          "glimpse_queue_depth_jobs 0.0",
         ] {
           XCTAssertTrue(lines.contains(expected), "no line '\(expected)' in /metrics")
         }
