@@ -104,6 +104,8 @@ public final class TrainingLoop {
   var bestScore: [Double]? = nil
   var bestEpoch: Int? = nil
   var seconds = 0.0
+  /// The step of the training state on disk (0 before the first checkpoint).
+  var lastCheckpointStep = 0
   public var stepsPerEpoch: Int { task.exampleCount / settings.batch }
   var statePath: String { settings.out + "/" + TrainingLoop.stateFile }
 
@@ -147,7 +149,17 @@ public final class TrainingLoop {
           task.prefetch(indices: Array(order[(stepInEpoch + 1) * settings.batch..<(stepInEpoch + 2) * settings.batch]))
         }
         let loss = try task.computeGradients(indices: indices)
-        _ = clipGradientNorm(parameters.gradients, maxNorm: settings.clipNorm)
+        let norm = clipGradientNorm(parameters.gradients, maxNorm: settings.clipNorm)
+        guard loss.total.isFinite && norm.isFinite else {
+          // Stop before the update, so that neither the weights nor any checkpoint hold the NaN.
+          let what = loss.total.isFinite ? "the gradients' norm is \(norm)" : "the loss is \(loss.total)"
+          throw TrainingError(
+            description: """
+              \(what) at step \(losses.count + 1) (epoch \(epoch + 1)); the weights were not updated and the last \
+              checkpoint in \(settings.out) (step \(lastCheckpointStep)) is intact: --resume continues from it \
+              (a lower --lr may help)
+              """)
+        }
         optimizer.update(parameters: parameters.values, gradients: parameters.gradients)
         let elapsed = monotonicSeconds() - started
         seconds += elapsed
@@ -239,6 +251,7 @@ public final class TrainingLoop {
     }
     if !losses.isEmpty { tensors.append(("history.loss", Tensor(shape: [losses.count], values: losses))) }
     try writeSafeTensors(path: statePath, tensors, metadata: [("glimpse_training_state", stateRecord.json.text)])
+    lastCheckpointStep = losses.count
     events(.checkpoint(path: statePath, step: losses.count))
   }
 
@@ -271,6 +284,7 @@ public final class TrainingLoop {
       throw FileError(statePath, "does not fit this model: \(error.reason)")
     }
     losses = history?.values ?? []
+    lastCheckpointStep = losses.count
     (epoch, stepInEpoch, seconds) = (state.epoch, state.stepInEpoch, state.seconds)
     optimizer.restore(step: state.adamStep)
     (bestEpoch, bestScore, validations) = (state.bestEpoch, state.bestScore, state.epochs)
