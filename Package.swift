@@ -47,7 +47,7 @@ let package = Package(
     .target(name: "GlimpseTensor", dependencies: ["CBLAS", "GlimpseCore", "GlimpseIO"], swiftSettings: vectorSettings),
     .target(name: "GlimpseLayers", dependencies: ["GlimpseCore", "GlimpseTensor"], swiftSettings: vectorSettings),
     .target(
-      name: "GlimpseModels", dependencies: ["CDNNL", "GlimpseCore", "GlimpseLayers", "GlimpseTensor"],
+      name: "GlimpseModels", dependencies: ["CDNNL", "GlimpseCore", "GlimpseIO", "GlimpseLayers", "GlimpseTensor"],
       swiftSettings: vectorSettings),
     .target(name: "GlimpseData", dependencies: ["GlimpseCore", "GlimpseIO", "GlimpseImage"]),
     .target(name: "GlimpseEvaluation", dependencies: ["GlimpseData"]),

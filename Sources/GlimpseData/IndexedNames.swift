@@ -17,7 +17,7 @@ func readIndexedNames(path: String, noun: String) throws -> [String] {
   var names = [String?](repeating: nil, count: members.count)
   for (name, index) in members {
     guard let i = index.integer, (0..<members.count).contains(i), names[i] == nil else {
-      throw FileError(path, "the index of '\(name)' must be a distinct integer from 0 to \(members.count - 1)")
+      throw FileError(path, "the index of '\(excerpt(name))' must be a distinct integer from 0 to \(members.count - 1)")
     }
     names[i] = name
   }

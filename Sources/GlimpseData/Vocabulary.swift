@@ -15,7 +15,7 @@ public struct Vocabulary: Equatable, Sendable {
     }
     var ids = [String: Int32]()
     for (id, word) in words.enumerated() {
-      guard ids[word] == nil else { throw FileError("vocab.json", "the word '\(word)' appears twice") }
+      guard ids[word] == nil else { throw FileError("vocab.json", "the word '\(excerpt(word))' appears twice") }
       ids[word] = Int32(id)
     }
     self.words = words

@@ -1,3 +1,4 @@
+import GlimpseIO
 import GlimpseTensor
 
 /// A trainable tensor, named exactly as its safetensors key, with its gradient beside it.
@@ -51,7 +52,7 @@ public func loadTensors(_ targets: [(name: String, tensor: Tensor)], from conten
   }
   let expected = Set(targets.map(\.name))
   if let extra = contents.tensors.first(where: { !expected.contains($0.name) }) {
-    throw CheckpointError("unexpected tensor '\(extra.name)'")
+    throw CheckpointError("unexpected tensor '\(excerpt(extra.name))'")
   }
   for target in targets { target.tensor.assign(byName[target.name]!) }
 }

@@ -74,37 +74,37 @@ public func readSafeTensors(bytes: [UInt8]) throws(SafeTensorsError) -> SafeTens
       metadata = pairs.map { ($0.0, $0.1.string!) }
       continue
     }
-    guard entry.object != nil else { throw SafeTensorsError("tensor '\(name)': entry is not an object") }
-    guard let dtypeName = entry["dtype"]?.string else { throw SafeTensorsError("tensor '\(name)': missing dtype") }
+    guard entry.object != nil else { throw SafeTensorsError("tensor '\(excerpt(name))': entry is not an object") }
+    guard let dtypeName = entry["dtype"]?.string else { throw SafeTensorsError("tensor '\(excerpt(name))': missing dtype") }
     guard let dtype = SafeTensorsDType(rawValue: dtypeName) else {
-      throw SafeTensorsError("tensor '\(name)': unsupported dtype \(dtypeName) (F32, F16 and BF16 are read)")
+      throw SafeTensorsError("tensor '\(excerpt(name))': unsupported dtype \(dtypeName) (F32, F16 and BF16 are read)")
     }
-    guard let shapeValues = entry["shape"]?.array else { throw SafeTensorsError("tensor '\(name)': missing shape") }
+    guard let shapeValues = entry["shape"]?.array else { throw SafeTensorsError("tensor '\(excerpt(name))': missing shape") }
     let shape = shapeValues.compactMap(\.integer)
     guard shape.count == shapeValues.count, shape.allSatisfy({ $0 >= 0 }) else {
-      throw SafeTensorsError("tensor '\(name)': shape must be a list of non-negative integers")
+      throw SafeTensorsError("tensor '\(excerpt(name))': shape must be a list of non-negative integers")
     }
     guard let offsets = entry["data_offsets"]?.array?.compactMap(\.integer), offsets.count == 2 else {
-      throw SafeTensorsError("tensor '\(name)': data_offsets must be two integers")
+      throw SafeTensorsError("tensor '\(excerpt(name))': data_offsets must be two integers")
     }
     let (start, end) = (offsets[0], offsets[1])
     var elements = 1
     for dimension in shape {
       let (product, overflow) = elements.multipliedReportingOverflow(by: dimension)
-      guard !overflow else { throw SafeTensorsError("tensor '\(name)': shape \(shape) is too large") }
+      guard !overflow else { throw SafeTensorsError("tensor '\(excerpt(name))': shape \(shape) is too large") }
       elements = product
     }
     guard start >= 0, end >= start, end - start == elements * dtype.size else {
       throw SafeTensorsError(
         """
-        tensor '\(name)': shape \(shape) of \(dtype.rawValue) needs \(elements * dtype.size) bytes but data_offsets \
+        tensor '\(excerpt(name))': shape \(shape) of \(dtype.rawValue) needs \(elements * dtype.size) bytes but data_offsets \
         [\(start), \(end)] span \(end - start)
         """
       )
     }
     guard end <= dataCount else {
       throw SafeTensorsError(
-        "tensor '\(name)': data_offsets [\(start), \(end)] run past the end of the data (\(dataCount) bytes)")
+        "tensor '\(excerpt(name))': data_offsets [\(start), \(end)] run past the end of the data (\(dataCount) bytes)")
     }
     ranges.append((name, start, end))
     let tensor = Tensor(zeros: shape)
@@ -116,7 +116,7 @@ public func readSafeTensors(bytes: [UInt8]) throws(SafeTensorsError) -> SafeTens
   }
   let sorted = ranges.sorted { ($0.start, $0.end) < ($1.start, $1.end) }
   for (a, b) in zip(sorted, sorted.dropFirst()) where b.start < a.end {
-    throw SafeTensorsError("tensors '\(a.name)' and '\(b.name)' overlap")
+    throw SafeTensorsError("tensors '\(excerpt(a.name))' and '\(excerpt(b.name))' overlap")
   }
   return SafeTensorsContents(tensors: tensors, metadata: metadata, dtypes: dtypes)
 }

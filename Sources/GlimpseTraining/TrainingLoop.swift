@@ -260,10 +260,10 @@ public final class TrainingLoop {
     let saved = state.identity
     for (key, value) in settings.identity where saved.first(where: { $0.0 == key })?.1 != value {
       let was = saved.first(where: { $0.0 == key })?.1 ?? "missing"
-      throw FileError(statePath, "cannot resume: \(key) was '\(was)' in this run, now '\(value)'")
+      throw FileError(statePath, "cannot resume: \(excerpt(key)) was '\(excerpt(was))' in this run, now '\(excerpt(value))'")
     }
     for (key, value) in saved where !settings.identity.contains(where: { $0.0 == key }) {
-      throw FileError(statePath, "cannot resume: \(key) was '\(value)' in this run, now none")
+      throw FileError(statePath, "cannot resume: \(excerpt(key)) was '\(excerpt(value))' in this run, now none")
     }
     guard state.seed == String(settings.seed), state.batch == settings.batch else {
       throw FileError(statePath, "cannot resume: the run used --seed \(state.seed) --batch \(state.batch)")
