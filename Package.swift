@@ -92,7 +92,8 @@ let package = Package(
       ]
     ),
     .testTarget(
-      name: "GlimpseImageTests", dependencies: ["GlimpseImage", "GlimpseTestSupport"], exclude: ["Fixtures"]),
+      name: "GlimpseImageTests", dependencies: ["GlimpseImage", "GlimpseIO", "GlimpseTestSupport"],
+      exclude: ["Fixtures"]),
     .testTarget(
       name: "GlimpseCLITests",
       dependencies: [

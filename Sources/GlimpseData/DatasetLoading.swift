@@ -64,9 +64,9 @@ func folder(of path: String) -> String {
   return String(path[..<slash])
 }
 
-/// Reads a text file as lines, naming it in any error.
+/// Reads a text file (at most 1 GiB) as lines, naming it in any error.
 func readLines(_ path: String) throws -> [Substring] {
-  let bytes = try readFileBytes(path)
+  let bytes = try readFileBytes(path, maxBytes: largestJSONFile)
   guard let text = String(validating: bytes, as: UTF8.self) else { throw FileError(path, "not UTF-8 text") }
   return text.split(separator: "\n", omittingEmptySubsequences: false)
 }

@@ -12,7 +12,7 @@ func writeIndexedNames(_ names: [String], path: String) throws {
 
 /// The names in index order; `noun` names an entry in errors ("word", "answer").
 func readIndexedNames(path: String, noun: String) throws -> [String] {
-  let value = try readJSONFile(path)
+  let value = try readJSONFile(path, maxBytes: largestModelFile)
   guard let members = value.object else { throw FileError(path, "must be an object mapping each \(noun) to its index") }
   var names = [String?](repeating: nil, count: members.count)
   for (name, index) in members {

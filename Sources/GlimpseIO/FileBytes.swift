@@ -4,14 +4,18 @@ import Glibc
 import Darwin
 #endif
 
-/// Reads a whole file, throwing a `FileError` that names the file and says what went wrong.
-public func readFileBytes(_ path: String) throws -> [UInt8] {
+/// Reads a whole file, throwing a `FileError` that names the file and says what went wrong;
+/// a file over `maxBytes` is refused before it is read.
+public func readFileBytes(_ path: String, maxBytes: Int = .max) throws -> [UInt8] {
   let fd = open(path, O_RDONLY | O_CLOEXEC)
   guard fd >= 0 else { throw FileError(path, systemReason(errno)) }
   defer { close(fd) }
   var status = stat()
   guard fstat(fd, &status) == 0 else { throw FileError(path, systemReason(errno)) }
   if (status.st_mode & S_IFMT) == S_IFDIR { throw FileError(path, "is a directory") }
+  if Int(status.st_size) > maxBytes {
+    throw FileError(path, "is \(status.st_size) bytes; glimpse reads such a file only up to \(maxBytes) bytes")
+  }
   var bytes = [UInt8]()
   bytes.reserveCapacity(Int(status.st_size))
   var chunk = [UInt8](repeating: 0, count: 1 << 16)

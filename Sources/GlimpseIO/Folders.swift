@@ -13,10 +13,18 @@ public func makeFolder(_ path: String) throws {
   guard stat(path, &status) == 0, (status.st_mode & S_IFMT) == S_IFDIR else { throw FileError(path, "is not a folder") }
 }
 
-/// Reads and parses a JSON file; every failure is a FileError naming it.
-public func readJSONFile(_ path: String) throws -> JSONValue {
+/// The largest JSON file glimpse reads: parsed, a file takes several times its size in memory,
+/// and the largest real annotation files (VQA v2's) are a third of this.
+public let largestJSONFile = 1 << 30
+
+/// The largest config.json, vocab.json or answers.json glimpse reads: a vocabulary of a million
+/// words is some 20 MB.
+public let largestModelFile = 64 << 20
+
+/// Reads and parses a JSON file of at most `maxBytes`; every failure is a FileError naming it.
+public func readJSONFile(_ path: String, maxBytes: Int = largestJSONFile) throws -> JSONValue {
   do {
-    return try parseJSON(try readFileBytes(path))
+    return try parseJSON(try readFileBytes(path, maxBytes: maxBytes))
   } catch let error as JSONError {
     throw FileError(path, "not valid JSON: \(error)")
   }

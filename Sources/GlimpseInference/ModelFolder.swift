@@ -17,7 +17,7 @@ public func readModelConfig(folder: String) throws -> (config: JSONValue, path: 
     throw FileError(folder, "no such model folder")
   }
   let path = folder + "/config.json"
-  return (try readJSONFile(path), path)
+  return (try readJSONFile(path, maxBytes: largestModelFile), path)
 }
 
 /// The sizes config.json gives (glimpse-small's for missing keys), checked.
