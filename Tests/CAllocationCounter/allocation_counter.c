@@ -12,6 +12,14 @@ extern void *__libc_realloc(void *pointer, size_t size);
 extern void *__libc_memalign(size_t alignment, size_t size);
 extern void __libc_free(void *pointer);
 
+/* Under AddressSanitizer or ThreadSanitizer the interposition is left out: forwarding to glibc
+   would bypass the sanitizer's own allocator (and run before it is set up). */
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define GLIMPSE_UNDER_SANITIZER 1
+#endif
+#endif
+
 static atomic_long allocations;
 static atomic_int counting;
 
@@ -21,6 +29,15 @@ static void count(void) {
   }
 }
 
+int glimpse_allocations_counted(void) {
+#ifdef GLIMPSE_UNDER_SANITIZER
+  return 0;
+#else
+  return 1;
+#endif
+}
+
+#ifndef GLIMPSE_UNDER_SANITIZER
 void *malloc(size_t size) { count(); return __libc_malloc(size); }
 void *calloc(size_t n, size_t size) { count(); return __libc_calloc(n, size); }
 void *realloc(void *pointer, size_t size) { count(); return __libc_realloc(pointer, size); }
@@ -34,6 +51,7 @@ int posix_memalign(void **result, size_t alignment, size_t size) {
   return 0;
 }
 void free(void *pointer) { __libc_free(pointer); }
+#endif
 
 void glimpse_allocations_start(void) {
   atomic_store(&allocations, 0);

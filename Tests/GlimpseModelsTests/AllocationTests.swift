@@ -13,6 +13,12 @@ import XCTest
 /// call (measured: 13 allocations in 10 calls), which is the library's, not ours; and without
 /// the few-row blocks, whose direct kernel for X·W mallocs a buffer on each call with beta ≠ 0.
 final class AllocationTests: XCTestCase {
+  override func setUpWithError() throws {
+    guard glimpse_allocations_counted() != 0 else {
+      throw XCTSkip("allocations are not counted under a sanitizer (scripts/sanitize), which owns malloc")
+    }
+  }
+
   func allocations(_ decoder: CaptionDecoder, steps: Int, batch: Int = 4, sizes: ModelSizes = .glimpseSmall) -> Int {
     var random = SeededGenerator(seed: 5)
     let (l, d) = (sizes.grid.locations, sizes.grid.features)
