@@ -19,6 +19,9 @@ struct CLIResult {
 /// `addressSpaceKiB` it runs under that address-space limit (ulimit -v): nothing larger can
 /// even be reserved, let alone touched; and under `timeout 120`, so a hang fails (exit 124).
 func runGlimpse(_ arguments: [String], addressSpaceKiB: Int? = nil) throws -> CLIResult {
+  if addressSpaceKiB != nil, let sanitizer = ProcessInfo.processInfo.environment["GLIMPSE_SANITIZER"] {
+    throw XCTSkip("an address-space limit cannot be tested under the \(sanitizer) sanitizer (its shadow memory)")
+  }
   guard FileManager.default.isExecutableFile(atPath: glimpseBinary) else {
     throw CLIRunnerError(
       description: "the glimpse binary is not at \(glimpseBinary): build it first (scripts/test does)")
