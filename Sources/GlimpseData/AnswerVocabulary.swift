@@ -9,7 +9,9 @@ public struct AnswerVocabulary: Equatable, Sendable {
   public init(answers: [String]) throws(FileError) {
     var indices = [String: Int32]()
     for (index, answer) in answers.enumerated() {
-      guard indices[answer] == nil else { throw FileError("answers.json", "the answer '\(excerpt(answer))' appears twice") }
+      guard indices[answer] == nil else {
+        throw FileError("answers.json", "the answer '\(excerpt(answer))' appears twice")
+      }
       indices[answer] = Int32(index)
     }
     guard !answers.isEmpty else { throw FileError("answers.json", "no answers") }

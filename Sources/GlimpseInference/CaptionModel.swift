@@ -53,7 +53,8 @@ public struct CaptionModel {
   public static func load(folder: String) throws -> CaptionModel {
     let (config, configPath) = try readModelConfig(folder: folder)
     guard config["model"]?.string == "caption" else {
-      throw FileError(configPath, "not a captioning model (model is '\(excerpt(config["model"]?.string ?? "missing"))')")
+      let model = excerpt(config["model"]?.string ?? "missing")
+      throw FileError(configPath, "not a captioning model (model is '\(model)')")
     }
     guard let name = config["decoder"]?.string, let kind = DecoderKind(rawValue: name) else {
       throw FileError(configPath, "decoder must be rnn, lstm, gru or attention")

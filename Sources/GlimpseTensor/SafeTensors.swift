@@ -75,11 +75,15 @@ public func readSafeTensors(bytes: [UInt8]) throws(SafeTensorsError) -> SafeTens
       continue
     }
     guard entry.object != nil else { throw SafeTensorsError("tensor '\(excerpt(name))': entry is not an object") }
-    guard let dtypeName = entry["dtype"]?.string else { throw SafeTensorsError("tensor '\(excerpt(name))': missing dtype") }
+    guard let dtypeName = entry["dtype"]?.string else {
+      throw SafeTensorsError("tensor '\(excerpt(name))': missing dtype")
+    }
     guard let dtype = SafeTensorsDType(rawValue: dtypeName) else {
       throw SafeTensorsError("tensor '\(excerpt(name))': unsupported dtype \(dtypeName) (F32, F16 and BF16 are read)")
     }
-    guard let shapeValues = entry["shape"]?.array else { throw SafeTensorsError("tensor '\(excerpt(name))': missing shape") }
+    guard let shapeValues = entry["shape"]?.array else {
+      throw SafeTensorsError("tensor '\(excerpt(name))': missing shape")
+    }
     let shape = shapeValues.compactMap(\.integer)
     guard shape.count == shapeValues.count, shape.allSatisfy({ $0 >= 0 }) else {
       throw SafeTensorsError("tensor '\(excerpt(name))': shape must be a list of non-negative integers")
@@ -97,8 +101,8 @@ public func readSafeTensors(bytes: [UInt8]) throws(SafeTensorsError) -> SafeTens
     guard start >= 0, end >= start, end - start == elements * dtype.size else {
       throw SafeTensorsError(
         """
-        tensor '\(excerpt(name))': shape \(shape) of \(dtype.rawValue) needs \(elements * dtype.size) bytes but data_offsets \
-        [\(start), \(end)] span \(end - start)
+        tensor '\(excerpt(name))': shape \(shape) of \(dtype.rawValue) needs \(elements * dtype.size) bytes but \
+        data_offsets [\(start), \(end)] span \(end - start)
         """
       )
     }

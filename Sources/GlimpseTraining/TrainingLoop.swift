@@ -260,7 +260,8 @@ public final class TrainingLoop {
     let saved = state.identity
     for (key, value) in settings.identity where saved.first(where: { $0.0 == key })?.1 != value {
       let was = saved.first(where: { $0.0 == key })?.1 ?? "missing"
-      throw FileError(statePath, "cannot resume: \(excerpt(key)) was '\(excerpt(was))' in this run, now '\(excerpt(value))'")
+      throw FileError(
+        statePath, "cannot resume: \(excerpt(key)) was '\(excerpt(was))' in this run, now '\(excerpt(value))'")
     }
     for (key, value) in saved where !settings.identity.contains(where: { $0.0 == key }) {
       throw FileError(statePath, "cannot resume: \(excerpt(key)) was '\(excerpt(value))' in this run, now none")
