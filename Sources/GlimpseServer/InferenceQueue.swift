@@ -1,4 +1,5 @@
 import Dispatch
+import GlimpseIO
 import GlimpseInference
 
 #if canImport(Glibc)
@@ -171,10 +172,4 @@ final class InferenceQueue: @unchecked Sendable {
     observer.batchRan("/v1/ask", batch.count)
     for (reply, answer) in zip(replies, answerer!.answer(requests, top: topAnswers)) { reply.resume(returning: answer) }
   }
-}
-
-func monotonicNanoseconds() -> UInt64 {
-  var now = timespec()
-  clock_gettime(CLOCK_MONOTONIC, &now)
-  return UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
 }
