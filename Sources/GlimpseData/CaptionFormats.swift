@@ -10,6 +10,10 @@ public func loadCOCOCaptions(path: String, imagesRoot: String? = nil, options: L
   var problems = EntryProblems(path: path, options: options)
   guard let images = json["images"]?.array else { throw FileError(path, "missing the 'images' list") }
   guard let annotations = json["annotations"]?.array else { throw FileError(path, "missing the 'annotations' list") }
+  var imageCount = EntryCount(path: path, noun: "images", options: options)
+  var captionCount = EntryCount(path: path, noun: "captions", options: options)
+  try imageCount.add(images.count)
+  try captionCount.add(annotations.count)
   var byID = [Int: Int]()
   var result = [CaptionedImage]()
   for (index, image) in images.enumerated() {
@@ -51,6 +55,9 @@ public func loadKarpathySplit(path: String, split: String, imagesRoot: String? =
   let json = try readJSONFile(path)
   var problems = EntryProblems(path: path, options: options)
   guard let images = json["images"]?.array else { throw FileError(path, "missing the 'images' list") }
+  var imageCount = EntryCount(path: path, noun: "images", options: options)
+  var captionCount = EntryCount(path: path, noun: "captions", options: options)
+  try imageCount.add(images.count)
   var result = [CaptionedImage]()
   for (index, image) in images.enumerated() {
     let entry = "images[\(index)]"
@@ -60,6 +67,7 @@ public func loadKarpathySplit(path: String, split: String, imagesRoot: String? =
       try problems.report(entry, "needs 'filename', 'split' and 'sentences'")
       continue
     }
+    try captionCount.add(sentences.count)
     // Karpathy's files put COCO's "restval" images beside "train".
     guard imageSplit == split || (split == "train" && imageSplit == "restval") else { continue }
     let captions = sentences.compactMap { $0["tokens"]?.array?.compactMap(\.string).joined(separator: " ") }
@@ -102,7 +110,10 @@ func loadTabSeparated(path: String, imagesRoot: String?, options: LoadOptions, i
   var problems = EntryProblems(path: path, options: options)
   var byName = [String: Int]()
   var result = [CaptionedImage]()
-  for (index, line) in try readLines(path).enumerated() where !line.trimmingSpaces.isEmpty {
+  let lines = try readLines(path)
+  var lineCount = EntryCount(path: path, noun: "lines", options: options)
+  try lineCount.add(lines.count)
+  for (index, line) in lines.enumerated() where !line.trimmingSpaces.isEmpty {
     let entry = "line \(index + 1)"
     let fields = line.split(separator: "\t", maxSplits: 1, omittingEmptySubsequences: false)
     guard fields.count == 2, let name = imageName(fields[0]), !fields[1].trimmingSpaces.isEmpty else {

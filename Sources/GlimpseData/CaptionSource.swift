@@ -31,7 +31,7 @@ public struct CaptionSource: Sendable {
       guard stat(captions, &status) == 0 else { throw FileError(path, "the folder has no captions.json") }
       dataset = try loadCOCOCaptions(path: captions, options: options)
       let scenesPath = path + "/scenes.json"
-      scenes = stat(scenesPath, &status) == 0 ? try loadScenes(path: scenesPath) : nil
+      scenes = stat(scenesPath, &status) == 0 ? try loadScenes(path: scenesPath, options: options) : nil
       if let scenes, let missing = dataset.images.first(where: { scenes[$0.id] == nil }) {
         throw FileError(scenesPath, "no scene for image_id \(missing.id)")
       }

@@ -42,6 +42,11 @@ public func loadVQA(
   guard let annotations = annotationsJSON["annotations"]?.array else {
     throw FileError(annotationsPath, "missing the 'annotations' list")
   }
+  var questionCount = EntryCount(path: questionsPath, noun: "questions", options: options)
+  var annotationCount = EntryCount(path: annotationsPath, noun: "annotations", options: options)
+  var answerCount = EntryCount(path: annotationsPath, noun: "answers", options: options)
+  try questionCount.add(questions.count)
+  try annotationCount.add(annotations.count)
   var questionProblems = EntryProblems(path: questionsPath, options: options)
   var annotationProblems = EntryProblems(path: annotationsPath, options: options)
   var truth = [Int: (type: String, answerType: String, answer: String, answers: [String])]()
@@ -53,6 +58,7 @@ public func loadVQA(
       try annotationProblems.report(entry, "needs 'question_id', 'multiple_choice_answer' and 'answers'")
       continue
     }
+    try answerCount.add(list.count)
     let answers = list.compactMap { $0["answer"]?.string }
     guard answers.count == list.count, !answers.isEmpty else {
       try annotationProblems.report(entry, "every answer needs an 'answer' string")

@@ -27,6 +27,8 @@ public struct QuestionSource: Sendable {
     let imagesPath = path + "/captions.json"
     let imagesJSON = try readJSONFile(imagesPath)
     guard let entries = imagesJSON["images"]?.array else { throw FileError(imagesPath, "missing the 'images' list") }
+    var imageCount = EntryCount(path: imagesPath, noun: "images", options: options)
+    try imageCount.add(entries.count)
     var images = [Int: String]()
     for (index, entry) in entries.enumerated() {
       guard let id = entry["id"]?.integer, let name = entry["file_name"]?.string else {
@@ -39,7 +41,7 @@ public struct QuestionSource: Sendable {
       options: options)
     guard !dataset.questions.isEmpty else { throw FileError(path, "no questions") }
     let scenesPath = path + "/scenes.json"
-    scenes = stat(scenesPath, &status) == 0 ? try loadScenes(path: scenesPath) : nil
+    scenes = stat(scenesPath, &status) == 0 ? try loadScenes(path: scenesPath, options: options) : nil
     if let scenes, let missing = dataset.questions.first(where: { scenes[$0.imageID] == nil }) {
       throw FileError(
         scenesPath,

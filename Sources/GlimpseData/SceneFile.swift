@@ -2,14 +2,18 @@ import GlimpseIO
 
 /// Reads `scenes.json` as `generateSplit` writes it: each image's objects, keyed by image id.
 /// The backgrounds are not stored, so the scenes come back with plain ones.
-public func loadScenes(path: String) throws -> [Int: Scene] {
+public func loadScenes(path: String, options: LoadOptions = .init()) throws -> [Int: Scene] {
   let json = try readJSONFile(path)
   guard let entries = json["scenes"]?.array else { throw FileError(path, "missing the 'scenes' list") }
+  var sceneCount = EntryCount(path: path, noun: "scenes", options: options)
+  var objectCount = EntryCount(path: path, noun: "objects", options: options)
+  try sceneCount.add(entries.count)
   var scenes = [Int: Scene]()
   for (index, entry) in entries.enumerated() {
     guard let id = entry["image_id"]?.integer, let objects = entry["objects"]?.array else {
       throw FileError(path, "scenes[\(index)]: needs an integer 'image_id' and an 'objects' list")
     }
+    try objectCount.add(objects.count)
     var parsed = [SceneObject]()
     for (k, object) in objects.enumerated() {
       guard let shape = object["shape"]?.string.flatMap(ShapeKind.init),
