@@ -2,10 +2,11 @@
 import PackageDescription
 
 // Layers, bottom up; a target depends only on targets below it: C shims, GlimpseCore (token
-// ids, seeded random numbers, the core count) -> GlimpseIO (files, JSON) -> GlimpseImage ->
-// GlimpseTensor -> GlimpseLayers -> GlimpseModels -> GlimpseData -> GlimpseInference (model
-// folders; caption, attend, ask) and GlimpseEvaluation -> GlimpseTraining -> GlimpseBench -> GlimpseCLI.
-// Linux only: the C shims load OpenBLAS with dlopen and use Glibc.
+// ids, seeded random numbers, the core count), GlimpseDistributed (the ranks of an MPI job) ->
+// GlimpseIO (files, JSON) -> GlimpseImage -> GlimpseTensor -> GlimpseLayers -> GlimpseModels ->
+// GlimpseData -> GlimpseInference (model folders; caption, attend, ask) and GlimpseEvaluation ->
+// GlimpseTraining -> GlimpseBench -> GlimpseCLI.
+// Linux only: the C shims load OpenBLAS (and, under mpirun, Open MPI) with dlopen and use Glibc.
 // The numeric modules are compiled for x86-64-v3 (AVX2 and FMA, x86 CPUs from about 2015 on):
 // their eight-float SIMD loops then run in one instruction instead of two SSE halves. The C
 // shim's define makes `glimpse` refuse, with a message, to run on a CPU without them.
@@ -41,8 +42,12 @@ let package = Package(
     .target(name: "CJPEG", linkerSettings: [.linkedLibrary("jpeg")]),
     // oneDNN itself is loaded with dlopen, when the photo encoder first runs.
     .target(name: "CDNNL", linkerSettings: [.linkedLibrary("dl")]),
+    // Open MPI's libmpi is loaded with dlopen, only when glimpse is launched as a rank of an MPI job.
+    .target(name: "CMPI", linkerSettings: [.linkedLibrary("dl")]),
     .target(name: "GlimpseCore"),
     .target(name: "GlimpseIO"),
+    // The ranks of a job and their collectives (one process, or MPI's).
+    .target(name: "GlimpseDistributed", dependencies: ["CMPI"]),
     .target(name: "GlimpseImage", dependencies: ["CPNG", "CJPEG", "GlimpseIO"]),
     .target(name: "GlimpseTensor", dependencies: ["CBLAS", "GlimpseCore", "GlimpseIO"], swiftSettings: vectorSettings),
     .target(name: "GlimpseLayers", dependencies: ["GlimpseCore", "GlimpseTensor"], swiftSettings: vectorSettings),
@@ -59,9 +64,8 @@ let package = Package(
     .target(
       name: "GlimpseTraining",
       dependencies: [
-        "GlimpseInference", "GlimpseEvaluation", "GlimpseData", "GlimpseModels", "GlimpseLayers", "GlimpseImage",
-        "GlimpseIO",
-        "GlimpseTensor",
+        "GlimpseInference", "GlimpseEvaluation", "GlimpseData", "GlimpseDistributed", "GlimpseModels", "GlimpseLayers",
+        "GlimpseImage", "GlimpseIO", "GlimpseTensor",
       ]),
     .target(
       name: "GlimpseBench",
@@ -87,7 +91,7 @@ let package = Package(
       name: "GlimpseCLI",
       dependencies: [
         "GlimpseCore", "GlimpseImage", "GlimpseIO", "GlimpseBench", "GlimpseTensor", "GlimpseData", "GlimpseModels",
-        "GlimpseInference", "GlimpseTraining", "GlimpseServer",
+        "GlimpseInference", "GlimpseTraining", "GlimpseServer", "GlimpseDistributed",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
@@ -104,6 +108,7 @@ let package = Package(
     .testTarget(name: "GlimpseTensorTests", dependencies: ["GlimpseTensor"], exclude: ["Fixtures"]),
     .target(name: "GlimpseTestSupport", dependencies: ["GlimpseTensor"], path: "Tests/GlimpseTestSupport"),
     .testTarget(name: "GlimpseLayersTests", dependencies: ["GlimpseLayers", "GlimpseTestSupport"]),
+    .testTarget(name: "GlimpseDistributedTests", dependencies: ["GlimpseDistributed", "GlimpseCore"]),
     .target(name: "CAllocationCounter", path: "Tests/CAllocationCounter"),
     .testTarget(
       name: "GlimpseTrainingTests",

@@ -8,8 +8,13 @@ final class FeatureProgress {
   private var start = 0.0
   private var lastTenth = -1
   private let inPlace = isatty(2) != 0
+  /// Silent (a rank other than 0 of a job).
+  private let quiet: Bool
+
+  init(quiet: Bool = false) { self.quiet = quiet }
 
   func report(cache: String, done: Int, total: Int) {
+    guard !quiet else { return }
     var stream = StandardError()
     if done == 0 {
       start = monotonicSeconds()

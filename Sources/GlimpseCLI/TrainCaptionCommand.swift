@@ -109,10 +109,9 @@ struct TrainCaptionCommand: ParsableCommand {
         ?? findShippedModel("efficientnet-lite0", executable: CommandLine.arguments[0])
       options.features = features
     }
-    let progress = FeatureProgress()
-    let setup = try makeCaptionTraining(options) { progress.report(cache: $0, done: $1, total: $2) }
-    reportFeatures(setup.features)
-    reportSkipped(setup.skipped, data: data)
-    try runTraining(setup.loop, options: training)
+    try trainOnRanks(data: data, options: training) { communicator, progress in
+      options.communicator = communicator
+      return try makeCaptionTraining(options) { progress.report(cache: $0, done: $1, total: $2) }
+    }
   }
 }

@@ -115,10 +115,9 @@ struct TrainVQACommand: ParsableCommand {
         try sizes.encoderFolder ?? findShippedModel("efficientnet-lite0", executable: CommandLine.arguments[0])
       options.features = features
     }
-    let progress = FeatureProgress()
-    let setup = try makeVQATraining(options) { progress.report(cache: $0, done: $1, total: $2) }
-    reportFeatures(setup.features)
-    reportSkipped(setup.skipped, data: data)
-    try runTraining(setup.loop, options: training)
+    try trainOnRanks(data: data, options: training) { communicator, progress in
+      options.communicator = communicator
+      return try makeVQATraining(options) { progress.report(cache: $0, done: $1, total: $2) }
+    }
   }
 }

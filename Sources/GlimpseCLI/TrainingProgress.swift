@@ -10,7 +10,7 @@ let interruptRequested = Atomic<Bool>(false)
 /// Runs a training loop with progress on stderr (one line updated in place on a terminal) and
 /// Ctrl-C handling: the first writes the training state and stops (exit 130), a second one
 /// kills the process at once.
-func runTraining(_ loop: TrainingLoop, options: TrainingOptions) throws {
+func runTraining(_ loop: TrainingLoop, options: TrainingOptions, quiet: Bool = false) throws {
   signal(SIGINT) { _ in
     interruptRequested.store(true, ordering: .relaxed)
     signal(SIGINT, SIG_DFL)
@@ -19,6 +19,7 @@ func runTraining(_ loop: TrainingLoop, options: TrainingOptions) throws {
   var stream = StandardError()
   var pending = false
   func line(_ text: String) {
+    guard !quiet else { return }
     if pending { print("", to: &stream) }
     print(text, to: &stream)
     pending = false

@@ -1,5 +1,6 @@
 import GlimpseCore
 import GlimpseData
+import GlimpseDistributed
 import GlimpseEvaluation
 import GlimpseIO
 import GlimpseInference
@@ -40,6 +41,8 @@ public struct CaptionTrainingOptions: Sendable {
   /// data, `features-<encoder>.glf`; the validation images' cache sits beside theirs).
   public var encoderFolder: String?
   public var features: String?
+  /// The ranks of the job that trains (one process unless launched by MPI).
+  public var communicator: Communicator = SingleProcess()
 
   public init(data: String, validation: String?, decoder: DecoderKind, out: String) {
     (self.data, self.validation, self.decoder, self.out) = (data, validation, decoder, out)
@@ -129,9 +132,11 @@ public func makeCaptionTraining(
   func cachedGrids(_ dataset: CaptionDataset, cache: String) throws -> CachedGrids? {
     guard options.sizes.isPhotoEncoder else { return nil }
     let paths = dataset.images.map(\.path)
-    let report = try updateFeatureCache(
-      cachePath: cache, paths: paths, encoder: model.encoder, encoderName: options.sizes.encoder
-    ) { featureProgress(cache, $0, $1) }
+    let report = try rootFirst(options.communicator) {
+      try updateFeatureCache(
+        cachePath: cache, paths: paths, encoder: model.encoder, encoderName: options.sizes.encoder
+      ) { featureProgress(cache, $0, $1) }
+    }
     features.append((cache, report))
     return try CachedGrids(cache: FeatureCache(path: cache), paths: paths)
   }
@@ -174,7 +179,7 @@ public func makeCaptionTraining(
       ("seed", .string(String(options.seed))), ("min_count", .number(Double(options.minCount))),
     ] + (attention == nil ? [] : [("attention_penalty", .number(Double(options.attentionPenalty)))]))
   let task = CaptionTrainingTask(model: model, batches: batches, validationData: validationData)
-  let settings = TrainingSettings(
+  var settings = TrainingSettings(
     out: options.out, epochs: options.epochs, batch: options.batch, learningRate: options.learningRate,
     seed: options.seed,
     checkpointEvery: options.checkpointEvery, resume: options.resume,
@@ -185,6 +190,7 @@ public func makeCaptionTraining(
     ]
       + (options.sizes.isPhotoEncoder ? [("encoder_weights", weightsDigest(model.encoder.parameters))] : [])
       + (attention == nil ? [] : [("attention_penalty", String(options.attentionPenalty))]))
+  settings.communicator = options.communicator
   return TrainingSetup(
     loop: try TrainingLoop(task: task, settings: settings),
     skipped: source.dataset.skipped + batches.failedImages.map(\.message), features: features)

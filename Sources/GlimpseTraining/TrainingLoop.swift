@@ -1,4 +1,5 @@
 import GlimpseCore
+import GlimpseDistributed
 import GlimpseIO
 import GlimpseImage
 import GlimpseLayers
@@ -49,6 +50,8 @@ public struct TrainingSettings: Sendable {
   public var resume: Bool
   /// What must not change between a run and its resumption (model kind, data, sizes).
   public var identity: [(String, String)]
+  /// The ranks that train together, each on its share of every batch; rank 0 alone writes.
+  public var communicator: Communicator = SingleProcess()
 
   public init(
     out: String, epochs: Int, batch: Int, learningRate: Float, seed: UInt64, checkpointEvery: Int, resume: Bool,
@@ -85,6 +88,8 @@ public enum TrainingOutcome: Sendable, Equatable {
 
 public struct TrainingError: Error, CustomStringConvertible, Sendable {
   public var description: String
+  /// Raised by every rank of a job alike (from the summed loss), so rank 0's report is enough.
+  public var onEveryRank = false
 }
 
 /// Runs a task's training: seeded shuffling per epoch, Adam with gradient clipping, progress
@@ -117,20 +122,31 @@ public final class TrainingLoop {
       throw TrainingError(
         description: "only \(task.exampleCount) training examples, fewer than one batch of \(settings.batch)")
     }
-    let exists = (try? readFileBytes(statePath)) != nil
-    if settings.resume {
-      guard exists else { throw FileError(statePath, "nothing to resume: no training state here") }
-      try restore()
-    } else if exists {
-      throw FileError(
-        settings.out, "already holds a training run; pass --resume to continue it, or choose another --out")
+    guard settings.batch >= settings.communicator.size else {
+      throw TrainingError(
+        description: "--batch \(settings.batch) is smaller than the \(settings.communicator.size) ranks sharing it")
     }
+    if settings.communicator.isRoot {
+      let exists = (try? readFileBytes(statePath)) != nil
+      if settings.resume {
+        guard exists else { throw FileError(statePath, "nothing to resume: no training state here") }
+        try restore()
+      } else if exists {
+        throw FileError(
+          settings.out, "already holds a training run; pass --resume to continue it, or choose another --out")
+      }
+    }
+    try synchroniseFromRoot()
   }
 
   public func run(events: (TrainingEvent) -> Void, shouldStop: () -> Bool = { false }) throws -> TrainingOutcome {
-    try makeFolder(settings.out)
+    let communicator = settings.communicator
+    let exchange = communicator.size > 1 ? GradientExchange(communicator: communicator) : nil
+    if communicator.isRoot { try makeFolder(settings.out) }
     let resumedAt = losses.isEmpty ? nil : losses.count
-    events(.started(examples: task.exampleCount, stepsPerEpoch: stepsPerEpoch, resumedAt: resumedAt))
+    if communicator.isRoot {
+      events(.started(examples: task.exampleCount, stepsPerEpoch: stepsPerEpoch, resumedAt: resumedAt))
+    }
     let totalSteps = settings.epochs * stepsPerEpoch
     var sessionSteps = 0, sessionSeconds = 0.0
     var window = [TrainingLoss]()
@@ -139,16 +155,29 @@ public final class TrainingLoop {
     while epoch < settings.epochs {
       let order = epochOrder(epoch)
       while stepInEpoch < stepsPerEpoch {
-        if shouldStop() {
+        if exchange == nil && shouldStop() {
           try checkpoint(events)
           return .interrupted(step: losses.count)
         }
         let started = monotonicSeconds()
-        let indices = Array(order[stepInEpoch * settings.batch..<(stepInEpoch + 1) * settings.batch])
+        // This rank's rows of the step's batch (all of them for one process).
+        let share = communicator.share(of: settings.batch)
+        let first = stepInEpoch * settings.batch
+        let indices = Array(order[(first + share.lowerBound)..<(first + share.upperBound)])
         if stepInEpoch + 1 < stepsPerEpoch {
-          task.prefetch(indices: Array(order[(stepInEpoch + 1) * settings.batch..<(stepInEpoch + 2) * settings.batch]))
+          let next = first + settings.batch
+          task.prefetch(indices: Array(order[(next + share.lowerBound)..<(next + share.upperBound)]))
         }
-        let loss = try task.computeGradients(indices: indices)
+        var loss = try task.computeGradients(indices: indices)
+        if let exchange {
+          let weight = Float(share.count) / Float(settings.batch)
+          let stop: Bool
+          (loss, stop) = try exchange.sum(parameters, loss: loss, weight: weight, stop: shouldStop())
+          if stop {
+            try checkpoint(events)
+            return .interrupted(step: losses.count)
+          }
+        }
         let norm = clipGradientNorm(parameters.gradients, maxNorm: settings.clipNorm)
         guard loss.total.isFinite && norm.isFinite else {
           // Stop before the update, so that neither the weights nor any checkpoint hold the NaN.
@@ -158,7 +187,7 @@ public final class TrainingLoop {
               \(what) at step \(losses.count + 1) (epoch \(epoch + 1)); the weights were not updated and the last \
               checkpoint in \(settings.out) (step \(lastCheckpointStep)) is intact: --resume continues from it \
               (a lower --lr may help)
-              """)
+              """, onEveryRank: true)
         }
         optimizer.update(parameters: parameters.values, gradients: parameters.gradients)
         let elapsed = monotonicSeconds() - started
@@ -170,19 +199,22 @@ public final class TrainingLoop {
         stepInEpoch += 1
         if stepInEpoch % reportEvery == 0 || stepInEpoch == stepsPerEpoch {
           let perStep = sessionSeconds / Double(sessionSteps)
-          events(
-            .step(
-              TrainingStepReport(
-                epoch: epoch + 1, epochs: settings.epochs, stepInEpoch: stepInEpoch, stepsPerEpoch: stepsPerEpoch,
-                step: losses.count, totalSteps: totalSteps, loss: mean(window),
-                examplesPerSecond: Double(settings.batch) / perStep,
-                secondsLeft: perStep * Double(totalSteps - losses.count))))
+          if communicator.isRoot {
+            events(
+              .step(
+                TrainingStepReport(
+                  epoch: epoch + 1, epochs: settings.epochs, stepInEpoch: stepInEpoch, stepsPerEpoch: stepsPerEpoch,
+                  step: losses.count, totalSteps: totalSteps, loss: mean(window),
+                  examplesPerSecond: Double(settings.batch) / perStep,
+                  secondsLeft: perStep * Double(totalSteps - losses.count))))
+          }
           window.removeAll(keepingCapacity: true)
         }
         if losses.count % settings.checkpointEvery == 0 && stepInEpoch < stepsPerEpoch { try checkpoint(events) }
       }
       try finishEpoch(events)
     }
+    guard communicator.isRoot else { return .finished }
     try writeReports()
     if bestEpoch == nil { try task.saveModel(folder: settings.out) }
     return .finished
@@ -190,6 +222,10 @@ public final class TrainingLoop {
 
   /// Validation, the best model, the reports and a checkpoint at the end of an epoch.
   func finishEpoch(_ events: (TrainingEvent) -> Void) throws {
+    guard settings.communicator.isRoot else {
+      (epoch, stepInEpoch) = (epoch + 1, 0)
+      return
+    }
     let epochLosses = losses.suffix(stepsPerEpoch)
     var entry: [(String, JSONValue)] = [
       ("epoch", .number(Double(epoch + 1))), ("step", .number(Double(losses.count))),
@@ -244,6 +280,7 @@ public final class TrainingLoop {
   }
 
   func checkpoint(_ events: (TrainingEvent) -> Void) throws {
+    guard settings.communicator.isRoot else { return }
     var tensors = task.parameters.named
     for (parameter, moments) in zip(task.parameters, optimizer.moments) {
       tensors.append(("adam.m." + parameter.name, moments.m))

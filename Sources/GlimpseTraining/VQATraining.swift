@@ -1,5 +1,6 @@
 import GlimpseCore
 import GlimpseData
+import GlimpseDistributed
 import GlimpseEvaluation
 import GlimpseIO
 import GlimpseInference
@@ -34,6 +35,8 @@ public struct VQATrainingOptions: Sendable {
   /// beside the data; the validation images' cache sits beside theirs).
   public var encoderFolder: String?
   public var features: String?
+  /// The ranks of the job that trains (one process unless launched by MPI).
+  public var communicator: Communicator = SingleProcess()
 
   public init(data: String, validation: String?, kind: VQAKind, out: String) {
     (self.data, self.validation, self.kind, self.out) = (data, validation, kind, out)
@@ -125,9 +128,11 @@ public func makeVQATraining(
   /// With a frozen encoder, the feature cache of `dataset`'s images, brought up to date.
   func featureCache(_ dataset: QuestionDataset, cache: String) throws -> FeatureCache? {
     guard sizes.isPhotoEncoder else { return nil }
-    let report = try updateFeatureCache(
-      cachePath: cache, paths: questionImagePaths(dataset), encoder: model.encoder, encoderName: sizes.encoder
-    ) { featureProgress(cache, $0, $1) }
+    let report = try rootFirst(options.communicator) {
+      try updateFeatureCache(
+        cachePath: cache, paths: questionImagePaths(dataset), encoder: model.encoder, encoderName: sizes.encoder
+      ) { featureProgress(cache, $0, $1) }
+    }
     features.append((cache, report))
     return try FeatureCache(path: cache)
   }
@@ -177,7 +182,7 @@ public func makeVQATraining(
   let task = VQATrainingTask(
     model: model, batches: batches, validationData: validationData,
     supervisionWeight: options.attentionSupervision, supervisedHops: supervisedHops)
-  let settings = TrainingSettings(
+  var settings = TrainingSettings(
     out: options.out, epochs: options.epochs, batch: options.batch, learningRate: options.learningRate,
     seed: options.seed,
     checkpointEvery: options.checkpointEvery, resume: options.resume,
@@ -187,6 +192,7 @@ public func makeVQATraining(
     ]
       + (sizes.isPhotoEncoder ? [("encoder_weights", weightsDigest(model.encoder.parameters))] : [])
       + (options.initialModel.map { [("init", $0)] } ?? []))
+  settings.communicator = options.communicator
   return TrainingSetup(
     loop: try TrainingLoop(task: task, settings: settings), skipped: source.dataset.skipped + batches.skipped,
     features: features)

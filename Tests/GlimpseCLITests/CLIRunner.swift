@@ -18,7 +18,9 @@ struct CLIResult {
 /// Runs `glimpse` with `arguments` and no standard input, collecting both outputs. With
 /// `addressSpaceKiB` it runs under that address-space limit (ulimit -v): nothing larger can
 /// even be reserved, let alone touched; and under `timeout 120`, so a hang fails (exit 124).
-func runGlimpse(_ arguments: [String], addressSpaceKiB: Int? = nil) throws -> CLIResult {
+func runGlimpse(
+  _ arguments: [String], addressSpaceKiB: Int? = nil, environment: [String: String] = [:]
+) throws -> CLIResult {
   if addressSpaceKiB != nil, let sanitizer = ProcessInfo.processInfo.environment["GLIMPSE_SANITIZER"] {
     throw XCTSkip("an address-space limit cannot be tested under the \(sanitizer) sanitizer (its shadow memory)")
   }
@@ -35,6 +37,14 @@ func runGlimpse(_ arguments: [String], addressSpaceKiB: Int? = nil) throws -> CL
     process.executableURL = URL(fileURLWithPath: glimpseBinary)
     process.arguments = arguments
   }
+  if !environment.isEmpty {
+    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+  }
+  return try collectOutputs(process)
+}
+
+/// Runs `process` with no standard input to its end, collecting both outputs.
+func collectOutputs(_ process: Process) throws -> CLIResult {
   let out = Pipe(), err = Pipe()
   process.standardOutput = out
   process.standardError = err
