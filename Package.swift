@@ -70,7 +70,7 @@ let package = Package(
     .target(
       name: "GlimpseBench",
       dependencies: [
-        "GlimpseCore", "GlimpseImage", "GlimpseIO", "GlimpseModels", "GlimpseLayers", "GlimpseTensor", "GlimpseData",
+        "GlimpseCore", "GlimpseDistributed", "GlimpseImage", "GlimpseIO", "GlimpseModels", "GlimpseLayers", "GlimpseTensor", "GlimpseData",
         "GlimpseInference", "GlimpseTraining",
       ]),
     .target(

@@ -4,7 +4,10 @@ struct BenchCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "bench",
     abstract: "Measure how fast Glimpse runs on this machine.",
-    subcommands: [BenchSuiteCommand.self, BenchImageCommand.self, BenchKernelsCommand.self, BenchLoaderCommand.self],
+    subcommands: [
+      BenchSuiteCommand.self, BenchImageCommand.self, BenchKernelsCommand.self, BenchLoaderCommand.self,
+      BenchAllreduceCommand.self,
+    ],
     defaultSubcommand: BenchSuiteCommand.self
   )
 }

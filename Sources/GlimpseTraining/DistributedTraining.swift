@@ -5,44 +5,77 @@ import GlimpseTensor
 /// Data-parallel training over the ranks of a job, as Horovod and PyTorch's DDP do it: every rank
 /// holds the whole model and takes a fixed share of each global batch; the gradients, each
 /// weighted by its share, are summed over the ranks in one fused allreduce per step, so that
-/// every rank then clips and steps identically.
+/// every rank then clips and steps identically. Rows of a weight that are zero on every rank
+/// (the embedding's words no caption of the batch holds) are not sent: a first, small allreduce
+/// sums which rows each rank touched.
 final class GradientExchange {
   let communicator: Communicator
-  /// [every parameter's gradient, the loss and its parts, the stop requests], allocated once.
+  /// One flag per row of every parameter (a 1-D parameter is one row), then the stop request.
+  private var touched: [Float] = []
+  /// The rows some rank touched, the loss and its parts: allocated once at the largest size.
   private var buffer: [Float] = []
+  /// Floats sent by the last step's allreduce of gradients, for the scaling figures.
+  private(set) var lastPayload = 0
 
   init(communicator: Communicator) { self.communicator = communicator }
+
+  static func rows(_ parameter: Parameter) -> Int {
+    parameter.value.shape.count >= 2 ? parameter.value.shape[0] : 1
+  }
 
   /// Sums the ranks' gradients (each scaled by `weight`, its share of the batch) into every
   /// rank's `parameters`, and their losses; returns the batch's loss and whether any rank was
   /// asked to stop.
   func sum(_ parameters: [Parameter], loss: TrainingLoss, weight: Float, stop: Bool) throws -> (TrainingLoss, Bool) {
-    let gradientCount = parameters.reduce(0) { $0 + $1.gradient.count }
-    let count = gradientCount + 1 + loss.parts.count + 1
-    if buffer.count != count { buffer = [Float](repeating: 0, count: count) }
+    let rowCount = parameters.reduce(0) { $0 + Self.rows($1) }
+    if touched.count != rowCount + 1 {
+      touched = [Float](repeating: 0, count: rowCount + 1)
+      buffer = [Float](repeating: 0, count: parameters.reduce(0) { $0 + $1.gradient.count } + 1 + loss.parts.count)
+    }
+    var flag = 0
+    for parameter in parameters {
+      let (g, rows) = (parameter.gradient.pointer, Self.rows(parameter))
+      let width = parameter.gradient.count / rows
+      for row in 0..<rows {
+        let start = g + row * width
+        touched[flag] = (0..<width).contains { start[$0] != 0 } ? 1 : 0
+        flag += 1
+      }
+    }
+    touched[rowCount] = stop ? 1 : 0
+    try touched.withUnsafeMutableBufferPointer { try communicator.sumOverRanks($0) }
+    guard touched[rowCount] == 0 else { return (loss, true) }
     var summed = loss
-    let stopRequested = try buffer.withUnsafeMutableBufferPointer { values in
+    try buffer.withUnsafeMutableBufferPointer { values in
       let base = values.baseAddress!
-      var offset = 0
+      var (offset, flag) = (0, 0)
       for parameter in parameters {
-        let (g, n) = (parameter.gradient.pointer, parameter.gradient.count)
-        for i in 0..<n { base[offset + i] = g[i] * weight }
-        offset += n
+        let (g, rows) = (parameter.gradient.pointer, Self.rows(parameter))
+        let width = parameter.gradient.count / rows
+        for row in 0..<rows where touched[flag + row] > 0 {
+          for i in 0..<width { base[offset + i] = g[row * width + i] * weight }
+          offset += width
+        }
+        flag += rows
       }
       base[offset] = loss.total * weight
       for (k, part) in loss.parts.enumerated() { base[offset + 1 + k] = part.value * weight }
-      base[count - 1] = stop ? 1 : 0
-      try communicator.sumOverRanks(values)
-      offset = 0
+      lastPayload = offset + 1 + loss.parts.count
+      try communicator.sumOverRanks(UnsafeMutableBufferPointer(rebasing: values[0..<lastPayload]))
+      (offset, flag) = (0, 0)
       for parameter in parameters {
-        parameter.gradient.pointer.update(from: base + offset, count: parameter.gradient.count)
-        offset += parameter.gradient.count
+        let (g, rows) = (parameter.gradient.pointer, Self.rows(parameter))
+        let width = parameter.gradient.count / rows
+        for row in 0..<rows where touched[flag + row] > 0 {
+          (g + row * width).update(from: base + offset, count: width)
+          offset += width
+        }
+        flag += rows
       }
       summed.total = base[offset]
       for k in summed.parts.indices { summed.parts[k].value = base[offset + 1 + k] }
-      return base[count - 1] > 0
     }
-    return (summed, stopRequested)
+    return (summed, false)
   }
 }
 

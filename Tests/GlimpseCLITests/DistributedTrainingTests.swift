@@ -141,6 +141,22 @@ final class DistributedTrainingTests: XCTestCase {
     XCTAssertLessThan(try largestRelativeDifference(whole, single), 1e-4)
   }
 
+  /// `glimpse bench allreduce` under two ranks: rank 0 alone prints each model's payload and time.
+  func testAllreduceBenchmarkReportsEachModel() throws {
+    let result = try run(2, ["bench", "allreduce", "--repeats", "2", "--json"])
+    XCTAssertEqual(result.status, 0, result.stderr)
+    let figures = try XCTUnwrap(
+      try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]], result.stdout)
+    XCTAssertEqual(
+      figures.compactMap { $0["name"] as? String },
+      ["small.attention", "photo.attention", "photo.attention.b32"].flatMap {
+        ["allreduce.\($0).payload", "allreduce.\($0).np2"]
+      })
+    let payload = try XCTUnwrap(figures.first { $0["name"] as? String == "allreduce.photo.attention.payload" })
+    XCTAssertEqual(payload["median"] as? Double ?? 0, 57.26, accuracy: 0.01)
+    for figure in figures { XCTAssertGreaterThan(figure["median"] as? Double ?? 0, 0, "\(figure)") }
+  }
+
   /// Launched as a rank with no usable libmpi: one line naming the library and what to do, exit 1.
   func testABrokenMPIIsOneClearLine() throws {
     let result = try runGlimpse(
