@@ -14,7 +14,8 @@ struct FeaturesCommand: ParsableCommand {
       writes the grids (7×7×1,280, F16) to one memory-mapped cache file. Each entry is keyed by the image \
       file's path, size and modification time and by the encoder's weights: running it again computes \
       only new or changed images, and `glimpse train caption --encoder efficientnet-lite0` reads the \
-      cache instead of the images. The file is replaced atomically.
+      cache instead of the images. The file is replaced atomically. Under mpirun the images are shared out \
+      among the ranks and rank 0 writes the one cache, which any number of ranks reads later.
       """
   )
 
@@ -34,10 +35,13 @@ struct FeaturesCommand: ParsableCommand {
     try copyPretrainedEncoder(from: folder, into: network)
     let source = try CaptionSource(path: data)
     let cache = out ?? defaultFeatureCachePath(data: data, encoder: EfficientNetLite0.name)
-    let progress = FeatureProgress()
-    let report = try updateFeatureCache(
-      cachePath: cache, paths: source.dataset.images.map(\.path), encoder: network, encoderName: EfficientNetLite0.name
-    ) { progress.report(cache: cache, done: $0, total: $1) }
-    reportFeatures([(cache, report)])
+    try runAsRanks { communicator in
+      let progress = FeatureProgress(quiet: !communicator.isRoot)
+      let report = try updateFeatureCache(
+        cachePath: cache, paths: source.dataset.images.map(\.path), encoder: network,
+        encoderName: EfficientNetLite0.name, communicator: communicator
+      ) { progress.report(cache: cache, done: $0, total: $1) }
+      if communicator.isRoot { reportFeatures([(cache, report)]) }
+    }
   }
 }

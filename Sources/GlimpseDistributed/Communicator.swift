@@ -29,7 +29,10 @@ extension Communicator {
 
   /// The rows of a batch of `count` that this rank takes: contiguous shares, the first
   /// `count % size` ranks one row more.
-  public func share(of count: Int) -> Range<Int> {
+  public func share(of count: Int) -> Range<Int> { share(of: count, rank: rank) }
+
+  /// The share of rank `rank`.
+  public func share(of count: Int, rank: Int) -> Range<Int> {
     let (base, extra) = count.quotientAndRemainder(dividingBy: size)
     let start = rank * base + min(rank, extra)
     return start..<(start + base + (rank < extra ? 1 : 0))

@@ -132,11 +132,10 @@ public func makeCaptionTraining(
   func cachedGrids(_ dataset: CaptionDataset, cache: String) throws -> CachedGrids? {
     guard options.sizes.isPhotoEncoder else { return nil }
     let paths = dataset.images.map(\.path)
-    let report = try rootFirst(options.communicator) {
-      try updateFeatureCache(
-        cachePath: cache, paths: paths, encoder: model.encoder, encoderName: options.sizes.encoder
-      ) { featureProgress(cache, $0, $1) }
-    }
+    let report = try updateFeatureCache(
+      cachePath: cache, paths: paths, encoder: model.encoder, encoderName: options.sizes.encoder,
+      communicator: options.communicator
+    ) { featureProgress(cache, $0, $1) }
     features.append((cache, report))
     return try CachedGrids(cache: FeatureCache(path: cache), paths: paths)
   }

@@ -101,17 +101,3 @@ extension TrainingLoop {
     }
   }
 }
-
-/// Runs `body` on rank 0 first and then on the other ranks: for bringing a shared file (a
-/// feature cache) up to date, which the later ranks then find current and only read.
-func rootFirst<T>(_ communicator: Communicator, _ body: () throws -> T) throws -> T {
-  guard communicator.size > 1 else { return try body() }
-  var done: UInt8 = 1
-  if communicator.isRoot {
-    let result = try body()
-    try withUnsafeMutableBytes(of: &done) { try communicator.broadcast($0, from: 0) }
-    return result
-  }
-  try withUnsafeMutableBytes(of: &done) { try communicator.broadcast($0, from: 0) }
-  return try body()
-}

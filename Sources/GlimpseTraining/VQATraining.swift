@@ -128,11 +128,10 @@ public func makeVQATraining(
   /// With a frozen encoder, the feature cache of `dataset`'s images, brought up to date.
   func featureCache(_ dataset: QuestionDataset, cache: String) throws -> FeatureCache? {
     guard sizes.isPhotoEncoder else { return nil }
-    let report = try rootFirst(options.communicator) {
-      try updateFeatureCache(
-        cachePath: cache, paths: questionImagePaths(dataset), encoder: model.encoder, encoderName: sizes.encoder
-      ) { featureProgress(cache, $0, $1) }
-    }
+    let report = try updateFeatureCache(
+      cachePath: cache, paths: questionImagePaths(dataset), encoder: model.encoder, encoderName: sizes.encoder,
+      communicator: options.communicator
+    ) { featureProgress(cache, $0, $1) }
     features.append((cache, report))
     return try FeatureCache(path: cache)
   }

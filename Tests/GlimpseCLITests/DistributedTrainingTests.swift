@@ -141,6 +141,31 @@ final class DistributedTrainingTests: XCTestCase {
     XCTAssertLessThan(try largestRelativeDifference(whole, single), 1e-4)
   }
 
+  /// `mpirun -np 2 glimpse features` shares the images out and writes the cache one process
+  /// writes, byte for byte; two ranks then train on the frozen encoder from it, encoding nothing.
+  func testFeaturesSharedOutMakeTheSameCache() throws {
+    let data = folder + "/photos", encoder = projectRoot + "/models/efficientnet-lite0"
+    let generated = try runGlimpse([
+      "data", "generate", "--out", data, "--split", "train", "--count", "40", "--seed", "2", "--size", "224",
+    ])
+    XCTAssertEqual(generated.status, 0, generated.stderr)
+    let one = folder + "/one.glf", two = data + "/features-efficientnet-lite0.glf"
+    XCTAssertEqual(try runGlimpse(["features", data, "--encoder", encoder, "--out", one]).status, 0)
+    let shared = try run(2, ["features", data, "--encoder", encoder])
+    XCTAssertEqual(shared.status, 0, shared.stderr)
+    XCTAssertEqual(shared.stderr.components(separatedBy: "40 images encoded, 0 grids kept").count, 2, shared.stderr)
+    XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: one)), try Data(contentsOf: URL(fileURLWithPath: two)))
+    let trained = try run(
+      2,
+      [
+        "train", "caption", "--encoder", "efficientnet-lite0", "--encoder-folder", encoder, "--data", data,
+        "--decoder", "attention", "--out", folder + "/photo-model", "--epochs", "1", "--batch", "16",
+        "--plain-progress",
+      ])
+    XCTAssertEqual(trained.status, 0, trained.stderr)
+    XCTAssertTrue(trained.stderr.contains("\(two): 0 images encoded, 40 grids kept"), trained.stderr)
+  }
+
   /// `glimpse bench allreduce` under two ranks: rank 0 alone prints each model's payload and time.
   func testAllreduceBenchmarkReportsEachModel() throws {
     let result = try run(2, ["bench", "allreduce", "--repeats", "2", "--json"])
