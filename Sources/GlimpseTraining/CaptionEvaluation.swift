@@ -8,16 +8,18 @@ import GlimpseTensor
 /// among the cores), or beam search one image at a time when `beams` > 1.
 public func captionAll(
   _ batches: CaptionBatches, encoder: ImageEncoder, decoder: CaptionDecoder, vocabulary: Vocabulary,
-  beams: Int = 1, progress: (Int) -> Void = { _ in }
+  beams: Int = 1, images range: Range<Int>? = nil, progress: (Int) -> Void = { _ in }
 ) throws -> [String] {
-  let size = encoder.imageSize, count = batches.imageCount
+  let size = encoder.imageSize
+  let range = range ?? 0..<batches.imageCount
+  let count = range.upperBound
   let chunk = beams == 1 ? 32 : 1
   let images = Tensor(zeros: [batches.grids == nil ? chunk : 0, 3, size, size])
   var cached = CachedGridBuffers()
   var captions = [String]()
   captions.reserveCapacity(count)
   let decoders = decodersPerCore(decoder)
-  for start in stride(from: 0, to: count, by: chunk) {
+  for start in stride(from: range.lowerBound, to: count, by: chunk) {
     let n = min(chunk, count - start)
     let (grid, mean): (Tensor, Tensor)
     if let grids = batches.grids {

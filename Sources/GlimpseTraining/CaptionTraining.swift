@@ -57,6 +57,8 @@ public final class CaptionTrainingTask: TrainingTask {
   let trainer: CaptionTrainer
   let batches: CaptionBatches
   let validationData: (batches: CaptionBatches, dataset: CaptionDataset, scenes: [Int: Scene]?)?
+  /// The ranks that share validation out: each captions its share of the images, rank 0 scores.
+  var communicator: Communicator = SingleProcess()
 
   init(model: CaptionModel, batches: CaptionBatches, validationData: (CaptionBatches, CaptionDataset, [Int: Scene]?)?) {
     self.model = model
@@ -80,7 +82,10 @@ public final class CaptionTrainingTask: TrainingTask {
 
   public func validate() throws -> Validation? {
     guard let (batches, dataset, scenes) = validationData else { return nil }
-    let captions = try captionAll(batches, encoder: model.encoder, decoder: model.decoder, vocabulary: model.vocabulary)
+    let share = communicator.share(of: batches.imageCount)
+    let captions = try communicator.gatherStrings(
+      captionAll(batches, encoder: model.encoder, decoder: model.decoder, vocabulary: model.vocabulary, images: share))
+    guard communicator.isRoot else { return nil }
     let evaluation = CaptionEvaluation(captions: captions, dataset: dataset, scenes: scenes)
     var summary =
       "BLEU-4 \(fixedPoint(evaluation.scores.bleu[3], 3))  CIDEr-D \(fixedPoint(evaluation.scores.ciderD, 3))"
@@ -178,6 +183,7 @@ public func makeCaptionTraining(
       ("seed", .string(String(options.seed))), ("min_count", .number(Double(options.minCount))),
     ] + (attention == nil ? [] : [("attention_penalty", .number(Double(options.attentionPenalty)))]))
   let task = CaptionTrainingTask(model: model, batches: batches, validationData: validationData)
+  task.communicator = options.communicator
   var settings = TrainingSettings(
     out: options.out, epochs: options.epochs, batch: options.batch, learningRate: options.learningRate,
     seed: options.seed,

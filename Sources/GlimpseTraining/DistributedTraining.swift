@@ -1,4 +1,5 @@
 import GlimpseDistributed
+import GlimpseIO
 import GlimpseModels
 import GlimpseTensor
 
@@ -98,6 +99,37 @@ extension TrainingLoop {
     for moments in optimizer.moments { tensors += [moments.m, moments.v] }
     for tensor in tensors {
       try communicator.broadcast(tensor.buffer)
+    }
+  }
+}
+
+extension Communicator {
+  /// Every rank's bytes (any count), in rank order, on every rank.
+  func gatherBytes(_ bytes: [UInt8]) throws -> [[UInt8]] {
+    guard size > 1 else { return [bytes] }
+    let counts = try [Int64(bytes.count)].withUnsafeBytes { try gather($0) }
+      .withUnsafeBytes { Array($0.bindMemory(to: Int64.self)).map(Int.init) }
+    let padded = bytes + [UInt8](repeating: 0, count: counts.max()! - bytes.count)
+    let all = try padded.withUnsafeBytes { try gather($0) }
+    return counts.enumerated().map { rank, count in Array(all[(rank * padded.count)..<(rank * padded.count + count)]) }
+  }
+
+  /// Every rank's rows of `width` floats, in rank order, on every rank.
+  func gatherRows(_ rows: [[Float]], width: Int) throws -> [[Float]] {
+    guard size > 1 else { return rows }
+    let flat = rows.flatMap { $0 }.withUnsafeBytes { Array($0) }
+    return try gatherBytes(flat).flatMap { bytes in
+      let values = bytes.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+      return stride(from: 0, to: values.count, by: max(width, 1)).map { Array(values[$0..<$0 + width]) }
+    }
+  }
+
+  /// Every rank's strings, in rank order, on every rank.
+  func gatherStrings(_ strings: [String]) throws -> [String] {
+    guard size > 1 else { return strings }
+    let text = JSONValue.array(strings.map(JSONValue.string)).text
+    return try gatherBytes(Array(text.utf8)).flatMap { bytes in
+      try parseJSON(bytes).array?.compactMap(\.string) ?? []
     }
   }
 }

@@ -16,7 +16,8 @@ public protocol TrainingTask: AnyObject {
   func computeGradients(indices: [Int]) throws -> TrainingLoss
   /// Starts preparing the examples at `indices` (the next batch) while the current one trains.
   func prefetch(indices: [Int])
-  /// Scores the model on the validation data, or nil when there is none.
+  /// Scores the model on the validation data, or nil when there is none. Every rank of a job
+  /// calls it, each on its share of the data; ranks other than 0 get nil.
   func validate() throws -> Validation?
   /// Writes the model folder (weights, config, vocabularies) for use by `glimpse`.
   func saveModel(folder: String) throws
@@ -223,6 +224,7 @@ public final class TrainingLoop {
   /// Validation, the best model, the reports and a checkpoint at the end of an epoch.
   func finishEpoch(_ events: (TrainingEvent) -> Void) throws {
     guard settings.communicator.isRoot else {
+      _ = try task.validate()  // its share of the validation data; rank 0 scores the whole
       (epoch, stepInEpoch) = (epoch + 1, 0)
       return
     }

@@ -1,4 +1,5 @@
 import GlimpseData
+import GlimpseDistributed
 import GlimpseEvaluation
 import GlimpseIO
 import GlimpseInference
@@ -34,22 +35,28 @@ public func evaluateAnswerer(model: AnsweringModel, data: String, predictionsPat
 }
 
 /// `answerAll`, and with `cells` (one entry per question of `batches`), where the hops looked.
-func answerAndLocate(_ batches: QuestionBatches, dataset: QuestionDataset, model: AnsweringModel, cells: [[Int]]?)
-  throws
-  -> ([[Float]], AttentionLocalisation?)
-{
+/// Over the ranks of a job, each answers its share of the questions and every rank gets all.
+func answerAndLocate(
+  _ batches: QuestionBatches, dataset: QuestionDataset, model: AnsweringModel, cells: [[Int]]?,
+  communicator: Communicator = SingleProcess()
+) throws -> ([[Float]], AttentionLocalisation?) {
   let san = cells == nil ? nil : model.head as? VQASAN
-  var hopWeights = [[[Float]]]()
-  let probabilities = try answerAll(batches, model: model) { range in
+  var hopWeights = [[Float]]()  // [question][hop · L]
+  let share = communicator.share(of: batches.questions.count)
+  var probabilities = try answerAll(batches, model: model, questions: share) { range in
     guard let san else { return }
-    for row in 0..<range.count { hopWeights.append(san.hopWeights.map { $0.slice(row).values }) }
+    for row in 0..<range.count { hopWeights.append(san.hopWeights.flatMap { $0.slice(row).values }) }
   }
+  probabilities = try communicator.gatherRows(probabilities, width: model.answers.count)
   guard let cells, san != nil else { return (probabilities, nil) }
+  let (hops, locations) = (model.sizes.hops, model.sizes.grid.locations)
+  hopWeights = try communicator.gatherRows(hopWeights, width: hops * locations)
   let types = dataset.questions.map(\.questionType)
   return (
     probabilities,
     AttentionLocalisation(
-      weights: hopWeights, cells: cells, types: types,
+      weights: hopWeights.map { row in (0..<hops).map { Array(row[($0 * locations)..<(($0 + 1) * locations)]) } },
+      cells: cells, types: types,
       locations: model.sizes.grid.locations)
   )
 }
@@ -73,16 +80,20 @@ extension AttentionLocalisation {
 /// The answer probabilities of every question in `batches`, 32 at a time: [questions][answers].
 /// `afterChunk`, if given, sees each chunk's question range after its forward pass (while the
 /// model still holds that chunk's activations, such as vqa-san's hop weights).
-public func answerAll(_ batches: QuestionBatches, model: AnsweringModel, afterChunk: ((Range<Int>) -> Void)? = nil)
-  throws -> [[Float]]
-{
-  let size = model.encoder.imageSize, count = batches.questions.count, a = model.answers.count
+/// With `questions`, only those of `batches`.
+public func answerAll(
+  _ batches: QuestionBatches, model: AnsweringModel, questions range: Range<Int>? = nil,
+  afterChunk: ((Range<Int>) -> Void)? = nil
+) throws -> [[Float]] {
+  let size = model.encoder.imageSize, a = model.answers.count
+  let range = range ?? 0..<batches.questions.count
+  let count = range.upperBound
   let chunk = 32
   let images = Tensor(zeros: [batches.grids == nil ? chunk : 0, 3, size, size])
   var cached = CachedGridBuffers()
   var result = [[Float]]()
-  result.reserveCapacity(count)
-  for start in stride(from: 0, to: count, by: chunk) {
+  result.reserveCapacity(range.count)
+  for start in stride(from: range.lowerBound, to: count, by: chunk) {
     let n = min(chunk, count - start)
     var questions = [Int32]()
     let imageIndices = (start..<start + n).map { batches.imageOfQuestion[$0] }

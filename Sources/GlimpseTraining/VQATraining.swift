@@ -49,6 +49,8 @@ public final class VQATrainingTask: TrainingTask {
   let trainer: VQATrainer
   let batches: QuestionBatches
   let validationData: (batches: QuestionBatches, dataset: QuestionDataset, cells: [[Int]]?)?
+  /// The ranks that share validation out: each answers its share of the questions, rank 0 scores.
+  var communicator: Communicator = SingleProcess()
 
   init(
     model: AnsweringModel, batches: QuestionBatches, validationData: (QuestionBatches, QuestionDataset, [[Int]]?)?,
@@ -70,7 +72,9 @@ public final class VQATrainingTask: TrainingTask {
 
   public func validate() throws -> Validation? {
     guard let (batches, dataset, cells) = validationData else { return nil }
-    let (probabilities, localisation) = try answerAndLocate(batches, dataset: dataset, model: model, cells: cells)
+    let (probabilities, localisation) = try answerAndLocate(
+      batches, dataset: dataset, model: model, cells: cells, communicator: communicator)
+    guard communicator.isRoot else { return nil }
     let (scores, _) = scoreAnswers(probabilities, dataset: dataset, answers: model.answers)
     let types = scores.perType.map { "\($0.0) \(fixedPoint($0.1 * 100, 1))" }.joined(separator: ", ")
     var summary = "accuracy \(fixedPoint(scores.accuracy * 100, 2))%" + " (\(types))"
@@ -181,6 +185,7 @@ public func makeVQATraining(
   let task = VQATrainingTask(
     model: model, batches: batches, validationData: validationData,
     supervisionWeight: options.attentionSupervision, supervisedHops: supervisedHops)
+  task.communicator = options.communicator
   var settings = TrainingSettings(
     out: options.out, epochs: options.epochs, batch: options.batch, learningRate: options.learningRate,
     seed: options.seed,

@@ -17,12 +17,25 @@ final class DistributedTrainingTests: XCTestCase {
 
   override func tearDown() { try? FileManager.default.removeItem(atPath: folder) }
 
-  /// 3 epochs of 20 steps of the attention captioner on the sample data.
+  /// 3 epochs of 20 steps of the attention captioner on the sample data, validated on it.
   func trainArguments(_ out: String, _ extra: [String] = []) -> [String] {
     [
-      "train", "caption", "--data", sample, "--decoder", "attention", "--out", out, "--epochs", "3", "--batch", "16",
-      "--seed", "7", "--checkpoint-every", "5", "--plain-progress",
+      "train", "caption", "--data", sample, "--val", sample, "--decoder", "attention", "--out", out, "--epochs", "3",
+      "--batch", "16", "--seed", "7", "--checkpoint-every", "5", "--plain-progress",
     ] + extra
+  }
+
+  /// Each epoch's validation scores, from metrics.json.
+  func validations(_ out: String) throws -> [String] {
+    let metrics = try XCTUnwrap(
+      try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/metrics.json")))
+        as? [String: Any])
+    let epochs = try XCTUnwrap(metrics["epochs"] as? [[String: Any]])
+    return try epochs.map {
+      let validation = try XCTUnwrap($0["validation"])
+      let data = try JSONSerialization.data(withJSONObject: validation, options: [.sortedKeys])
+      return String(decoding: data, as: UTF8.self)
+    }
   }
 
   var mpirun: String {
@@ -92,6 +105,9 @@ final class DistributedTrainingTests: XCTestCase {
     XCTAssertLessThan(gap, 1e-4, "after 60 steps two ranks must end where one process ends")
     print("largest relative difference between one process and two ranks after 60 steps: \(gap)")
     try assertBitIdentical(twoA, twoB)
+    // Validation shared out between the ranks (each captions half the images) scores as one process does.
+    XCTAssertEqual(try validations(twoA).count, 3)
+    XCTAssertEqual(try validations(twoA), try validations(one))
     // Rank 0 alone reports: one progress line per report, one "done".
     XCTAssertEqual(first.stderr.components(separatedBy: "done: model in").count, 2, first.stderr)
     XCTAssertTrue(FileManager.default.fileExists(atPath: twoA + "/model.safetensors"))
