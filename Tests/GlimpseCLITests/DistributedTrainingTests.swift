@@ -54,6 +54,7 @@ final class DistributedTrainingTests: XCTestCase {
   /// binds each of two ranks to a core of its own; `unbound`, a rank may use every core.
   func launch(_ ranks: Int, _ arguments: [String], unbound: Bool = false) throws -> Process {
     let process = Process()
+    process.environment = childEnvironment(leakChecks: false)
     process.executableURL = URL(fileURLWithPath: try mpirun)
     process.arguments =
       ["--allow-run-as-root", "--oversubscribe"] + (unbound ? ["--bind-to", "none"] : [])

@@ -103,6 +103,7 @@ final class PhotoTrainCommandTests: XCTestCase {
     let reference = try runGlimpse(trainArguments(whole))
     XCTAssertEqual(reference.status, 0, reference.stderr)
     let process = Process()
+    process.environment = childEnvironment()
     process.executableURL = URL(fileURLWithPath: glimpseBinary)
     process.arguments = trainArguments(killed)
     process.standardError = FileHandle.nullDevice

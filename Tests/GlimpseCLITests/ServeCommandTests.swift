@@ -68,6 +68,7 @@ final class ServeProcess {
   let port: Int
 
   init(_ arguments: [String]) throws {
+    process.environment = childEnvironment()
     process.executableURL = URL(fileURLWithPath: glimpseBinary)
     process.arguments = ["serve", "--port", "0"] + arguments
     process.currentDirectoryURL = URL(fileURLWithPath: projectRoot)

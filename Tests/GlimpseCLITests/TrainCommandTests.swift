@@ -154,6 +154,7 @@ final class TrainCommandTests: XCTestCase {
     XCTAssertEqual(reference.status, 0, reference.stderr)
 
     let process = Process()
+    process.environment = childEnvironment()
     process.executableURL = URL(fileURLWithPath: glimpseBinary)
     process.arguments = trainArguments(killed)
     process.standardError = FileHandle.nullDevice

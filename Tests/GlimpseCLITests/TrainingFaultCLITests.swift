@@ -43,6 +43,7 @@ final class TrainingFaultCLITests: XCTestCase {
       cp -a '\(disk)/run' '\(kept)'; exit $status
       """
     let process = Process()
+    process.environment = childEnvironment()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/unshare")
     process.arguments = (getuid() == 0 ? ["-m"] : ["-r", "-m"]) + ["sh", "-c", script]
     try process.run()
@@ -75,6 +76,7 @@ final class TrainingFaultCLITests: XCTestCase {
       let delay = 0.05 + Double(random >> 40) / Double(1 << 24) * 0.5
       let state = killed + "/training-state.safetensors"
       let process = Process()
+      process.environment = childEnvironment()
       process.executableURL = URL(fileURLWithPath: glimpseBinary)
       let resume = FileManager.default.fileExists(atPath: state)
       process.arguments = trainArguments(killed, resume ? ["--resume"] : [])
