@@ -29,22 +29,13 @@ public enum ExecutionCores {
   /// The number of CPUs in a Linux CPU list ("0-3,8,10-11": 7), or nil if it is not one.
   static func countCPUs(inList list: Substring) -> Int? {
     var total = 0
-    for range in list.split(separator: ",") {
-      let bounds = range.split(separator: "-").map { Int($0.trimmingCharacters) }
+    for range in list.filter({ !$0.isWhitespace }).split(separator: ",") {
+      let bounds = range.split(separator: "-").map { Int($0) }
       guard let first = bounds.first ?? nil, let last = bounds.last ?? nil, bounds.count <= 2, first <= last else {
         return nil
       }
       total += last - first + 1
     }
     return total > 0 ? total : nil
-  }
-}
-
-extension Substring {
-  fileprivate var trimmingCharacters: Substring {
-    var text = self
-    while let c = text.first, c == " " || c == "\t" || c == "\n" { text.removeFirst() }
-    while let c = text.last, c == " " || c == "\t" || c == "\n" { text.removeLast() }
-    return text
   }
 }

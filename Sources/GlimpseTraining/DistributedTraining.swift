@@ -15,13 +15,25 @@ final class GradientExchange {
   private var touched: [Float] = []
   /// The rows some rank touched, the loss and its parts: allocated once at the largest size.
   private var buffer: [Float] = []
-  /// Floats sent by the last step's allreduce of gradients, for the scaling figures.
-  private(set) var lastPayload = 0
 
   init(communicator: Communicator) { self.communicator = communicator }
 
   static func rows(_ parameter: Parameter) -> Int {
     parameter.value.shape.count >= 2 ? parameter.value.shape[0] : 1
+  }
+
+  /// Calls `body` with each row of every parameter's gradient, in order: its first float, its
+  /// width and its index among all the rows.
+  private static func forEachRow(_ parameters: [Parameter], _ body: (UnsafeMutablePointer<Float>, Int, Int) -> Void) {
+    var index = 0
+    for parameter in parameters {
+      let rows = Self.rows(parameter)
+      let width = parameter.gradient.count / rows
+      for row in 0..<rows {
+        body(parameter.gradient.pointer + row * width, width, index)
+        index += 1
+      }
+    }
   }
 
   /// Sums the ranks' gradients (each scaled by `weight`, its share of the batch) into every
@@ -33,15 +45,8 @@ final class GradientExchange {
       touched = [Float](repeating: 0, count: rowCount + 1)
       buffer = [Float](repeating: 0, count: parameters.reduce(0) { $0 + $1.gradient.count } + 1 + loss.parts.count)
     }
-    var flag = 0
-    for parameter in parameters {
-      let (g, rows) = (parameter.gradient.pointer, Self.rows(parameter))
-      let width = parameter.gradient.count / rows
-      for row in 0..<rows {
-        let start = g + row * width
-        touched[flag] = (0..<width).contains { start[$0] != 0 } ? 1 : 0
-        flag += 1
-      }
+    Self.forEachRow(parameters) { row, width, index in
+      touched[index] = (0..<width).contains { row[$0] != 0 } ? 1 : 0
     }
     touched[rowCount] = stop ? 1 : 0
     try touched.withUnsafeMutableBufferPointer { try communicator.sumOverRanks($0) }
@@ -49,32 +54,23 @@ final class GradientExchange {
     var summed = loss
     try buffer.withUnsafeMutableBufferPointer { values in
       let base = values.baseAddress!
-      var (offset, flag) = (0, 0)
-      for parameter in parameters {
-        let (g, rows) = (parameter.gradient.pointer, Self.rows(parameter))
-        let width = parameter.gradient.count / rows
-        for row in 0..<rows where touched[flag + row] > 0 {
-          for i in 0..<width { base[offset + i] = g[row * width + i] * weight }
-          offset += width
-        }
-        flag += rows
+      var offset = 0
+      Self.forEachRow(parameters) { row, width, index in
+        guard touched[index] > 0 else { return }
+        for i in 0..<width { base[offset + i] = row[i] * weight }
+        offset += width
       }
       base[offset] = loss.total * weight
       for (k, part) in loss.parts.enumerated() { base[offset + 1 + k] = part.value * weight }
-      lastPayload = offset + 1 + loss.parts.count
-      try communicator.sumOverRanks(UnsafeMutableBufferPointer(rebasing: values[0..<lastPayload]))
-      (offset, flag) = (0, 0)
-      for parameter in parameters {
-        let (g, rows) = (parameter.gradient.pointer, Self.rows(parameter))
-        let width = parameter.gradient.count / rows
-        for row in 0..<rows where touched[flag + row] > 0 {
-          (g + row * width).update(from: base + offset, count: width)
-          offset += width
-        }
-        flag += rows
-      }
+      try communicator.sumOverRanks(UnsafeMutableBufferPointer(rebasing: values[0..<(offset + 1 + loss.parts.count)]))
       summed.total = base[offset]
       for k in summed.parts.indices { summed.parts[k].value = base[offset + 1 + k] }
+      offset = 0
+      Self.forEachRow(parameters) { row, width, index in
+        guard touched[index] > 0 else { return }
+        row.update(from: base + offset, count: width)
+        offset += width
+      }
     }
     return (summed, false)
   }
