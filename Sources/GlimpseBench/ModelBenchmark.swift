@@ -107,7 +107,10 @@ public func benchmarkTraining(_ model: BenchModel, batch: Int = 32, repeats: Int
 }
 
 /// Captioning latency and throughput with untrained weights: greedy steps always run all 16
-/// steps (the argmax is fed back, `<end>` or not), so every run does the same work.
+/// steps (the argmax is fed back, `<end>` or not), so every run does the same work. The
+/// decoders keep token projections across runs, as a loaded model's do, so the warm-ups
+/// leave every token the timed runs meet projected (untrained weights repeat a few tokens,
+/// and a run from an empty cache would depend on how many).
 public func benchmarkCaptioning(repeats: Int = 20) -> [Measurement] {
   var random = SeededGenerator(seed: 12)
   var results = [Measurement]()
@@ -122,6 +125,7 @@ public func benchmarkCaptioning(repeats: Int = 20) -> [Measurement] {
     let decoder = kind.make(vocabularySize: benchVocabulary, sizes: benchSizes)
     decoder.initialize(random: &random)
     let decoders = decodersPerCore(decoder)
+    for decoder in decoders { decoder.weightsFixed = true }  // as a served model's are
     let seconds = timeRepeats(warmup: 3, repeats: repeats) { greedy(decoders, one) }
     results.append(Measurement(name: "caption.\(kind.rawValue).b1", unit: "ms", samples: seconds.map { $0 * 1000 }))
     if kind == .attention {

@@ -108,6 +108,7 @@ public func benchmarkPhotoDecoders(repeats: Int = 10) -> [Measurement] {
       Measurement(name: "photo.train.\(kind.rawValue)", unit: "images/s", samples: seconds.map { Double(batch) / $0 }))
     if kind == .attention {
       let decoders = decodersPerCore(decoder)
+      for decoder in decoders { decoder.weightsFixed = true }  // as a served model's are
       let size = EfficientNetLite0.imageSize
       let one = Tensor(zeros: [1, 3, size, size]), many = Tensor(zeros: [batch, 3, size, size])
       for i in 0..<many.count { many.pointer[i] = random.nextUnit() }

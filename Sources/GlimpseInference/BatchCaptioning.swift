@@ -33,6 +33,7 @@ public final class BatchCaptioner {
     try loadBLAS()
     self.model = model
     decoders = decodersPerCore(model.decoder)
+    for decoder in decoders { decoder.weightsFixed = true }
   }
 
   /// The floats one image takes: [3, S, S].

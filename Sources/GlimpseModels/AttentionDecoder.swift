@@ -61,6 +61,11 @@ public final class AttentionDecoder: CaptionDecoder {
     parameters = core.parameters + [attEnc, attEncBias, attDec, attW, betaW, betaBias]
   }
 
+  public var weightsFixed: Bool {
+    get { core.tokenProjection.keepsRowsAcrossRuns }
+    set { core.tokenProjection.keepsRowsAcrossRuns = newValue }
+  }
+
   public func replica(ownGradients: Bool) -> CaptionDecoder {
     AttentionDecoder(
       vocabularySize: vocabularySize, sizes: sizes,

@@ -29,6 +29,11 @@ public protocol CaptionDecoder: AnyObject {
   /// another thread can decode other rows at the same time; with `ownGradients` also gradient
   /// tensors of its own, so that it can train on other rows at the same time.
   func replica(ownGradients: Bool) -> CaptionDecoder
+  /// Set when the weights will not change again while this decoder decodes (a loaded model
+  /// being served): what a decoding run computes from the weights alone (each token's input
+  /// projection) is then kept for the next runs. Training leaves it false. Per decoder: set it
+  /// on each replica too.
+  var weightsFixed: Bool { get set }
 }
 
 extension CaptionDecoder {

@@ -42,6 +42,11 @@ public final class GRUDecoder: CaptionDecoder {
     parameters = [embed, weightIH, weightHH, biasIH, biasHH, initH, initHBias, out, outBias]
   }
 
+  public var weightsFixed: Bool {
+    get { tokenProjection.keepsRowsAcrossRuns }
+    set { tokenProjection.keepsRowsAcrossRuns = newValue }
+  }
+
   public func replica(ownGradients: Bool) -> CaptionDecoder {
     GRUDecoder(
       vocabularySize: vocabularySize, sizes: sizes,

@@ -18,6 +18,11 @@ public final class LSTMDecoder: CaptionDecoder {
     parameters = core.parameters
   }
 
+  public var weightsFixed: Bool {
+    get { core.tokenProjection.keepsRowsAcrossRuns }
+    set { core.tokenProjection.keepsRowsAcrossRuns = newValue }
+  }
+
   public func replica(ownGradients: Bool) -> CaptionDecoder {
     LSTMDecoder(
       vocabularySize: vocabularySize, sizes: core.sizes,

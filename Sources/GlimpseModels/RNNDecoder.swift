@@ -39,6 +39,11 @@ public final class RNNDecoder: CaptionDecoder {
     parameters = [embed, wxh, bxh, whh, wih, out, bout]
   }
 
+  public var weightsFixed: Bool {
+    get { tokenProjection.keepsRowsAcrossRuns }
+    set { tokenProjection.keepsRowsAcrossRuns = newValue }
+  }
+
   public func replica(ownGradients: Bool) -> CaptionDecoder {
     RNNDecoder(
       vocabularySize: vocabularySize, sizes: sizes,

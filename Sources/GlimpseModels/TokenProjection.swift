@@ -5,8 +5,13 @@ import GlimpseTensor
 /// run meets it (the new tokens of a step in one GEMM) and copies it after that, so a batch
 /// of 32 captions stops multiplying 32 embeddings by the input weights at each of 16 steps.
 /// Rows are kept until `reset`, which the decoders call at the start of every decoding run
-/// (weights may have changed since the last one). Memory grows with the distinct tokens met.
+/// (weights may have changed since the last one), unless `keepsRowsAcrossRuns` says that they
+/// cannot have: a served model then meets each token's projection once, not once per caption.
+/// Memory grows with the distinct tokens met, at most [V, N].
 final class TokenProjectionCache {
+  /// Set when the weights will not change again: `reset` keeps the rows it has.
+  var keepsRowsAcrossRuns = false
+  private var holdsRows = false
   private var slotOfToken = [Int32]()  // [V]: the row holding the token's projection, or −1
   private var projections = [Float]()  // [cached, N]
   private var width = 0
@@ -16,6 +21,8 @@ final class TokenProjectionCache {
 
   /// Forgets every row; `biases` (each [N]) are added to every projection.
   func reset(vocabularySize: Int, biases: [Tensor]) {
+    if keepsRowsAcrossRuns && holdsRows && slotOfToken.count == vocabularySize { return }
+    holdsRows = true
     if slotOfToken.count != vocabularySize { slotOfToken = [Int32](repeating: -1, count: vocabularySize) }
     for i in slotOfToken.indices { slotOfToken[i] = -1 }
     projections.removeAll(keepingCapacity: true)

@@ -104,6 +104,36 @@ final class DecodingTests: XCTestCase {
     }
   }
 
+  /// With `weightsFixed` the projections a run computed serve the next runs: a second run's
+  /// steps, over tokens met before and new ones, equal teacher forcing; and the kept rows are
+  /// really kept (after a change to the embedding, which the contract forbids, a met token
+  /// still gives the first run's logits).
+  func testFixedWeightsKeepTokenProjectionsAcrossRuns() {
+    var random = SeededGenerator(seed: 7)
+    let (grid, mean) = image(&random, rows: 2)
+    let inputs: [Int32] = [3, 5, 7, 3, 9, 5]  // [B = 2, S = 3]
+    for (name, decoder) in decoders() {
+      decoder.weightsFixed = true
+      decoder.beginDecoding(grid: grid.slice(0..<1), mean: mean.slice(0..<1))
+      let first = decoder.decodeStep(tokens: [3]).copy()
+      let forced = decoder.forward(grid: grid, mean: mean, inputs: inputs, batch: 2, steps: 3).copy()
+      decoder.beginDecoding(grid: grid, mean: mean)
+      for t in 0..<3 {
+        let logits = decoder.decodeStep(tokens: [inputs[t], inputs[3 + t]])
+        for k in 0..<(2 * vocabulary) {
+          let (b, word) = (k / vocabulary, k % vocabulary)
+          XCTAssertEqual(
+            logits.pointer[k], forced.pointer[(b * 3 + t) * vocabulary + word], accuracy: 1e-5, "\(name) step \(t)")
+        }
+      }
+      let embed = decoder.parameters.first { $0.name == "decoder.embed.weight" }!
+      for i in 0..<embed.value.count { embed.value.pointer[i] += 1 }
+      decoder.beginDecoding(grid: grid.slice(0..<1), mean: mean.slice(0..<1))
+      let kept = decoder.decodeStep(tokens: [3])
+      for k in 0..<vocabulary { XCTAssertEqual(kept.pointer[k], first.pointer[k], "\(name) logit \(k)") }
+    }
+  }
+
   /// A replica reads the same weight tensors: changing the original changes what it computes.
   /// Greedy decoding shared out between a decoder and its replica gives the captions the
   /// decoder alone gives.
