@@ -117,6 +117,9 @@ public func benchmarkPhotoDecoders(repeats: Int = 10) -> [Measurement] {
         encoder.forward(images: images)
         greedySteps(decoders, grid: encoder.grid, mean: encoder.mean, steps: steps)
       }
+      let wide = timeRepeats(warmup: 2, repeats: repeats) { caption(one) }
+      results.append(Measurement(name: "photo.caption.attention.b1.f32", unit: "ms", samples: wide.map { $0 * 1000 }))
+      holdAsShipped(decoders)
       let single = timeRepeats(warmup: 2, repeats: repeats) { caption(one) }
       results.append(Measurement(name: "photo.caption.attention.b1", unit: "ms", samples: single.map { $0 * 1000 }))
       let batched = timeRepeats(warmup: 1, repeats: max(3, repeats / 4)) { caption(many) }

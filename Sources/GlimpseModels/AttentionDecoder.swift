@@ -61,10 +61,17 @@ public final class AttentionDecoder: CaptionDecoder {
     parameters = core.parameters + [attEnc, attEncBias, attDec, attW, betaW, betaBias]
   }
 
+  /// Fixed weights that float16 holds exactly (a model shipped as F16) are also kept as float16
+  /// for the few-row steps, which then move half the bytes; a replica never takes those steps.
   public var weightsFixed: Bool {
     get { core.tokenProjection.keepsRowsAcrossRuns }
-    set { core.tokenProjection.keepsRowsAcrossRuns = newValue }
+    set {
+      core.tokenProjection.keepsRowsAcrossRuns = newValue
+      halfWeights = newValue && original == nil ? HalfStepWeights(core) : nil
+    }
   }
+  /// Float16 copies of what a few-row step streams: W_hh, W_ih's context columns and W_out.
+  private(set) var halfWeights: HalfStepWeights?
 
   public func replica(ownGradients: Bool) -> CaptionDecoder {
     AttentionDecoder(
@@ -229,9 +236,11 @@ public final class AttentionDecoder: CaptionDecoder {
     let (e, d, hidden) = (sizes.embedding, sizes.grid.features, sizes.hidden)
     return withOneBLASThread {
       core.beginStep(tokens: tokens)
-      core.addToGatesOnBothCores(core.decoding.h, core.sequence.weightHH.value.pointer, ldw: hidden, first: attend)
-      core.addToGatesOnBothCores(decodingZ, core.sequence.weightIH.value.pointer + e, ldw: e + d)
-      return core.finishStep(hiddenProductAdded: true)
+      core.addToGatesOnBothCores(
+        core.decoding.h, core.sequence.weightHH.value.pointer, ldw: hidden, half: halfWeights?.hidden, first: attend)
+      core.addToGatesOnBothCores(
+        decodingZ, core.sequence.weightIH.value.pointer + e, ldw: e + d, half: halfWeights?.context)
+      return core.finishStep(hiddenProductAdded: true, halfOutput: halfWeights?.output)
     }
   }
 
@@ -243,4 +252,19 @@ public final class AttentionDecoder: CaptionDecoder {
 
   /// The attention weights α [N, L] of the last decoding step, over the grid.
   public var stepAttention: Tensor { decodingAlpha }
+}
+
+/// The float16 copies of `AttentionDecoder.halfWeights`; nil unless float16 holds every weight.
+struct HalfStepWeights {
+  let hidden, context, output: HalfMatrix
+
+  init?(_ core: LSTMDecoderCore) {
+    let (e, d) = (core.sizes.embedding, core.sizes.grid.features)
+    let weightIH = core.sequence.weightIH.value
+    guard let hidden = HalfMatrix(core.sequence.weightHH.value),
+      let context = HalfMatrix(weightIH.pointer + e, rows: weightIH.size(0), columns: d, stride: e + d),
+      let output = HalfMatrix(core.out.value)
+    else { return nil }
+    (self.hidden, self.context, self.output) = (hidden, context, output)
+  }
 }

@@ -117,10 +117,19 @@ final class LSTMDecoderCore {
   /// columns that this thread and `SpinningWorker.shared` take in turn, this thread after
   /// running `first`. One thread alone cannot draw a 4 MB weight from the caches as fast as
   /// two; OpenBLAS's own threads would meet at every product.
-  func addToGatesOnBothCores(_ x: Tensor, _ weight: UnsafePointer<Float>, ldw: Int, first: () -> Void = {}) {
+  /// With `half`, W's float16 copy is read instead.
+  func addToGatesOnBothCores(
+    _ x: Tensor, _ weight: UnsafePointer<Float>, ldw: Int, half: HalfMatrix? = nil, first: () -> Void = {}
+  ) {
     let (rows, h4, chunk) = (decoding.rows, 4 * sizes.hidden, 128)
     let (depth, input, gates) = (x.count / rows, x.pointer, decoding.gates.pointer)
     SpinningWorker.shared.run(chunks: (h4 + chunk - 1) / chunk, first: first) { c in
+      if let half {
+        halfProduct(
+          x: input, ldx: depth, m: rows, weight: half, columns: (c * chunk)..<min((c + 1) * chunk, h4), beta: 1,
+          out: gates, ldo: h4)
+        return
+      }
       gemm(
         transposeA: false, transposeB: true, m: rows, n: min(chunk, h4 - c * chunk), k: depth, a: input, lda: depth,
         b: weight + c * chunk * ldw, ldb: ldw, beta: 1, c: gates + c * chunk, ldc: h4)
@@ -128,8 +137,9 @@ final class LSTMDecoderCore {
   }
 
   /// The LSTM step on the completed gates, then the output layer: logits [N, V].
-  /// With `hiddenProductAdded`, the gates already hold h·W_hhᵀ.
-  func finishStep(hiddenProductAdded: Bool = false) -> Tensor {
+  /// With `hiddenProductAdded`, the gates already hold h·W_hhᵀ; with `halfOutput`, a few rows'
+  /// logits read the output layer's float16 copy.
+  func finishStep(hiddenProductAdded: Bool = false, halfOutput: HalfMatrix? = nil) -> Tensor {
     if hiddenProductAdded {
       lstmStepActivate(
         gates: decoding.gates, c: decoding.nextC, tanhC: decoding.tanhC, h: decoding.nextH, cPrev: decoding.c)
@@ -140,7 +150,7 @@ final class LSTMDecoderCore {
     }
     decoding.advance()
     if decoding.rows <= Self.rowsSplitAcrossCores && out.value.count >= Self.outputSplitMinimum {
-      outputOnBothCores()
+      outputOnBothCores(half: halfOutput)
     } else {
       linearForward(out: decoding.logits, inp: decoding.h, weight: out.value, bias: outBias.value)
     }
@@ -153,17 +163,22 @@ final class LSTMDecoderCore {
   static let outputSplitMinimum = 1 << 20
 
   /// logits [N, V] = h·W_outᵀ + b in chunks of 512 words that this thread and
-  /// `SpinningWorker.shared` take in turn (OpenBLAS on one thread, as the caller set it).
-  private func outputOnBothCores() {
+  /// `SpinningWorker.shared` take in turn (OpenBLAS on one thread, as the caller set it), from
+  /// W_out or its float16 copy `half`.
+  private func outputOnBothCores(half: HalfMatrix?) {
     let (rows, hidden, words, chunk) = (decoding.rows, sizes.hidden, out.value.size(0), 512)
     let (h, weight, bias, logits) = (
       decoding.h.pointer, out.value.pointer, outBias.value.pointer, decoding.logits.pointer
     )
     SpinningWorker.shared.run(chunks: (words + chunk - 1) / chunk) { c in
       let columns = (c * chunk)..<min((c + 1) * chunk, words)
-      gemm(
-        transposeA: false, transposeB: true, m: rows, n: columns.count, k: hidden, a: h, lda: hidden,
-        b: weight + columns.lowerBound * hidden, ldb: hidden, beta: 0, c: logits + columns.lowerBound, ldc: words)
+      if let half {
+        halfProduct(x: h, ldx: hidden, m: rows, weight: half, columns: columns, beta: 0, out: logits, ldo: words)
+      } else {
+        gemm(
+          transposeA: false, transposeB: true, m: rows, n: columns.count, k: hidden, a: h, lda: hidden,
+          b: weight + columns.lowerBound * hidden, ldb: hidden, beta: 0, c: logits + columns.lowerBound, ldc: words)
+      }
       for row in 0..<rows {
         for j in columns { logits[row * words + j] += bias[j] }
       }

@@ -9,8 +9,11 @@ import GlimpseTensor
 /// cannot have: a served model then meets each token's projection once, not once per caption.
 /// Memory grows with the distinct tokens met, at most [V, N].
 final class TokenProjectionCache {
-  /// Set when the weights will not change again: `reset` keeps the rows it has.
-  var keepsRowsAcrossRuns = false
+  /// Set when the weights will not change again: `reset` keeps the rows it has. Setting it
+  /// either way forgets them.
+  var keepsRowsAcrossRuns = false {
+    didSet { holdsRows = false }
+  }
   private var holdsRows = false
   private var slotOfToken = [Int32]()  // [V]: the row holding the token's projection, or −1
   private var projections = [Float]()  // [cached, N]

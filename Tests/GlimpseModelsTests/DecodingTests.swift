@@ -1,6 +1,6 @@
 import GlimpseCore
 import GlimpseLayers
-import GlimpseModels
+@testable import GlimpseModels
 import GlimpseTensor
 import GlimpseTestSupport
 import XCTest
@@ -54,31 +54,61 @@ final class DecodingTests: XCTestCase {
   /// beam's few computes the logits on both cores; they equal teacher forcing's.
   func testLargeVocabularyStepsEqualTeacherForcing() {
     var random = SeededGenerator(seed: 6)
-    var sizes = ModelSizes.tiny
-    sizes.hidden = 64
-    let words = 16_384
     for kind in [DecoderKind.attention, .lstm] {
-      let decoder = kind.make(vocabularySize: words, sizes: sizes)
+      let decoder = kind.make(vocabularySize: largeVocabulary, sizes: largeVocabularySizes)
       decoder.initialize(random: &random)
       for p in decoder.parameters where p.name == "decoder.out.bias" {
         for i in 0..<p.value.count { p.value.pointer[i] = random.nextSymmetric(1) }
       }
-      for rows in [1, 3] {
-        let grid = randomTensor([rows, sizes.grid.locations, sizes.grid.features], &random)
-        let mean = randomTensor([rows, sizes.grid.features], &random)
-        let inputs = (0..<(rows * 2)).map { _ in Int32(1 + random.next() % UInt64(words - 1)) }  // [B, S = 2]
-        let forced = decoder.forward(grid: grid, mean: mean, inputs: inputs, batch: rows, steps: 2).copy()
-        decoder.beginDecoding(grid: grid, mean: mean)
-        for t in 0..<2 {
-          let logits = decoder.decodeStep(tokens: (0..<rows).map { inputs[$0 * 2 + t] })
-          var worst: Float = 0
-          for b in 0..<rows {
-            for k in 0..<words {
-              worst = max(worst, abs(logits.pointer[b * words + k] - forced.pointer[(b * 2 + t) * words + k]))
-            }
+      checkFewRowStepsEqualTeacherForcing(decoder, kind.rawValue, &random)
+    }
+  }
+
+  /// With fixed weights that float16 holds (a shipped model's), the attention decoder's steps
+  /// for one row and for three read float16 copies of W_hh, W_ih's context columns and W_out
+  /// (V·H large enough for the output layer's split) and still equal teacher forcing; one
+  /// weight float16 does not hold keeps every step on the float32 weights.
+  func testAttentionStepsOnFloat16CopiesEqualTeacherForcing() throws {
+    var random = SeededGenerator(seed: 8)
+    let decoder = try XCTUnwrap(
+      DecoderKind.attention.make(vocabularySize: largeVocabulary, sizes: largeVocabularySizes) as? AttentionDecoder)
+    decoder.initialize(random: &random)
+    for p in decoder.parameters {
+      for i in 0..<p.value.count { p.value.pointer[i] = Float(Float16(p.value.pointer[i] + random.nextSymmetric(0.1))) }
+    }
+    decoder.weightsFixed = true
+    XCTAssertNotNil(decoder.halfWeights)
+    checkFewRowStepsEqualTeacherForcing(decoder, "float16 copies", &random)
+    decoder.core.out.value.pointer[7] = 0.1  // float16 rounds 0.1
+    decoder.weightsFixed = true
+    XCTAssertNil(decoder.halfWeights)
+  }
+
+  let largeVocabulary = 16_384
+  var largeVocabularySizes: ModelSizes {
+    var sizes = ModelSizes.tiny
+    sizes.hidden = 64
+    return sizes
+  }
+
+  /// Two steps for one row and for three, each against teacher forcing on the same tokens.
+  func checkFewRowStepsEqualTeacherForcing(_ decoder: CaptionDecoder, _ name: String, _ random: inout SeededGenerator) {
+    let (sizes, words) = (decoder.sizes, decoder.vocabularySize)
+    for rows in [1, 3] {
+      let grid = randomTensor([rows, sizes.grid.locations, sizes.grid.features], &random)
+      let mean = randomTensor([rows, sizes.grid.features], &random)
+      let inputs = (0..<(rows * 2)).map { _ in Int32(1 + random.next() % UInt64(words - 1)) }  // [B, S = 2]
+      let forced = decoder.forward(grid: grid, mean: mean, inputs: inputs, batch: rows, steps: 2).copy()
+      decoder.beginDecoding(grid: grid, mean: mean)
+      for t in 0..<2 {
+        let logits = decoder.decodeStep(tokens: (0..<rows).map { inputs[$0 * 2 + t] })
+        var worst: Float = 0
+        for b in 0..<rows {
+          for k in 0..<words {
+            worst = max(worst, abs(logits.pointer[b * words + k] - forced.pointer[(b * 2 + t) * words + k]))
           }
-          XCTAssertLessThan(worst, 1e-5, "\(kind.rawValue), \(rows) rows, step \(t)")
         }
+        XCTAssertLessThan(worst, 1e-5, "\(name), \(rows) rows, step \(t)")
       }
     }
   }
