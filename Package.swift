@@ -38,6 +38,8 @@ let package = Package(
   targets: [
     // OpenBLAS itself is loaded with dlopen.
     .target(name: "CBLAS", cSettings: vectorDefine, linkerSettings: [.linkedLibrary("dl")]),
+    // Kernels of our own in C where Swift cannot pick the CPU's instructions at run time.
+    .target(name: "CKernels"),
     .target(name: "CPNG", linkerSettings: [.linkedLibrary("png16")]),
     .target(name: "CJPEG", linkerSettings: [.linkedLibrary("jpeg")]),
     // oneDNN itself is loaded with dlopen, when the photo encoder first runs.
@@ -49,7 +51,7 @@ let package = Package(
     // The ranks of a job and their collectives (one process, or MPI's).
     .target(name: "GlimpseDistributed", dependencies: ["CMPI"]),
     .target(name: "GlimpseImage", dependencies: ["CPNG", "CJPEG", "GlimpseIO"]),
-    .target(name: "GlimpseTensor", dependencies: ["CBLAS", "GlimpseCore", "GlimpseIO"], swiftSettings: vectorSettings),
+    .target(name: "GlimpseTensor", dependencies: ["CBLAS", "CKernels", "GlimpseCore", "GlimpseIO"], swiftSettings: vectorSettings),
     .target(name: "GlimpseLayers", dependencies: ["GlimpseCore", "GlimpseTensor"], swiftSettings: vectorSettings),
     .target(
       name: "GlimpseModels", dependencies: ["CDNNL", "GlimpseCore", "GlimpseIO", "GlimpseLayers", "GlimpseTensor"],

@@ -4,16 +4,26 @@ import GlimpseTensor
 ///   context, α = additive attention over the grid a[B, L, D] with query hPrev[B, H]
 ///                (keys = a · W_encᵀ + b_a once per sequence; W_dec the query weight; w_a the score)
 ///   β[B, D] = σ(hPrev · W_βᵀ + b_β);  z[B, D] = β ⊙ context
-/// `alpha`, `pre`, `context` and `beta` are this step's saved activations.
+/// `alpha`, `pre`, `context` and `beta` are this step's saved activations. With `halfWeights`
+/// (float16 copies of W_dec and W_β that hold them exactly) a decoding step reads those instead.
 public func softAttentionForward(
   z: Tensor, alpha: Tensor, pre: Tensor?, context: Tensor, beta: Tensor,
   keys: Tensor, grid: Tensor, hPrev: Tensor, wDec: Tensor, wA: Tensor, wBeta: Tensor, bBeta: Tensor,
-  workspace: AdditiveAttentionWorkspace
+  workspace: AdditiveAttentionWorkspace, halfWeights: (query: HalfMatrix, beta: HalfMatrix)? = nil
 ) {
   additiveAttentionForward(
     context: context, weights: alpha, pre: pre, keys: keys, values: grid, query: hPrev,
-    wQuery: wDec, wScore: wA, workspace: workspace)
-  linearForward(out: beta, inp: hPrev, weight: wBeta, bias: bBeta)
+    wQuery: wDec, wScore: wA, workspace: workspace, halfQuery: halfWeights?.query)
+  if let half = halfWeights?.beta {
+    let (rows, dim, hidden) = (beta.size(0), beta.size(1), hPrev.count / beta.size(0))
+    halfProduct(
+      x: hPrev.pointer, ldx: hidden, m: rows, weight: half, columns: 0..<dim, beta: 0, out: beta.pointer, ldo: dim)
+    for row in 0..<rows {
+      for i in 0..<dim { beta.pointer[row * dim + i] += bBeta.pointer[i] }
+    }
+  } else {
+    linearForward(out: beta, inp: hPrev, weight: wBeta, bias: bBeta)
+  }
   sigmoidForward(out: beta, inp: beta)
   let (out, gate, ctx) = (z.pointer, beta.pointer, context.pointer)
   for i in 0..<z.count { out[i] = gate[i] * ctx[i] }

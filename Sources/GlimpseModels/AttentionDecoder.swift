@@ -67,10 +67,10 @@ public final class AttentionDecoder: CaptionDecoder {
     get { core.tokenProjection.keepsRowsAcrossRuns }
     set {
       core.tokenProjection.keepsRowsAcrossRuns = newValue
-      halfWeights = newValue && original == nil ? HalfStepWeights(core) : nil
+      halfWeights = newValue && original == nil ? HalfStepWeights(core, query: attDec.value, beta: betaW.value) : nil
     }
   }
-  /// Float16 copies of what a few-row step streams: W_hh, W_ih's context columns and W_out.
+  /// Float16 copies of what a few-row step streams: W_hh, W_ih's context columns, W_out, W_dec and W_β.
   private(set) var halfWeights: HalfStepWeights?
 
   public func replica(ownGradients: Bool) -> CaptionDecoder {
@@ -224,7 +224,13 @@ public final class AttentionDecoder: CaptionDecoder {
     softAttentionForward(
       z: decodingZ, alpha: decodingAlpha, pre: nil, context: decodingContext, beta: decodingBeta,
       keys: decodingKeys, grid: decodingGrid, hPrev: core.decoding.h, wDec: attDec.value, wA: attW.value,
-      wBeta: betaW.value, bBeta: betaBias.value, workspace: decodingWorkspace)
+      wBeta: betaW.value, bBeta: betaBias.value, workspace: decodingWorkspace, halfWeights: halfAttention)
+  }
+
+  /// The attention's float16 copies, for the few-row steps only.
+  private var halfAttention: (query: HalfMatrix, beta: HalfMatrix)? {
+    guard core.decoding.rows <= LSTMDecoderCore.rowsSplitAcrossCores, let half = halfWeights else { return nil }
+    return (half.query, half.beta)
   }
 
   /// One step for a few rows on both cores (see `LSTMDecoderCore.rowsSplitAcrossCores`). The
@@ -256,15 +262,15 @@ public final class AttentionDecoder: CaptionDecoder {
 
 /// The float16 copies of `AttentionDecoder.halfWeights`; nil unless float16 holds every weight.
 struct HalfStepWeights {
-  let hidden, context, output: HalfMatrix
+  let hidden, context, output, query, beta: HalfMatrix
 
-  init?(_ core: LSTMDecoderCore) {
+  init?(_ core: LSTMDecoderCore, query queryWeight: Tensor, beta betaWeight: Tensor) {
     let (e, d) = (core.sizes.embedding, core.sizes.grid.features)
     let weightIH = core.sequence.weightIH.value
     guard let hidden = HalfMatrix(core.sequence.weightHH.value),
       let context = HalfMatrix(weightIH.pointer + e, rows: weightIH.size(0), columns: d, stride: e + d),
-      let output = HalfMatrix(core.out.value)
+      let output = HalfMatrix(core.out.value), let query = HalfMatrix(queryWeight), let beta = HalfMatrix(betaWeight)
     else { return nil }
-    (self.hidden, self.context, self.output) = (hidden, context, output)
+    (self.hidden, self.context, self.output, self.query, self.beta) = (hidden, context, output, query, beta)
   }
 }

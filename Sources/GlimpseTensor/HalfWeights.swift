@@ -1,3 +1,5 @@
+import CKernels
+
 /// A weight matrix [N, K] held as float16, for products that stream their weights once per
 /// use: a decoding step for one image reads each weight for one multiply-add, so it is bound by
 /// the bytes it moves, and half the bytes take about half the time (and can stay in the cache).
@@ -32,63 +34,24 @@ public final class HalfMatrix: @unchecked Sendable {
 }
 
 /// out[r, j] = beta·out[r, j] + Σ_k x[r, k]·W[j, k] for the rows r < m of x [m, K] (stride
-/// ldx) and the columns j in `columns` of W [N, K]: few rows times a float16 weight, with
-/// sixteen-wide fused multiply-adds in float32 (the conversion is one instruction with F16C).
-/// Each weight is loaded once for up to three rows.
+/// ldx) and the columns j in `columns` of W [N, K]: few rows times a float16 weight. The C
+/// kernel converts with F16C and multiplies in float32 with FMA where the CPU has them, four
+/// columns at a time for one row (Swift's conversion of sixteen halves was not inlined there);
+/// `portable` runs its plain C loops, what a CPU without them gets.
 public func halfProduct(
   x: UnsafePointer<Float>, ldx: Int, m: Int, weight: HalfMatrix, columns: Range<Int>, beta: Float,
-  out: UnsafeMutablePointer<Float>, ldo: Int
+  out: UnsafeMutablePointer<Float>, ldo: Int, portable: Bool = false
 ) {
-  let k = weight.columns
-  let whole = k / 16 * 16
-  @inline(__always) func weights(_ row: UnsafePointer<Float16>, _ i: Int) -> SIMD16<Float> {
-    SIMD16<Float>(UnsafeRawPointer(row + i).loadUnaligned(as: SIMD16<Float16>.self))
-  }
-  @inline(__always) func inputs(_ r: Int, _ i: Int) -> SIMD16<Float> {
-    UnsafeRawPointer(x + r * ldx + i).loadUnaligned(as: SIMD16<Float>.self)
-  }
-  @inline(__always) func store(_ r: Int, _ j: Int, _ total: Float) {
-    let target = out + r * ldo + j
-    target.pointee = beta == 0 ? total : beta * target.pointee + total
-  }
-  @inline(__always) func tail(_ r: Int, _ row: UnsafePointer<Float16>) -> Float {
-    var total: Float = 0
-    for i in whole..<k { total += Float(row[i]) * x[r * ldx + i] }
-    return total
-  }
-  for j in columns {
-    let row = UnsafePointer(weight.base + j * k)
-    var first = 0
-    while first < m {
-      let rows = min(3, m - first)
-      var (sum0, sum1, sum2) = (SIMD16<Float>(repeating: 0), SIMD16<Float>(repeating: 0), SIMD16<Float>(repeating: 0))
-      var i = 0
-      if rows == 1 {
-        // Two chains of multiply-adds for one row, so that each waits on the other's latency.
-        while i + 32 <= whole {
-          sum0 = sum0.addingProduct(weights(row, i), inputs(first, i))
-          sum1 = sum1.addingProduct(weights(row, i + 16), inputs(first, i + 16))
-          i += 32
-        }
-      }
-      while i < whole {
-        let w = weights(row, i)
-        sum0 = sum0.addingProduct(w, inputs(first, i))
-        if rows > 1 { sum1 = sum1.addingProduct(w, inputs(first + 1, i)) }
-        if rows > 2 { sum2 = sum2.addingProduct(w, inputs(first + 2, i)) }
-        i += 16
-      }
-      if rows == 1 {
-        store(first, j, (sum0 + sum1).sum() + tail(first, row))
-      } else {
-        store(first, j, sum0.sum() + tail(first, row))
-        store(first + 1, j, sum1.sum() + tail(first + 1, row))
-        if rows > 2 { store(first + 2, j, sum2.sum() + tail(first + 2, row)) }
-      }
-      first += rows
-    }
+  let kernel = portable ? glimpse_half_product_portable : glimpse_half_product
+  UnsafeRawPointer(weight.base).withMemoryRebound(to: UInt16.self, capacity: weight.rows * weight.columns) { w in
+    kernel(
+      x, Int32(ldx), Int32(m), w, Int32(weight.columns), Int32(columns.lowerBound), Int32(columns.upperBound), beta,
+      out, Int32(ldo))
   }
 }
+
+/// Whether `halfProduct` runs vectorised on this CPU (AVX2, FMA and F16C).
+public var halfProductVectorised: Bool { glimpse_half_product_vectorised() != 0 }
 
 /// The same in plain loops with double accumulation: the reference `halfProduct` is tested against.
 public func halfProductPlain(

@@ -1,0 +1,20 @@
+#ifndef GLIMPSE_KERNELS_H
+#define GLIMPSE_KERNELS_H
+
+#include <stdint.h>
+
+/* out[r, j] = beta * out[r, j] + sum_i x[r, i] * w[j, i] for r < m and first <= j < last, with
+   w [N, k] in IEEE half precision (uint16_t bits), x [m, k] of row stride ldx, out of row stride
+   ldo. AVX2, FMA and F16C when the CPU has them (decided once, at the first call), plain loops
+   otherwise. */
+void glimpse_half_product(const float *x, int ldx, int m, const uint16_t *w, int k, int first, int last, float beta,
+                          float *out, int ldo);
+
+/* The same in plain C loops, for any CPU: what glimpse_half_product runs without AVX2, FMA and F16C. */
+void glimpse_half_product_portable(const float *x, int ldx, int m, const uint16_t *w, int k, int first, int last,
+                                   float beta, float *out, int ldo);
+
+/* 1 when glimpse_half_product runs its AVX2/F16C loops on this CPU, 0 for the plain ones. */
+int glimpse_half_product_vectorised(void);
+
+#endif
