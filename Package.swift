@@ -103,9 +103,8 @@ let package = Package(
     .testTarget(
       name: "GlimpseCLITests",
       dependencies: [
-        "GlimpseCLI", "GlimpseInference", "GlimpseTraining", "GlimpseImage", "GlimpseData", "GlimpseTensor",
-        "GlimpseIO",
-        "GlimpseTestSupport",
+        "GlimpseCLI", "GlimpseBench", "GlimpseInference", "GlimpseTraining", "GlimpseImage", "GlimpseData",
+        "GlimpseTensor", "GlimpseIO", "GlimpseTestSupport",
       ]),
     .testTarget(name: "GlimpseTensorTests", dependencies: ["GlimpseTensor"], exclude: ["Fixtures"]),
     .target(name: "GlimpseTestSupport", dependencies: ["GlimpseTensor"], path: "Tests/GlimpseTestSupport"),

@@ -22,6 +22,7 @@ static int (*get_threads)(void);
 static char load_error[GLIMPSE_BLAS_MESSAGE_LENGTH];
 static int small_kernels;
 static char core_name[64];
+static char config_text[256];
 
 /* The kernels OpenBLAS should run on this CPU, chosen from its features rather than its model
    number. Debian's OpenBLAS 0.3.21 knows CPUs by model, and one it does not know falls back to
@@ -80,6 +81,9 @@ static void load(void) {
   }
   /* The AVX-512 kernels (SkylakeX and its successors) multiply small products directly,
      without packing: see glimpse_blas_small_kernels. */
+  char *(*config)(void) = (char *(*)(void))dlsym(library, "openblas_get_config");
+  const char *text = config ? config() : NULL;
+  if (text) snprintf(config_text, sizeof config_text, "%s", text);
   char *(*corename)(void) = (char *(*)(void))dlsym(library, "openblas_get_corename");
   const char *core = corename ? corename() : NULL;
   if (core) {
@@ -97,6 +101,11 @@ int glimpse_blas_small_kernels(void) {
 void glimpse_blas_core(char name[64]) {
   pthread_once(&once, load);
   memcpy(name, core_name, sizeof core_name);
+}
+
+void glimpse_blas_config(char config[256]) {
+  pthread_once(&once, load);
+  memcpy(config, config_text, sizeof config_text);
 }
 
 int glimpse_blas_load(char message[GLIMPSE_BLAS_MESSAGE_LENGTH]) {

@@ -6,14 +6,20 @@ struct BenchOptions: ParsableArguments {
   @Option(help: "Timed repeats per figure (each command has its own default).")
   var repeats: Int?
 
-  @Flag(help: "Print a JSON array of {name, unit, median, min, max}.")
+  @Flag(
+    help: """
+      Print JSON: {machine: {cpu, vector_extensions, caches, openblas, openblas_core, cores, \
+      openblas_threads}, figures: [{name, unit, median, min, max}]}.
+      """)
   var json = false
 
   func validate() throws {
     if let repeats, repeats <= 0 { throw ValidationError("--repeats must be positive") }
   }
 
+  /// Prints the figures after the machine they were measured on.
   func report(_ results: [Measurement]) {
-    print(json ? measurementsJSON(results) : measurementsTable(results))
+    let machine = MachineDescription.current()
+    print(json ? benchReportJSON(machine: machine, results) : machine.summary + "\n" + measurementsTable(results))
   }
 }

@@ -1,16 +1,16 @@
 import GlimpseBench
 import GlimpseIO
 
-func measurementsJSON(_ results: [Measurement]) -> String {
-  JSONValue.array(
+func benchReportJSON(machine: MachineDescription, _ results: [Measurement]) -> String {
+  let figures = JSONValue.array(
     results.map {
       .object([
         ("name", .string($0.name)), ("unit", .string($0.unit)), ("median", .number($0.median)),
         ("min", .number($0.min)),
         ("max", .number($0.max)),
       ])
-    }
-  ).text
+    })
+  return JSONValue.object([("machine", machine.json), ("figures", figures)]).text
 }
 
 func measurementsTable(_ results: [Measurement]) -> String {

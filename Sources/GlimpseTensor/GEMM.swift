@@ -128,6 +128,14 @@ public var blasCoreName: String {
   return String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
 }
 
+/// OpenBLAS's build description: its version, build options and kernels.
+public var blasConfig: String {
+  var text = [CChar](repeating: 0, count: 256)
+  glimpse_blas_config(&text)
+  let config = String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+  return config.split(separator: " ").joined(separator: " ")
+}
+
 /// OpenBLAS's thread count.
 public var blasThreads: Int {
   get { Int(glimpse_blas_threads()) }

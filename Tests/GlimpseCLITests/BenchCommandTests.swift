@@ -7,13 +7,13 @@ final class BenchCommandTests: XCTestCase {
   func testSuiteReportsEveryFigure() throws {
     let result = try runGlimpse(["bench", "--json", "--repeats", "1"])
     XCTAssertEqual(result.status, 0, result.stderr)
-    let figures = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]])
+    let figures = try benchFigures(result.stdout)
     let units = Dictionary(
       figures.map { ($0["name"] as! String, $0["unit"] as! String) }, uniquingKeysWith: { a, _ in a })
     var expected = [
       "train.peak-rss": "MiB", "caption.attention.beam3.b1": "ms", "caption.attention.b32": "images/s",
       "vqa.concat.b1": "ms", "vqa.san.b1": "ms", "encoder.forward.b32": "GFLOP/s",
-      "sgemm.encoder-shapes": "GFLOP/s", "sgemm.ceiling": "GFLOP/s",
+      "sgemm.encoder-shapes": "GFLOP/s", "sgemm.ceiling": "GFLOP/s", "caption.attention.b1.f32": "ms",
     ]
     for model in ["rnn", "lstm", "attention", "vqa-concat", "vqa-san"] {
       expected["train.\(model)"] = "images/s"
@@ -30,7 +30,7 @@ final class BenchCommandTests: XCTestCase {
   func testOnlyRunsTheNamedPartsAndRefusesOthers() throws {
     let result = try runGlimpse(["bench", "--only", "vqa", "--json", "--repeats", "1"])
     XCTAssertEqual(result.status, 0, result.stderr)
-    let figures = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]])
+    let figures = try benchFigures(result.stdout)
     XCTAssertEqual(figures.map { $0["name"] as! String }, ["vqa.concat.b1", "vqa.san.b1"])
     let refused = try runGlimpse(["bench", "--only", "train.transformer"])
     XCTAssertNotEqual(refused.status, 0)
@@ -40,4 +40,31 @@ final class BenchCommandTests: XCTestCase {
           + "train.gru, train.attention, "
           + "train.vqa-concat, train.vqa-san, caption, vqa, kernels"), refused.stderr)
   }
+
+  /// The report names the machine: /proc/cpuinfo's model name, the cores glimpse uses, OpenBLAS's
+  /// kernels and version; as three lines above the table, and as `machine` in the JSON.
+  func testReportsTheMachine() throws {
+    let cpuinfo = try String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)
+    let model = try XCTUnwrap(cpuinfo.split(separator: "\n").first { $0.hasPrefix("model name") })
+    let cpu = model.split(separator: ":", maxSplits: 1)[1].trimmingCharacters(in: .whitespaces)
+    let result = try runGlimpse(["bench", "--only", "vqa", "--json", "--repeats", "1"])
+    XCTAssertEqual(result.status, 0, result.stderr)
+    let report = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+    let machine = try XCTUnwrap(report["machine"] as? [String: Any])
+    XCTAssertEqual(machine["cpu"] as? String, cpu)
+    XCTAssertEqual(machine["cores"] as? Int, ProcessInfo.processInfo.activeProcessorCount)
+    XCTAssertTrue((machine["vector_extensions"] as? [String] ?? []).contains("avx2"), "\(machine)")
+    XCTAssertTrue((machine["openblas"] as? String ?? "").hasPrefix("OpenBLAS 0."), "\(machine)")
+    XCTAssertTrue((machine["caches"] as? [String] ?? []).contains { $0.hasPrefix("L2 ") }, "\(machine)")
+    let text = try runGlimpse(["bench", "--only", "vqa", "--repeats", "1"])
+    let lines = text.stdout.split(separator: "\n")
+    XCTAssertTrue(lines.first?.hasPrefix("CPU: \(cpu); ") == true, text.stdout)
+    XCTAssertTrue(lines.dropFirst().first?.hasPrefix("OpenBLAS: OpenBLAS 0.") == true, text.stdout)
+  }
+}
+
+/// The figures of `glimpse bench --json`'s report.
+func benchFigures(_ stdout: String) throws -> [[String: Any]] {
+  let report = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(stdout.utf8)) as? [String: Any], stdout)
+  return try XCTUnwrap(report["figures"] as? [[String: Any]], stdout)
 }

@@ -187,8 +187,7 @@ final class DistributedTrainingTests: XCTestCase {
   func testAllreduceBenchmarkReportsEachModel() throws {
     let result = try run(2, ["bench", "allreduce", "--repeats", "2", "--json"])
     XCTAssertEqual(result.status, 0, result.stderr)
-    let figures = try XCTUnwrap(
-      try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]], result.stdout)
+    let figures = try benchFigures(result.stdout)
     XCTAssertEqual(
       figures.compactMap { $0["name"] as? String },
       ["small.attention", "photo.attention", "photo.attention.b32"].flatMap {

@@ -30,6 +30,10 @@ int glimpse_blas_small_kernels(void);
    (empty when unknown), for benchmarks to report beside their figures. */
 void glimpse_blas_core(char name[64]);
 
+/* OpenBLAS's build description ("OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY SkylakeX MAX_THREADS=64"),
+   into `config` (empty when unknown), for benchmarks to report. */
+void glimpse_blas_config(char config[256]);
+
 /* OpenBLAS's thread count, for benchmarks that compare equal thread counts. */
 void glimpse_blas_set_threads(int threads);
 int glimpse_blas_threads(void);
