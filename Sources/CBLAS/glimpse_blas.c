@@ -30,15 +30,26 @@ static char config_text[256];
    AVX-512 Xeon of family 6 model 207 that cost sgemm four fifths of its speed. AVX-512 (F, BW, VL,
    DQ) gets SkylakeX's kernels, as newer OpenBLAS gives Intel's AVX-512 CPUs and AMD's Zen 4; AVX2
    with FMA gets Haswell's; anything older is left to OpenBLAS. */
+const char *glimpse_blas_coretype_for(int avx512f, int avx512bw, int avx512vl, int avx512dq, int avx2, int fma) {
+  if (avx512f && avx512bw && avx512vl && avx512dq) return "SkylakeX";
+  if (avx2 && fma) return "Haswell";
+  return NULL;
+}
+
 static const char *coretype_for_this_cpu(void) {
 #if defined(__x86_64__)
   __builtin_cpu_init();
-  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-      __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq"))
-    return "SkylakeX";
-  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return "Haswell";
-#endif
+  return glimpse_blas_coretype_for(__builtin_cpu_supports("avx512f"), __builtin_cpu_supports("avx512bw"),
+                                   __builtin_cpu_supports("avx512vl"), __builtin_cpu_supports("avx512dq"),
+                                   __builtin_cpu_supports("avx2"), __builtin_cpu_supports("fma"));
+#else
   return NULL;
+#endif
+}
+
+int glimpse_blas_core_multiplies_small_directly(const char *core) {
+  return strcasecmp(core, "skylakex") == 0 || strcasecmp(core, "cooperlake") == 0 ||
+         strcasecmp(core, "sapphirerapids") == 0;
 }
 
 static void load(void) {
@@ -88,8 +99,7 @@ static void load(void) {
   const char *core = corename ? corename() : NULL;
   if (core) {
     snprintf(core_name, sizeof core_name, "%s", core);
-    small_kernels = strcasecmp(core, "skylakex") == 0 || strcasecmp(core, "cooperlake") == 0 ||
-                    strcasecmp(core, "sapphirerapids") == 0;
+    small_kernels = glimpse_blas_core_multiplies_small_directly(core);
   }
 }
 

@@ -10,10 +10,13 @@
 static int vectorised;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 
+int glimpse_half_product_vectorised_for(int avx2, int fma, int f16c) { return avx2 && fma && f16c; }
+
 static void decide(void) {
 #if defined(__x86_64__)
   __builtin_cpu_init();
-  vectorised = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
+  vectorised = glimpse_half_product_vectorised_for(__builtin_cpu_supports("avx2"), __builtin_cpu_supports("fma"),
+                                                   __builtin_cpu_supports("f16c"));
 #endif
 }
 

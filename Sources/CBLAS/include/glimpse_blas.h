@@ -26,6 +26,12 @@ void glimpse_sgemv(enum CBLAS_ORDER order, enum CBLAS_TRANSPOSE transpose, int m
    matrices instead of packing them first; else 0. */
 int glimpse_blas_small_kernels(void);
 
+/* The decisions above as functions of a CPU's description, for tests: the OpenBLAS kernels asked
+   for on a CPU with these features ("SkylakeX", "Haswell", or NULL for OpenBLAS's own choice), and
+   whether OpenBLAS's kernels named `core` multiply small products directly. */
+const char *glimpse_blas_coretype_for(int avx512f, int avx512bw, int avx512vl, int avx512dq, int avx2, int fma);
+int glimpse_blas_core_multiplies_small_directly(const char *core);
+
 /* The name of the kernels the loaded OpenBLAS runs ("SkylakeX", "Haswell", ...), into `name`
    (empty when unknown), for benchmarks to report beside their figures. */
 void glimpse_blas_core(char name[64]);

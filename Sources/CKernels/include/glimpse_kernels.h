@@ -14,7 +14,9 @@ void glimpse_half_product(const float *x, int ldx, int m, const uint16_t *w, int
 void glimpse_half_product_portable(const float *x, int ldx, int m, const uint16_t *w, int k, int first, int last,
                                    float beta, float *out, int ldo);
 
-/* 1 when glimpse_half_product runs its AVX2/F16C loops on this CPU, 0 for the plain ones. */
+/* 1 when glimpse_half_product runs its AVX2/F16C loops on this CPU, 0 for the plain ones; the
+   same decision for a CPU with these features, for tests. */
 int glimpse_half_product_vectorised(void);
+int glimpse_half_product_vectorised_for(int avx2, int fma, int f16c);
 
 #endif
