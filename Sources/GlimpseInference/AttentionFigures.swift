@@ -21,6 +21,7 @@ public func attendImage(path: String, model: CaptionModel, modelFolder: String, 
       modelFolder, "the \(model.kind.rawValue) decoder has no attention; glimpse attend needs an attention model")
   }
   try loadBLAS()
+  decoder.weightsFixed = true  // as the service's: the same steps give the same maps
   let image = try decodeImage(path: path, maxPixels: maxPixels).image
   let size = model.encoder.imageSize
   model.encoder.forward(images: Tensor(shape: [1, 3, size, size], values: image.modelInput(size: size)))

@@ -31,6 +31,7 @@ public func captionImage(
   maxPixels: Int = defaultMaxPixels
 ) throws -> ImageCaption {
   try loadBLAS()
+  model.decoder.weightsFixed = true  // as the service's: the same steps give the same caption
   let image = try decodeImage(path: path, maxPixels: maxPixels).image
   let size = model.encoder.imageSize
   let input = Tensor(shape: [1, 3, size, size], values: image.modelInput(size: size))

@@ -66,6 +66,7 @@ public final class AttentionDecoder: CaptionDecoder {
   public var weightsFixed: Bool {
     get { core.tokenProjection.keepsRowsAcrossRuns }
     set {
+      guard newValue != weightsFixed else { return }
       core.tokenProjection.keepsRowsAcrossRuns = newValue
       halfWeights = newValue && original == nil ? HalfStepWeights(core, query: attDec.value, beta: betaW.value) : nil
     }

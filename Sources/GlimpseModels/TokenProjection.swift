@@ -9,10 +9,10 @@ import GlimpseTensor
 /// cannot have: a served model then meets each token's projection once, not once per caption.
 /// Memory grows with the distinct tokens met, at most [V, N].
 final class TokenProjectionCache {
-  /// Set when the weights will not change again: `reset` keeps the rows it has. Setting it
+  /// Set when the weights will not change again: `reset` keeps the rows it has. Changing it
   /// either way forgets them.
   var keepsRowsAcrossRuns = false {
-    didSet { holdsRows = false }
+    didSet { if keepsRowsAcrossRuns != oldValue { holdsRows = false } }
   }
   private var holdsRows = false
   private var slotOfToken = [Int32]()  // [V]: the row holding the token's projection, or −1

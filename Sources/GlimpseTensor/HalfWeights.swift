@@ -14,14 +14,18 @@ public final class HalfMatrix: @unchecked Sendable {
   /// unless every value converts to float16 and back unchanged.
   public init?(_ source: UnsafePointer<Float>, rows: Int, columns: Int, stride: Int) {
     precondition(rows > 0 && columns > 0 && stride >= columns)
+    let copy = UnsafeMutablePointer<Float16>.allocate(capacity: rows * columns)
     for r in 0..<rows {
-      for c in 0..<columns where Float(Float16(source[r * stride + c])) != source[r * stride + c] { return nil }
+      for c in 0..<columns {
+        let half = Float16(source[r * stride + c])
+        guard Float(half) == source[r * stride + c] else {
+          copy.deallocate()  // before any stored property is set, so deinit does not run
+          return nil
+        }
+        copy[r * columns + c] = half
+      }
     }
-    (self.rows, self.columns) = (rows, columns)
-    base = .allocate(capacity: rows * columns)
-    for r in 0..<rows {
-      for c in 0..<columns { base[r * columns + c] = Float16(source[r * stride + c]) }
-    }
+    (self.rows, self.columns, base) = (rows, columns, copy)
   }
 
   /// The whole of a 2-D tensor [N, K].

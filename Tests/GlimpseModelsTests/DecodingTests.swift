@@ -79,6 +79,7 @@ final class DecodingTests: XCTestCase {
     decoder.weightsFixed = true
     XCTAssertNotNil(decoder.halfWeights)
     checkFewRowStepsEqualTeacherForcing(decoder, "float16 copies", &random)
+    decoder.weightsFixed = false
     decoder.core.out.value.pointer[7] = 0.1  // float16 rounds 0.1
     decoder.weightsFixed = true
     XCTAssertNil(decoder.halfWeights)
