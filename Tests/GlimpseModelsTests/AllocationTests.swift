@@ -1,7 +1,7 @@
 import GlimpseCore
 import CAllocationCounter
 import GlimpseLayers
-import GlimpseModels
+@testable import GlimpseModels
 @testable import GlimpseTensor
 import GlimpseTestSupport
 import XCTest
@@ -86,5 +86,37 @@ final class AllocationTests: XCTestCase {
       print("allocations in greedy steps at V = 10,000, \(rows) rows: \(short) in 6 steps, \(long) in 12")
       XCTAssertLessThanOrEqual(long, short, "decoding \(rows) rows allocates in its per-step loop")
     }
+  }
+
+  /// One image's steps on float16 copies (weights float16 holds, fixed) allocate no more than the
+  /// same steps on float32 weights: the copies are made once, when the weights are fixed.
+  func testFloat16StepsAllocateNoMoreThanFloat32Steps() throws {
+    var random = SeededGenerator(seed: 7)
+    let sizes = ModelSizes.photo
+    let grid = randomTensor([1, sizes.grid.locations, sizes.grid.features], &random)
+    let mean = randomTensor([1, sizes.grid.features], &random)
+    let tokens = (0..<12).map { [Int32(4 + $0)] }
+    var counts = [Int]()
+    for rounded in [false, true] {
+      let decoder = AttentionDecoder(vocabularySize: 10_000, sizes: sizes)
+      decoder.initialize(random: &random)
+      if rounded {
+        for p in decoder.parameters {
+          for i in 0..<p.value.count { p.value.pointer[i] = Float(Float16(p.value.pointer[i])) }
+        }
+      }
+      decoder.weightsFixed = true
+      XCTAssertEqual(decoder.halfWeights != nil, rounded)
+      func run() -> Int {
+        decoder.beginDecoding(grid: grid, mean: mean)
+        glimpse_allocations_start()
+        for step in tokens { _ = decoder.decodeStep(tokens: step) }
+        return glimpse_allocations_stop()
+      }
+      _ = run()  // meets every token once
+      counts.append(run())
+    }
+    print("allocations in 12 one-image steps at V = 10,000: \(counts[0]) on float32, \(counts[1]) on float16 copies")
+    XCTAssertLessThanOrEqual(counts[1], counts[0])
   }
 }
