@@ -31,6 +31,7 @@ public final class CaptionTrainer {
   public init(encoder: ImageEncoder, decoder: CaptionDecoder, learningRate: Float = 1e-3, clipNorm: Float = 5) {
     self.encoder = encoder
     self.decoder = decoder
+    decoder.weightsFixed = false  // training changes them: nothing may be kept from one run to the next
     decoders = decodersPerCore(decoder, ownGradients: true)
     self.clipNorm = clipNorm
     self.learningRate = learningRate

@@ -66,4 +66,14 @@ final class SharedTrainingTests: XCTestCase {
       }
     }
   }
+
+  /// A decoder whose weights were fixed (a loaded model that has captioned an image) can then be
+  /// trained: the trainer unfixes them, so that decoding after a step (validation) uses the new
+  /// weights, not projections or float16 copies of the old ones.
+  func testTrainingUnfixesTheWeights() {
+    let decoder = DecoderKind.attention.make(vocabularySize: 12, sizes: .tiny)
+    decoder.weightsFixed = true
+    let trainer = CaptionTrainer(encoder: makeImageEncoder(sizes: .tiny), decoder: decoder)
+    XCTAssertFalse(trainer.decoder.weightsFixed)
+  }
 }
