@@ -46,9 +46,7 @@ public struct MachineDescription: Sendable, Equatable {
     func field(_ name: String) -> String? {
       for line in cpuinfo.split(separator: "\n") {
         let parts = line.split(separator: ":", maxSplits: 1)
-        if parts.count == 2, parts[0].trimmingCharacters(in: " \t") == name {
-          return parts[1].trimmingCharacters(in: " \t")
-        }
+        if parts.count == 2, words(parts[0]) == name { return words(parts[1]) }
       }
       return nil
     }
@@ -61,8 +59,8 @@ public struct MachineDescription: Sendable, Equatable {
 
   /// "L1d 48K" from /sys's level "1", type "Data" and size "48K".
   static func cacheName(level: String, type: String, size: String) -> String {
-    let kind = ["Data": "d", "Instruction": "i"][type.trimmingCharacters(in: " \n")] ?? ""
-    return "L\(level.trimmingCharacters(in: " \n"))\(kind) \(size.trimmingCharacters(in: " \n"))"
+    let kind = ["Data": "d", "Instruction": "i"][words(type)] ?? ""
+    return "L\(words(level))\(kind) \(words(size))"
   }
 
   public var json: JSONValue {
@@ -84,10 +82,8 @@ public struct MachineDescription: Sendable, Equatable {
   }
 }
 
-extension StringProtocol {
-  /// Without the leading and trailing characters of `set`.
-  fileprivate func trimmingCharacters(in set: String) -> String {
-    let kept = drop { set.contains($0) }
-    return String(kept.reversed().drop { set.contains($0) }.reversed())
-  }
+/// The words of `text` joined by single spaces: /proc and /sys pad their fields with tabs,
+/// spaces and newlines.
+private func words(_ text: some StringProtocol) -> String {
+  text.split(whereSeparator: \.isWhitespace).joined(separator: " ")
 }

@@ -34,18 +34,9 @@ public func additiveAttentionForward(
 ) {
   let (batch, locations, attention) = (keys.size(0), keys.size(1), keys.size(2))
   let dim = values.count / (batch * locations)
-  let queryDim = wQuery.size(1)
   let queryProj = workspace.queryProj.pointer
   precondition(pre == nil || pre!.count == keys.count)
-  if let halfQuery {
-    halfProduct(
-      x: query.pointer, ldx: queryDim, m: batch, weight: halfQuery, columns: 0..<attention, beta: 0, out: queryProj,
-      ldo: attention)
-  } else {
-    gemm(
-      transposeA: false, transposeB: true, m: batch, n: attention, k: queryDim, a: query.pointer, lda: queryDim,
-      b: wQuery.pointer, ldb: queryDim, beta: 0, c: queryProj, ldc: attention)
-  }
+  linearForward(out: workspace.queryProj, inp: query, weight: wQuery, bias: nil, half: halfQuery)
   let (keyRows, scoreRows, w, preRows) = (keys.pointer, weights.pointer, wScore.pointer, pre?.pointer)
   for b in 0..<batch {
     let offset = b * locations * attention

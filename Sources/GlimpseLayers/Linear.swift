@@ -1,13 +1,20 @@
 import GlimpseTensor
 
 /// out[N, O] = inp[N, I] · weight[O, I]ᵀ + bias[O]. Any leading dimensions of `inp` are
-/// flattened into N, so one call projects a whole [B, T, I] sequence.
-public func linearForward(out: Tensor, inp: Tensor, weight: Tensor, bias: Tensor?) {
+/// flattened into N, so one call projects a whole [B, T, I] sequence. With `half` (a float16
+/// copy of `weight` that holds it exactly) the product reads the copy: for a few rows, half the bytes.
+public func linearForward(out: Tensor, inp: Tensor, weight: Tensor, bias: Tensor?, half: HalfMatrix? = nil) {
   let (o, i) = (weight.size(0), weight.size(1))
   let n = inp.count / i
   precondition(inp.count == n * i && out.count == n * o, "linear: \(inp.shape) · \(weight.shape)ᵀ → \(out.shape)")
   if let bias {
     for row in 0..<n { (out.pointer + row * o).update(from: bias.pointer, count: o) }
+  }
+  if let half {
+    precondition(half.rows == o && half.columns == i, "linear: a float16 copy of another shape than \(weight.shape)")
+    halfProduct(
+      x: inp.pointer, ldx: i, m: n, weight: half, columns: 0..<o, beta: bias == nil ? 0 : 1, out: out.pointer, ldo: o)
+    return
   }
   gemm(
     transposeA: false, transposeB: true, m: n, n: o, k: i, a: inp.pointer, lda: i,

@@ -14,16 +14,7 @@ public func softAttentionForward(
   additiveAttentionForward(
     context: context, weights: alpha, pre: pre, keys: keys, values: grid, query: hPrev,
     wQuery: wDec, wScore: wA, workspace: workspace, halfQuery: halfWeights?.query)
-  if let half = halfWeights?.beta {
-    let (rows, dim, hidden) = (beta.size(0), beta.size(1), hPrev.count / beta.size(0))
-    halfProduct(
-      x: hPrev.pointer, ldx: hidden, m: rows, weight: half, columns: 0..<dim, beta: 0, out: beta.pointer, ldo: dim)
-    for row in 0..<rows {
-      for i in 0..<dim { beta.pointer[row * dim + i] += bBeta.pointer[i] }
-    }
-  } else {
-    linearForward(out: beta, inp: hPrev, weight: wBeta, bias: bBeta)
-  }
+  linearForward(out: beta, inp: hPrev, weight: wBeta, bias: bBeta, half: halfWeights?.beta)
   sigmoidForward(out: beta, inp: beta)
   let (out, gate, ctx) = (z.pointer, beta.pointer, context.pointer)
   for i in 0..<z.count { out[i] = gate[i] * ctx[i] }
