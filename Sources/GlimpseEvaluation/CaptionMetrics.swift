@@ -110,18 +110,22 @@ func ciderD(candidates: [[String]], references: [[[String]]], order n: Int = 4, 
   }
   let logDocuments = log(Double(references.count))
 
-  struct Vector { var weights: [[NGram: Double]]; var norms: [Double]; var length: Int }
+  // Sums run over the n-grams in sorted order, not a dictionary's: its order changes with the
+  // process's hash seed, and with it the score's last bits.
+  struct Vector { var weights: [[NGram: Double]]; var grams: [[NGram]]; var norms: [Double]; var length: Int }
   func vector(_ counts: [NGram: Int]) -> Vector {
     var weights = [[NGram: Double]](repeating: [:], count: n), norms = [Double](repeating: 0, count: n)
+    var grams = [[NGram]](repeating: [], count: n)
     var length = 0
-    for (gram, termFrequency) in counts {
+    for (gram, termFrequency) in counts.sorted(by: { $0.key.words.lexicographicallyPrecedes($1.key.words) }) {
       let k = gram.words.count - 1
       let weight = Double(termFrequency) * (logDocuments - log(max(1, documentFrequency[gram] ?? 0)))
       weights[k][gram] = weight
+      grams[k].append(gram)
       norms[k] += weight * weight
       if k == 1 { length += termFrequency }  // coco-caption counts the length in bigrams
     }
-    return Vector(weights: weights, norms: norms.map { $0.squareRoot() }, length: length)
+    return Vector(weights: weights, grams: grams, norms: norms.map { $0.squareRoot() }, length: length)
   }
 
   var total = 0.0
@@ -133,8 +137,8 @@ func ciderD(candidates: [[String]], references: [[[String]]], order n: Int = 4, 
       let delta = Double(hypothesis.length - reference.length)
       for k in 0..<n {
         var value = 0.0
-        for (gram, weight) in hypothesis.weights[k] {
-          let referenceWeight = reference.weights[k][gram] ?? 0
+        for gram in hypothesis.grams[k] {
+          let (weight, referenceWeight) = (hypothesis.weights[k][gram]!, reference.weights[k][gram] ?? 0)
           value += min(weight, referenceWeight) * referenceWeight
         }
         if hypothesis.norms[k] != 0 && reference.norms[k] != 0 { value /= hypothesis.norms[k] * reference.norms[k] }
