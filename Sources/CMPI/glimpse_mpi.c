@@ -6,10 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Open MPI's handles are pointers; MPI_IN_PLACE is (void *)1 and MPI_THREAD_FUNNELED is 1. */
+/* Open MPI's handles are pointers; MPI_IN_PLACE is (void *)1 and MPI_THREAD_SERIALIZED is 2. */
 typedef void *handle;
 #define IN_PLACE ((void *)1)
-#define THREAD_FUNNELED 1
+#define THREAD_SERIALIZED 2
 
 static struct {
   int (*init_thread)(int *, char ***, int, int *);
@@ -40,7 +40,7 @@ static void *symbol(void *library, const char *name, const char **missing) {
   return address;
 }
 
-int glimpse_mpi_init(int *rank, int *size, char message[GLIMPSE_MPI_MESSAGE_LENGTH]) {
+int glimpse_mpi_init(int *rank, int *size, int *serialized, char message[GLIMPSE_MPI_MESSAGE_LENGTH]) {
   const char *path = getenv("GLIMPSE_MPI_LIBRARY");
   if (!path || !*path) path = "libmpi.so.40";
   /* RTLD_GLOBAL: Open MPI's plugins resolve their symbols against libmpi itself. */
@@ -81,11 +81,12 @@ int glimpse_mpi_init(int *rank, int *size, char message[GLIMPSE_MPI_MESSAGE_LENG
     return 1;
   }
   int provided = 0;
-  int code = mpi.init_thread(NULL, NULL, THREAD_FUNNELED, &provided);
+  int code = mpi.init_thread(NULL, NULL, THREAD_SERIALIZED, &provided);
   if (code != 0) {
     mpi.abort = NULL;
     return failed(message, "MPI_Init_thread", code);
   }
+  *serialized = provided >= THREAD_SERIALIZED;
   if ((code = mpi.comm_set_errhandler(mpi.world, mpi.errors_return)) != 0)
     return failed(message, "MPI_Comm_set_errhandler", code);
   if ((code = mpi.comm_rank(mpi.world, rank)) != 0) return failed(message, "MPI_Comm_rank", code);

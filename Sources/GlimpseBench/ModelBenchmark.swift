@@ -58,6 +58,14 @@ func randomTokens(_ count: Int, _ random: inout SeededGenerator, below limit: In
   (0..<count).map { _ in Int32(4 + Int(random.next() % UInt64(limit - 4))) }
 }
 
+/// Teacher forcing's inputs and targets [batch, steps] for random captions of steps − 1 words.
+func randomCaptions(_ batch: Int, steps: Int, below limit: Int, _ random: inout SeededGenerator) -> (
+  inputs: [Int32], targets: [Int32]
+) {
+  let (inputs, targets) = randomCaptions(batch, steps: steps, below: limit, &random)
+  return (inputs, targets)
+}
+
 /// images/s of training steps at `batch` for one model, and its effective GFLOP/s.
 public func benchmarkTraining(_ model: BenchModel, batch: Int = 32, repeats: Int = 5) -> [Measurement] {
   var random = SeededGenerator(seed: 11)
@@ -72,12 +80,7 @@ public func benchmarkTraining(_ model: BenchModel, batch: Int = 32, repeats: Int
     decoder.initialize(random: &random)
     let trainer = CaptionTrainer(encoder: encoder, decoder: decoder)
     let steps = benchSizes.maxTokens - 1
-    var inputs = [Int32](), targets = [Int32]()
-    for _ in 0..<batch {
-      let words = randomTokens(steps - 1, &random, below: benchVocabulary)
-      inputs += [SpecialToken.start] + words
-      targets += words + [SpecialToken.end]
-    }
+    let (inputs, targets) = randomCaptions(batch, steps: steps, below: benchVocabulary, &random)
     var adam = Adam(parameters: trainer.parameters.values)
     step = {
       _ = trainer.computeGradients(images: images, inputs: inputs, targets: targets)

@@ -92,12 +92,7 @@ public func benchmarkPhotoDecoders(repeats: Int = 10) -> [Measurement] {
     let decoder = kind.make(vocabularySize: photoVocabulary, sizes: sizes)
     decoder.initialize(random: &random)
     let trainer = CaptionTrainer(encoder: encoder, decoder: decoder)
-    var inputs = [Int32](), targets = [Int32]()
-    for _ in 0..<batch {
-      let words = randomTokens(steps - 1, &random, below: photoVocabulary)
-      inputs += [SpecialToken.start] + words
-      targets += words + [SpecialToken.end]
-    }
+    let (inputs, targets) = randomCaptions(batch, steps: steps, below: photoVocabulary, &random)
     var adam = Adam(parameters: trainer.parameters.values)
     let seconds = timeRepeats(warmup: 1, repeats: max(3, repeats / 2)) {
       _ = trainer.computeGradients(grid: grid, mean: mean, inputs: inputs, targets: targets)

@@ -79,6 +79,14 @@ struct TrainCaptionCommand: ParsableCommand {
   )
   var features: String?
 
+  @Flag(
+    help: """
+      Under mpirun: sum the gradients over the ranks in one allreduce after the backward pass, instead of sending \
+      the output layer, initial state, LSTM and attention weights each as soon as the backward pass has them, \
+      while it computes the rest (the default; the results are the same).
+      """)
+  var sumAfterBackward = false
+
   @OptionGroup var training: TrainingOptions
 
   func validate() throws {
@@ -103,6 +111,7 @@ struct TrainCaptionCommand: ParsableCommand {
       training.checkpointEvery, training.resume, minCount, valLimit
     )
     (options.skipBad, options.stream, options.attentionPenalty) = (skipBad, stream, attentionPenalty)
+    options.sumsGradientsEarly = !sumAfterBackward
     if options.sizes.isPhotoEncoder {
       options.encoderFolder =
         try sizes.encoderFolder

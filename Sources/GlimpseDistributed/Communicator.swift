@@ -6,11 +6,14 @@ import Darwin
 
 /// The processes of one job and the collectives they call together, in the same order on
 /// every rank: one process alone (`SingleProcess`), or the ranks of an MPI job
-/// (`MPICommunicator`). Only the thread that made it calls it.
+/// (`MPICommunicator`). One thread at a time calls it: the thread that made it, or any other
+/// when `callableFromAnyThread`.
 public protocol Communicator: AnyObject, Sendable {
   /// This process's number, 0..<size; rank 0 writes the files and the progress.
   var rank: Int { get }
   var size: Int { get }
+  /// Whether a thread other than the one that made it may call it (never two at once).
+  var callableFromAnyThread: Bool { get }
   /// Every rank's `values` summed, element by element, into every rank's `values`.
   func sumOverRanks(_ values: UnsafeMutableBufferPointer<Float>) throws(DistributedError)
   /// Rank `root`'s bytes copied into every other rank's `bytes`.
@@ -54,6 +57,7 @@ public final class SingleProcess: Communicator {
   public init() {}
   public var rank: Int { 0 }
   public var size: Int { 1 }
+  public var callableFromAnyThread: Bool { true }
   public func sumOverRanks(_ values: UnsafeMutableBufferPointer<Float>) throws(DistributedError) {}
   public func broadcast(_ bytes: UnsafeMutableRawBufferPointer, from root: Int) throws(DistributedError) {}
   public func gather(_ bytes: UnsafeRawBufferPointer) throws(DistributedError) -> [UInt8] { Array(bytes) }

@@ -10,11 +10,12 @@ import Darwin
 public final class MPICommunicator: Communicator, @unchecked Sendable {
   public let rank: Int
   public let size: Int
+  public let callableFromAnyThread: Bool
 
   init() throws(DistributedError) {
-    var (rank, size) = (Int32(0), Int32(0))
-    try Self.check { glimpse_mpi_init(&rank, &size, $0) }
-    (self.rank, self.size) = (Int(rank), Int(size))
+    var (rank, size, serialized) = (Int32(0), Int32(0), Int32(0))
+    try Self.check { glimpse_mpi_init(&rank, &size, &serialized, $0) }
+    (self.rank, self.size, callableFromAnyThread) = (Int(rank), Int(size), serialized != 0)
   }
 
   public func sumOverRanks(_ values: UnsafeMutableBufferPointer<Float>) throws(DistributedError) {

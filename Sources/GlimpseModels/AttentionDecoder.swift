@@ -146,8 +146,19 @@ public final class AttentionDecoder: CaptionDecoder {
     return Float(total) * scale
   }
 
+  /// The core's groups, then the attention's weights: all but the embedding, whose few rows a
+  /// batch touches go last.
+  public var earlyGradientGroups: [[Parameter]] {
+    core.earlyGradientGroups + [[attEnc, attEncBias, attDec, attW, betaW, betaBias]]
+  }
+  public var gradientGroupFinished: ((Int) -> Void)?
+
+  /// The output layer first; after the steps the initial state, the LSTM's weights (recurrent,
+  /// then input) and the attention's, the embedding last: the largest gradients are then final earliest
+  /// (`earlyGradientGroups`).
   public func backward(dlogits: Tensor, dgrid: Tensor, dmean: Tensor) {
     core.beginBackward(dlogits: dlogits)
+    gradientGroupFinished?(0)
     dkeys.zero()
     let (e, d, h4, b) = (sizes.embedding, sizes.grid.features, 4 * sizes.hidden, core.batch)
     for t in stride(from: core.steps - 1, through: 0, by: -1) {
@@ -167,18 +178,21 @@ public final class AttentionDecoder: CaptionDecoder {
         wDec: attDec.value, wA: attW.value, wBeta: betaW.value, workspace: stepWorkspace,
         dcontext: dcontext.slice(t), dbetaPre: dbetaPre.slice(t))
     }
+    core.weightGradients(dmean: dmean, finished: gradientGroupFinished) {
+      // dW_ih[:, E...] += dgates[S·B, 4H]ᵀ · z[S·B, D], all steps in one GEMM.
+      gemm(
+        transposeA: true, transposeB: false, m: h4, n: d, k: core.steps * b, a: core.sequence.dgates.pointer,
+        lda: h4, b: z.pointer, ldb: d, beta: 1, c: core.sequence.weightIH.gradient.pointer + e, ldc: e + d)
+    }
     softAttentionWeightGradients(
       dgrid: dgrid, dwDec: attDec.gradient, dwA: attW.gradient, dwBeta: betaW.gradient,
       dbBeta: betaBias.gradient, dqueryProj: dqueryProj, dscore: dscore, dbetaPre: dbetaPre,
       dcontext: dcontext, alpha: alpha, pre: pre, hPrev: core.sequence.hs, steps: core.steps)
-    // dW_ih[:, E...] += dgates[S·B, 4H]ᵀ · z[S·B, D], all steps in one GEMM.
-    gemm(
-      transposeA: true, transposeB: false, m: h4, n: d, k: core.steps * b, a: core.sequence.dgates.pointer, lda: h4,
-      b: z.pointer, ldb: d, beta: 1, c: core.sequence.weightIH.gradient.pointer + e, ldc: e + d)
-    core.endBackward(dmean: dmean)
     linearBackward(
       dinp: dgrid, dweight: attEnc.gradient, dbias: attEncBias.gradient, dout: dkeys, inp: savedGrid,
       weight: attEnc.value)
+    gradientGroupFinished?(4)
+    core.endBackward()
   }
 
   /// The attention weights of the last forward pass, time-major [S, B, L].

@@ -34,10 +34,23 @@ public protocol CaptionDecoder: AnyObject {
   /// projection) is then kept for the next runs. Training leaves it false. Per decoder: set it
   /// on each replica too.
   var weightsFixed: Bool { get set }
+  /// Groups of `parameters` whose gradients `backward` makes final before it returns, in the
+  /// order it does so: a training job over several machines sends each over the network while
+  /// the rest is computed. Empty for most decoders.
+  var earlyGradientGroups: [[Parameter]] { get }
+  /// Called by `backward`, on its thread, with k as soon as group k of `earlyGradientGroups` is
+  /// final. Per decoder: set it on each replica too.
+  var gradientGroupFinished: ((Int) -> Void)? { get set }
 }
 
 extension CaptionDecoder {
   public func auxiliaryLoss(targets: [Int32], batch: Int) -> Float { 0 }
+  public var earlyGradientGroups: [[Parameter]] { [] }
+  /// Never called for a decoder without early groups.
+  public var gradientGroupFinished: ((Int) -> Void)? {
+    get { nil }
+    set {}
+  }
   /// The most words a decoded caption has by default: the training captions' tokens less
   /// `<start>` and `<end>`.
   public var maxWords: Int { sizes.maxTokens - 2 }

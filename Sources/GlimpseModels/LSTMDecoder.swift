@@ -37,10 +37,15 @@ public final class LSTMDecoder: CaptionDecoder {
     return core.finish()
   }
 
+  public var earlyGradientGroups: [[Parameter]] { core.earlyGradientGroups }
+  public var gradientGroupFinished: ((Int) -> Void)?
+
   public func backward(dlogits: Tensor, dgrid: Tensor, dmean: Tensor) {
     core.beginBackward(dlogits: dlogits)
+    gradientGroupFinished?(0)
     for t in stride(from: core.steps - 1, through: 0, by: -1) { core.sequence.stepBackward(t) }
-    core.endBackward(dmean: dmean)
+    core.weightGradients(dmean: dmean, finished: gradientGroupFinished)
+    core.endBackward()
   }
 
   public func beginDecoding(grid: Tensor, mean: Tensor) { core.beginDecoding(mean: mean) }

@@ -74,9 +74,21 @@ final class LSTMDecoderCore {
       dout: dlogitsTM, inp: hidden, weight: out.value)
   }
 
-  /// After every step's backward: the sequence's own parameters, then the initial state into dmean.
-  func endBackward(dmean: Tensor) {
-    sequence.endBackward()
+  /// What `backward` finishes before its end, in this order (`CaptionDecoder.earlyGradientGroups`):
+  /// the output layer, the initial state, the LSTM's recurrent weights and biases, its input weights.
+  var earlyGradientGroups: [[Parameter]] {
+    let lstm = sequence
+    return [
+      [out, outBias], [initH, initHBias, initC, initCBias], [lstm.weightHH, lstm.biasIH, lstm.biasHH],
+      [lstm.weightIH],
+    ]
+  }
+
+  /// After every step's backward: the initial state's gradients (dmean from them), then the LSTM's
+  /// recurrent weights, then its input weights, `inputWeights` adding any part of them the caller
+  /// computes; `finished` hears of groups 1 to 3 of `earlyGradientGroups` as each becomes final.
+  /// The embedding's gradient is `endBackward`'s.
+  func weightGradients(dmean: Tensor, finished: ((Int) -> Void)?, inputWeights: () -> Void = {}) {
     for (state, weight, bias, gradient) in [
       (sequence.hs, initH, initHBias, sequence.dhs), (sequence.cs, initC, initCBias, sequence.dcs),
     ] {
@@ -86,7 +98,15 @@ final class LSTMDecoderCore {
         dinp: dmean, dweight: weight.gradient, dbias: bias.gradient, dout: dinitPre, inp: savedMean,
         weight: weight.value)
     }
+    finished?(1)
+    sequence.recurrentWeightGradients()
+    finished?(2)
+    inputWeights()
+    sequence.inputWeightGradients()
+    finished?(3)
   }
+
+  func endBackward() { sequence.inputGradients() }
 
   /// Inference: h₀, c₀ from the image vectors mean [N, D].
   func beginDecoding(mean: Tensor) {

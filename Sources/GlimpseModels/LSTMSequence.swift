@@ -88,20 +88,36 @@ final class LSTMSequence {
   /// and write the whole weight gradient S times). dhs[0] and dcs[0] then hold the initial
   /// state's gradient.
   func endBackward() {
-    let (e, h, h4) = (embedding, hidden, 4 * hidden)
+    recurrentWeightGradients()
+    inputWeightGradients()
+    inputGradients()
+  }
+
+  /// The first part of `endBackward`: W_hh and both biases.
+  func recurrentWeightGradients() {
+    let (h, h4) = (hidden, 4 * hidden)
     let rows = steps * batch
     // dW_hh += dgates[S·B, 4H]ᵀ · hs[0..<S] (each step's previous state).
     gemm(
       transposeA: true, transposeB: false, m: h4, n: h, k: rows, a: dgates.pointer, lda: h4,
       b: hs.pointer, ldb: h, beta: 1, c: weightHH.gradient.pointer, ldc: h)
-    gemm(
-      transposeA: true, transposeB: false, m: h4, n: e, k: rows, a: dgates.pointer, lda: h4,
-      b: embedded.pointer, ldb: e, beta: 1, c: weightIH.gradient.pointer, ldc: inputSize)
-    gemm(
-      transposeA: false, transposeB: false, m: rows, n: e, k: h4, a: dgates.pointer, lda: h4,
-      b: weightIH.value.pointer, ldb: inputSize, beta: 1, c: dembedded.pointer, ldc: e)
     addRowSums(dgates.pointer, rows: rows, columns: h4, into: biasIH.gradient.pointer)
     addRowSums(dgates.pointer, rows: rows, columns: h4, into: biasHH.gradient.pointer)
+  }
+
+  /// The second part: W_ih's embedding columns.
+  func inputWeightGradients() {
+    gemm(
+      transposeA: true, transposeB: false, m: 4 * hidden, n: embedding, k: steps * batch, a: dgates.pointer,
+      lda: 4 * hidden, b: embedded.pointer, ldb: embedding, beta: 1, c: weightIH.gradient.pointer, ldc: inputSize)
+  }
+
+  /// The third part of `endBackward`: the embedding's gradient, through the embedded inputs.
+  func inputGradients() {
+    let (e, h4) = (embedding, 4 * hidden)
+    gemm(
+      transposeA: false, transposeB: false, m: steps * batch, n: e, k: h4, a: dgates.pointer, lda: h4,
+      b: weightIH.value.pointer, ldb: inputSize, beta: 1, c: dembedded.pointer, ldc: e)
     embeddingBackward(dtable: embed.gradient, dout: dembedded, ids: ids)
   }
 }

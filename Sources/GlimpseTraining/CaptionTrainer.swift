@@ -1,3 +1,4 @@
+import GlimpseDistributed
 import GlimpseLayers
 import GlimpseModels
 import GlimpseTensor
@@ -27,6 +28,9 @@ public final class CaptionTrainer {
   /// The decoder and a replica with gradients of its own for each further core; tests set it to
   /// the decoder alone to compare.
   var decoders: [CaptionDecoder]
+  /// Sums the decoder's early gradient groups over the ranks during the backward pass, in a job
+  /// of several ranks; `finish` then leaves them out.
+  private(set) var earlyExchange: EarlyGradientExchange?
 
   public init(encoder: ImageEncoder, decoder: CaptionDecoder, learningRate: Float = 1e-3, clipNorm: Float = 5) {
     self.encoder = encoder
@@ -122,6 +126,7 @@ public final class CaptionTrainer {
       dlogits = Tensor(zeros: [b, steps, decoder.vocabularySize])
     }
     for decoder in decoders { decoder.parameters.zeroGradients() }
+    earlyExchange?.expect(shares: decodingShares(decoders, rows: b))
     encoder.trainableParameters.zeroGradients()
     dlogits.zero(); dgrid.zero(); dmean.zero()
   }
@@ -146,13 +151,31 @@ public final class CaptionTrainer {
     return loss
   }
 
-  /// Adds the replicas' gradients to the decoder's, in share order, and sums the shares' losses.
+  /// Adds the replicas' gradients to the decoder's, in share order (but those the early exchange
+  /// adds), and sums the shares' losses.
   private func finish(_ losses: [CaptionLoss]) -> CaptionLoss {
+    let early = earlyExchange?.names ?? []
     for replica in decoders.dropFirst() {
-      for (mine, theirs) in zip(decoder.parameters, replica.parameters) { mine.gradient.add(theirs.gradient) }
+      for (mine, theirs) in zip(decoder.parameters, replica.parameters) where !early.contains(mine.name) {
+        mine.gradient.add(theirs.gradient)
+      }
     }
     return losses.reduce(CaptionLoss(crossEntropy: 0, penalty: 0)) {
       CaptionLoss(crossEntropy: $0.crossEntropy + $1.crossEntropy, penalty: $0.penalty + $1.penalty)
     }
+  }
+}
+
+extension CaptionTrainer: FinishesGradientsEarly {
+  /// Makes the decoder and its replicas report their early gradient groups to a new exchange
+  /// over `communicator`; nil when the decoder has none or the communicator is tied to one thread.
+  func exchangeEarly(over communicator: Communicator) -> EarlyGradientExchange? {
+    let groups = decoder.earlyGradientGroups
+    guard !groups.isEmpty && communicator.callableFromAnyThread else { return nil }
+    let exchange = EarlyGradientExchange(
+      communicator: communicator, groups: groups.indices.map { k in decoders.map { $0.earlyGradientGroups[k] } })
+    for decoder in decoders { decoder.gradientGroupFinished = { exchange.finished($0) } }
+    earlyExchange = exchange
+    return exchange
   }
 }

@@ -43,6 +43,8 @@ public struct CaptionTrainingOptions: Sendable {
   public var features: String?
   /// The ranks of the job that trains (one process unless launched by MPI).
   public var communicator: Communicator = SingleProcess()
+  /// `TrainingSettings.sumsGradientsEarly`.
+  public var sumsGradientsEarly = true
 
   public init(data: String, validation: String?, decoder: DecoderKind, out: String) {
     (self.data, self.validation, self.decoder, self.out) = (data, validation, decoder, out)
@@ -52,7 +54,7 @@ public struct CaptionTrainingOptions: Sendable {
 /// Captioning as a training task: an example is one (image, caption) pair; validation captions
 /// the validation images greedily and scores them (semantic accuracy first, when the data are
 /// generated scenes, then CIDEr-D).
-public final class CaptionTrainingTask: TrainingTask {
+public final class CaptionTrainingTask: TrainingTask, FinishesGradientsEarly {
   public let model: CaptionModel
   let trainer: CaptionTrainer
   let batches: CaptionBatches
@@ -71,6 +73,10 @@ public final class CaptionTrainingTask: TrainingTask {
   /// (they come from its folder, and the run's identity holds their digest).
   public var parameters: [Parameter] { model.encoder.trainableParameters + model.decoder.parameters }
   public var exampleCount: Int { batches.captions.count }
+
+  func exchangeEarly(over communicator: Communicator) -> EarlyGradientExchange? {
+    trainer.exchangeEarly(over: communicator)
+  }
 
   public func computeGradients(indices: [Int]) throws -> TrainingLoss {
     let loss = try trainer.computeGradients(batches, indices: indices)
@@ -196,6 +202,7 @@ public func makeCaptionTraining(
       + (options.sizes.isPhotoEncoder ? [("encoder_weights", weightsDigest(model.encoder.parameters))] : [])
       + (attention == nil ? [] : [("attention_penalty", String(options.attentionPenalty))]))
   settings.communicator = options.communicator
+  settings.sumsGradientsEarly = options.sumsGradientsEarly
   return TrainingSetup(
     loop: try TrainingLoop(task: task, settings: settings),
     skipped: source.dataset.skipped + batches.failedImages.map(\.message), features: features)

@@ -76,6 +76,39 @@ final class GradientExchange {
   }
 }
 
+/// What a step of a job of several ranks adds to one process's: the gradients summed over the
+/// ranks, those a backward pass finishes early while it computes the rest (`EarlyGradientExchange`)
+/// and then everything else in one allreduce with the loss and any stop request.
+public final class RankGradientSum {
+  private let exchange: GradientExchange
+  private let early: EarlyGradientExchange?
+  /// What the last sum sends: all but what the early exchange sends.
+  private let lastSummed: [Parameter]
+
+  init(communicator: Communicator, parameters: [Parameter], finishingEarly: FinishesGradientsEarly?, sumsEarly: Bool) {
+    exchange = GradientExchange(communicator: communicator)
+    early = sumsEarly ? finishingEarly?.exchangeEarly(over: communicator) : nil
+    let names = early?.names ?? []
+    lastSummed = parameters.filter { !names.contains($0.name) }
+  }
+
+  /// For a trainer's own steps (the benchmarks): the decoder's and any trained encoder's gradients.
+  public convenience init(communicator: Communicator, trainer: CaptionTrainer, sumsEarly: Bool) {
+    self.init(
+      communicator: communicator, parameters: trainer.parameters, finishingEarly: trainer, sumsEarly: sumsEarly)
+  }
+
+  /// Before the step's backward pass: this rank's share of the batch, by which its gradients count.
+  public func prepare(weight: Float) { early?.weight = weight }
+
+  /// After it: every rank's gradients, each scaled by its weight, summed into every rank's; the
+  /// batch's loss, and whether any rank was asked to stop.
+  public func sum(loss: TrainingLoss, weight: Float, stop: Bool) throws -> (TrainingLoss, Bool) {
+    try early?.wait()
+    return try exchange.sum(lastSummed, loss: loss, weight: weight, stop: stop)
+  }
+}
+
 extension TrainingLoop {
   /// Gives every rank rank 0's weights, Adam's moments and step, and the position in the run
   /// (fresh, or as rank 0 restored it): rank 0 alone initialises and reads the training state.

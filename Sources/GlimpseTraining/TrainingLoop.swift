@@ -53,6 +53,9 @@ public struct TrainingSettings: Sendable {
   public var identity: [(String, String)]
   /// The ranks that train together, each on its share of every batch; rank 0 alone writes.
   public var communicator: Communicator = SingleProcess()
+  /// In a job of several ranks, sum the gradients a backward pass finishes early (the caption
+  /// decoders' output layer, initial state and LSTM) over the ranks while it computes the rest.
+  public var sumsGradientsEarly = true
 
   public init(
     out: String, epochs: Int, batch: Int, learningRate: Float, seed: UInt64, checkpointEvery: Int, resume: Bool,
@@ -142,7 +145,12 @@ public final class TrainingLoop {
 
   public func run(events: (TrainingEvent) -> Void, shouldStop: () -> Bool = { false }) throws -> TrainingOutcome {
     let communicator = settings.communicator
-    let exchange = communicator.size > 1 ? GradientExchange(communicator: communicator) : nil
+    let parameters = task.parameters
+    let exchange =
+      communicator.size > 1
+      ? RankGradientSum(
+        communicator: communicator, parameters: parameters, finishingEarly: task as? FinishesGradientsEarly,
+        sumsEarly: settings.sumsGradientsEarly) : nil
     if communicator.isRoot { try makeFolder(settings.out) }
     let resumedAt = losses.isEmpty ? nil : losses.count
     if communicator.isRoot {
@@ -152,7 +160,6 @@ public final class TrainingLoop {
     var sessionSteps = 0, sessionSeconds = 0.0
     var window = [TrainingLoss]()
     let reportEvery = max(1, min(50, stepsPerEpoch / 4))
-    let parameters = task.parameters
     while epoch < settings.epochs {
       let order = epochOrder(epoch)
       while stepInEpoch < stepsPerEpoch {
@@ -169,11 +176,12 @@ public final class TrainingLoop {
           let next = first + settings.batch
           task.prefetch(indices: Array(order[(next + share.lowerBound)..<(next + share.upperBound)]))
         }
+        let weight = Float(share.count) / Float(settings.batch)
+        exchange?.prepare(weight: weight)
         var loss = try task.computeGradients(indices: indices)
         if let exchange {
-          let weight = Float(share.count) / Float(settings.batch)
           let stop: Bool
-          (loss, stop) = try exchange.sum(parameters, loss: loss, weight: weight, stop: shouldStop())
+          (loss, stop) = try exchange.sum(loss: loss, weight: weight, stop: shouldStop())
           if stop {
             try checkpoint(events)
             return .interrupted(step: losses.count)

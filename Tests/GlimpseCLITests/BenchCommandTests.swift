@@ -27,6 +27,24 @@ final class BenchCommandTests: XCTestCase {
     }
   }
 
+  func testOverlapReportsEachMachineCountAndRefusesBadOnes() throws {
+    let result = try runGlimpse(
+      ["bench", "overlap", "--model", "small.attention", "--machines", "4,16", "--repeats", "1", "--json"])
+    XCTAssertEqual(result.status, 0, result.stderr)
+    var expected = ["overlap.small.attention.compute"]
+    for n in [4, 16] {
+      for when in ["after", "during"] {
+        expected += ["overlap.small.attention.\(when).m\(n)", "overlap.small.attention.\(when).m\(n).efficiency"]
+      }
+    }
+    XCTAssertEqual(try benchFigures(result.stdout).map { $0["name"] as! String }, expected)
+    let refused = try runGlimpse(["bench", "overlap", "--machines", "16,1"])
+    XCTAssertNotEqual(refused.status, 0)
+    XCTAssertTrue(
+      refused.stderr.contains("--machines must be whole numbers of at least 2, comma-separated (got '16,1')"),
+      refused.stderr)
+  }
+
   func testOnlyRunsTheNamedPartsAndRefusesOthers() throws {
     let result = try runGlimpse(["bench", "--only", "vqa", "--json", "--repeats", "1"])
     XCTAssertEqual(result.status, 0, result.stderr)

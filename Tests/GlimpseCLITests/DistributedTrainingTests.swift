@@ -93,6 +93,8 @@ final class DistributedTrainingTests: XCTestCase {
     }
   }
 
+  /// Two ranks (summing the early gradient groups during the backward pass, or everything after
+  /// it) end where one process ends, and bit for bit where each other ends.
   func testTwoRanksEndWhereOneProcessEnds() throws {
     let one = folder + "/one", twoA = folder + "/two-a", twoB = folder + "/two-b"
     let alone = try runGlimpse(trainArguments(one))
@@ -106,6 +108,11 @@ final class DistributedTrainingTests: XCTestCase {
     XCTAssertLessThan(gap, 1e-4, "after 60 steps two ranks must end where one process ends")
     print("largest relative difference between one process and two ranks after 60 steps: \(gap)")
     try assertBitIdentical(twoA, twoB)
+    // Summing all the gradients after the backward pass, not the early groups during it, changes nothing.
+    let twoAfter = folder + "/two-after"
+    let after = try run(2, trainArguments(twoAfter, ["--sum-after-backward"]))
+    XCTAssertEqual(after.status, 0, after.stderr)
+    try assertBitIdentical(twoA, twoAfter)
     // Validation shared out between the ranks (each captions half the images) scores as one process does.
     XCTAssertEqual(try validations(twoA).count, 3)
     XCTAssertEqual(try validations(twoA), try validations(one))

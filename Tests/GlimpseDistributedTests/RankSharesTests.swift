@@ -7,6 +7,7 @@ import XCTest
 final class FixedRanks: Communicator, @unchecked Sendable {
   let rank: Int
   let size: Int
+  let callableFromAnyThread = false
   init(rank: Int, size: Int) { (self.rank, self.size) = (rank, size) }
   func sumOverRanks(_ values: UnsafeMutableBufferPointer<Float>) throws(DistributedError) {}
   func broadcast(_ bytes: UnsafeMutableRawBufferPointer, from root: Int) throws(DistributedError) {}

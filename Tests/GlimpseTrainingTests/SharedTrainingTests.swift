@@ -29,11 +29,8 @@ final class SharedTrainingTests: XCTestCase {
       for smaller in [false, true] {
         var results = [(CaptionLoss, [[Float]])]()
         for shared in [true, false] {
-          var weights = SeededGenerator(seed: 3)
-          let encoder = CNNEncoder(sizes: sizes), decoder = kind.make(vocabularySize: vocabulary, sizes: sizes)
-          encoder.initialize(random: &weights)
-          decoder.initialize(random: &weights)
-          let trainer = CaptionTrainer(encoder: encoder, decoder: decoder)
+          let trainer = tinyTrainer(kind, vocabulary: vocabulary)
+          let (encoder, decoder) = (trainer.encoder, trainer.decoder)
           XCTAssertEqual(trainer.decoders.count, encoder.workers, name)
           if !shared { trainer.decoders = [decoder] }
           (decoder as? AttentionDecoder)?.penaltyWeight = 0.5  // after the replica was made: it reads the original's
@@ -76,4 +73,13 @@ final class SharedTrainingTests: XCTestCase {
     let trainer = CaptionTrainer(encoder: makeImageEncoder(sizes: .tiny), decoder: decoder)
     XCTAssertFalse(trainer.decoder.weightsFixed)
   }
+}
+
+/// A trainer of the tiny sizes' cnn-small and a decoder of `kind`, their weights from seed 3.
+func tinyTrainer(_ kind: DecoderKind, vocabulary: Int) -> CaptionTrainer {
+  var weights = SeededGenerator(seed: 3)
+  let encoder = CNNEncoder(sizes: .tiny), decoder = kind.make(vocabularySize: vocabulary, sizes: .tiny)
+  encoder.initialize(random: &weights)
+  decoder.initialize(random: &weights)
+  return CaptionTrainer(encoder: encoder, decoder: decoder)
 }

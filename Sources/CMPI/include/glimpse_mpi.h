@@ -12,9 +12,10 @@
    Every function returns 0, or 1 with a one-line message; errors are returned, never fatal
    (MPI_ERRORS_RETURN), so the caller decides how to stop. */
 
-/* Loads the library, initialises MPI (thread level FUNNELED: only the calling thread talks
-   MPI) and reads this process's rank and the number of ranks. */
-int glimpse_mpi_init(int *rank, int *size, char message[GLIMPSE_MPI_MESSAGE_LENGTH]);
+/* Loads the library, initialises MPI and reads this process's rank and the number of ranks.
+   It asks for thread level SERIALIZED (any thread may call MPI, one at a time); `serialized`
+   says whether the library gave it, or only FUNNELED (the calling thread alone). */
+int glimpse_mpi_init(int *rank, int *size, int *serialized, char message[GLIMPSE_MPI_MESSAGE_LENGTH]);
 
 /* Sums `count` floats over all ranks, in place; every rank gets the same sums. */
 int glimpse_mpi_allreduce_sum(float *values, size_t count, char message[GLIMPSE_MPI_MESSAGE_LENGTH]);
