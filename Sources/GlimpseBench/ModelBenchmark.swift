@@ -62,7 +62,12 @@ func randomTokens(_ count: Int, _ random: inout SeededGenerator, below limit: In
 func randomCaptions(_ batch: Int, steps: Int, below limit: Int, _ random: inout SeededGenerator) -> (
   inputs: [Int32], targets: [Int32]
 ) {
-  let (inputs, targets) = randomCaptions(batch, steps: steps, below: limit, &random)
+  var inputs = [Int32](), targets = [Int32]()
+  for _ in 0..<batch {
+    let words = randomTokens(steps - 1, &random, below: limit)
+    inputs += [SpecialToken.start] + words
+    targets += words + [SpecialToken.end]
+  }
   return (inputs, targets)
 }
 
