@@ -19,18 +19,12 @@ public func maskedCrossEntropyForward(
   var total = 0.0
   for r in 0..<rows {
     let row = logits.pointer + r * v
-    let p = probs.pointer + r * v
-    p.update(from: row, count: v)
-    softmaxRows(p, rows: 1, columns: v)
+    let (largest, sum) = softmaxRow(row, into: probs.pointer + r * v, count: v)
     let target = targets[r]
     guard target != padID else { continue }
     precondition(target >= 0 && Int(target) < v, "target \(target) outside \(v) classes")
     // −log softmax, from the logits, so a tiny probability still gives an exact loss.
-    var largest = row[0]
-    for c in 1..<v { largest = max(largest, row[c]) }
-    var sum = 0.0
-    for c in 0..<v { sum += Double(fastExp(row[c] - largest)) }
-    total += log(sum) + Double(largest) - Double(row[Int(target)])
+    total += log(Double(sum)) + Double(largest) - Double(row[Int(target)])
   }
   return Float(total / Double(batch))
 }
