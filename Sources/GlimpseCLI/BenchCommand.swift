@@ -6,7 +6,7 @@ struct BenchCommand: ParsableCommand {
     abstract: "Measure how fast Glimpse runs on this machine.",
     subcommands: [
       BenchSuiteCommand.self, BenchImageCommand.self, BenchKernelsCommand.self, BenchLoaderCommand.self,
-      BenchAllreduceCommand.self, BenchOverlapCommand.self,
+      BenchAllreduceCommand.self, BenchOverlapCommand.self, BenchTextCommand.self,
     ],
     defaultSubcommand: BenchSuiteCommand.self
   )

@@ -45,6 +45,28 @@ final class BenchCommandTests: XCTestCase {
       refused.stderr)
   }
 
+  /// The COCO, Karpathy and Flickr8k loaders at the scale of real data: 100,000 captions each, and
+  /// a vocabulary of over 10,000 words at --min-count 5, with few tokens left to <unk>.
+  func testTextAtScaleLoadsEveryCaptionInEachFormat() throws {
+    let result = try runGlimpse(
+      ["bench", "text", "--captions", "100000", "--words", "20000", "--repeats", "1", "--json"])
+    XCTAssertEqual(result.status, 0, result.stderr)
+    let figures = Dictionary(
+      try benchFigures(result.stdout).map { ($0["name"] as! String, $0["median"] as! Double) },
+      uniquingKeysWith: { a, _ in a })
+    for format in ["coco", "karpathy", "flickr8k"] {
+      XCTAssertEqual(figures["text.\(format).captions"], 100_000, format)
+      XCTAssertGreaterThan(figures["text.\(format).vocabulary"] ?? 0, 10_000, format)
+      XCTAssertEqual(figures["text.\(format).vocabulary"], figures["text.coco.vocabulary"], format)
+      XCTAssertLessThan(figures["text.\(format).unknown"] ?? 100, 5, format)
+      XCTAssertGreaterThan(figures["text.\(format).load"] ?? 0, 0, format)
+    }
+    XCTAssertGreaterThan(figures["text.peak-rss"] ?? 0, 0)
+    let refused = try runGlimpse(["bench", "text", "--captions", "0"])
+    XCTAssertNotEqual(refused.status, 0)
+    XCTAssertTrue(refused.stderr.contains("--captions must be positive"), refused.stderr)
+  }
+
   func testOnlyRunsTheNamedPartsAndRefusesOthers() throws {
     let result = try runGlimpse(["bench", "--only", "vqa", "--json", "--repeats", "1"])
     XCTAssertEqual(result.status, 0, result.stderr)
