@@ -59,6 +59,7 @@ public final class AttentionDecoder: CaptionDecoder {
     betaW = make("decoder.beta.weight", [d, h])
     betaBias = make("decoder.beta.bias", [d])
     parameters = core.parameters + [attEnc, attEncBias, attDec, attW, betaW, betaBias]
+    core.hiddenProduct.before = { [unowned self] in attend() }  // attends while the worker starts on h·W_hhᵀ
   }
 
   /// Fixed weights that float16 holds exactly (a model shipped as F16) are also kept as float16
@@ -258,9 +259,11 @@ public final class AttentionDecoder: CaptionDecoder {
     return withOneBLASThread {
       core.beginStep(tokens: tokens)
       core.addToGatesOnBothCores(
-        core.decoding.h, core.sequence.weightHH.value.pointer, ldw: hidden, half: halfWeights?.hidden, first: attend)
+        core.hiddenProduct, core.decoding.h, core.sequence.weightHH.value.pointer, ldw: hidden,
+        half: halfWeights?.hidden)
       core.addToGatesOnBothCores(
-        decodingZ, core.sequence.weightIH.value.pointer + e, ldw: e + d, half: halfWeights?.context)
+        core.contextProduct, decodingZ, core.sequence.weightIH.value.pointer + e, ldw: e + d,
+        half: halfWeights?.context)
       return core.finishStep(hiddenProductAdded: true, halfOutput: halfWeights?.output)
     }
   }

@@ -15,6 +15,8 @@ final class LSTMDecoderCore {
   var savedMean = Tensor(zeros: [0])
   let decoding = DecodingState()
   let tokenProjection = TokenProjectionCache()
+  /// A few-row step's products, split between the cores: kept, so that a step allocates nothing.
+  let hiddenProduct = GateProduct(), contextProduct = GateProduct(), outputProduct = OutputProduct()
 
   var parameters: [Parameter] { sequence.parameters + [initH, initHBias, initC, initCBias, out, outBias] }
   var batch: Int { sequence.batch }
@@ -135,25 +137,17 @@ final class LSTMDecoderCore {
 
   /// Adds x·Wᵀ to the gates, x [rows, K] and W [4H, K] with row stride ldw, in chunks of 128
   /// columns that this thread and `SpinningWorker.shared` take in turn, this thread after
-  /// running `first`. One thread alone cannot draw a 4 MB weight from the caches as fast as
-  /// two; OpenBLAS's own threads would meet at every product.
+  /// running the product's `before`. One thread alone cannot draw a 4 MB weight from the caches
+  /// as fast as two; OpenBLAS's own threads would meet at every product.
   /// With `half`, W's float16 copy is read instead.
   func addToGatesOnBothCores(
-    _ x: Tensor, _ weight: UnsafePointer<Float>, ldw: Int, half: HalfMatrix? = nil, first: () -> Void = {}
+    _ product: GateProduct, _ x: Tensor, _ weight: UnsafePointer<Float>, ldw: Int, half: HalfMatrix? = nil
   ) {
-    let (rows, h4, chunk) = (decoding.rows, 4 * sizes.hidden, 128)
-    let (depth, input, gates) = (x.count / rows, x.pointer, decoding.gates.pointer)
-    SpinningWorker.shared.run(chunks: (h4 + chunk - 1) / chunk, first: first) { c in
-      if let half {
-        halfProduct(
-          x: input, ldx: depth, m: rows, weight: half, columns: (c * chunk)..<min((c + 1) * chunk, h4), beta: 1,
-          out: gates, ldo: h4)
-        return
-      }
-      gemm(
-        transposeA: false, transposeB: true, m: rows, n: min(chunk, h4 - c * chunk), k: depth, a: input, lda: depth,
-        b: weight + c * chunk * ldw, ldb: ldw, beta: 1, c: gates + c * chunk, ldc: h4)
-    }
+    let rows = decoding.rows
+    (product.x, product.weight, product.gates) = (UnsafePointer(x.pointer), weight, decoding.gates.pointer)
+    (product.rows, product.depth, product.ldw, product.width) = (rows, x.count / rows, ldw, 4 * sizes.hidden)
+    product.half = half
+    SpinningWorker.shared.run(chunks: product.chunks, product)
   }
 
   /// The LSTM step on the completed gates, then the output layer: logits [N, V].
@@ -186,22 +180,10 @@ final class LSTMDecoderCore {
   /// `SpinningWorker.shared` take in turn (OpenBLAS on one thread, as the caller set it), from
   /// W_out or its float16 copy `half`.
   private func outputOnBothCores(half: HalfMatrix?) {
-    let (rows, hidden, words, chunk) = (decoding.rows, sizes.hidden, out.value.size(0), 512)
-    let (h, weight, bias, logits) = (
-      decoding.h.pointer, out.value.pointer, outBias.value.pointer, decoding.logits.pointer
-    )
-    SpinningWorker.shared.run(chunks: (words + chunk - 1) / chunk) { c in
-      let columns = (c * chunk)..<min((c + 1) * chunk, words)
-      if let half {
-        halfProduct(x: h, ldx: hidden, m: rows, weight: half, columns: columns, beta: 0, out: logits, ldo: words)
-      } else {
-        gemm(
-          transposeA: false, transposeB: true, m: rows, n: columns.count, k: hidden, a: h, lda: hidden,
-          b: weight + columns.lowerBound * hidden, ldb: hidden, beta: 0, c: logits + columns.lowerBound, ldc: words)
-      }
-      for row in 0..<rows {
-        for j in columns { logits[row * words + j] += bias[j] }
-      }
-    }
+    let product = outputProduct
+    (product.h, product.weight) = (UnsafePointer(decoding.h.pointer), UnsafePointer(out.value.pointer))
+    (product.bias, product.logits) = (UnsafePointer(outBias.value.pointer), decoding.logits.pointer)
+    (product.rows, product.hidden, product.words, product.half) = (decoding.rows, sizes.hidden, out.value.size(0), half)
+    SpinningWorker.shared.run(chunks: product.chunks, product)
   }
 }

@@ -28,6 +28,8 @@ public final class SpinningWorker: @unchecked Sendable {
   private let wake = DispatchSemaphore(value: 0)  // an extra signal only makes the next sleep return at once
   private var started = false  // written only while `running` is held
   private var task: ((Int) -> Void)?  // the current run's body, set before `posted` moves
+  private var chunked: ChunkedWork?  // or the current chunked run's work, with its chunk count
+  private var chunkCount = 0
 
   /// Runs body(0) on the calling thread and body(1) on the worker, and returns when both have.
   public func run(_ body: (Int) -> Void) {
@@ -50,12 +52,48 @@ public final class SpinningWorker: @unchecked Sendable {
       body(0)
       // After some 10 µs of waiting, yield: if the worker shares this core (a process held to
       // one CPU), it runs only when this thread lets it.
-      var spins = 0
-      while finished.load(ordering: .acquiring) != ticket {
-        spins += 1
-        if spins > 10_000 { sched_yield() }
-      }
+      waitForWorker(ticket)
       task = nil
+    }
+  }
+
+  private func waitForWorker(_ ticket: Int) {
+    var spins = 0
+    while finished.load(ordering: .acquiring) != ticket {
+      spins += 1
+      if spins > 10_000 { sched_yield() }
+    }
+  }
+
+  /// As `run(chunks:first:_:)`, for work its owner keeps from one run to the next: a closure
+  /// handed to another thread needs its context on the heap, one allocation a run, which a
+  /// decoding step's few products should not make.
+  public func run(chunks count: Int, _ work: ChunkedWork) {
+    func alone() {
+      work.first()
+      for index in 0..<count { work.chunk(index) }
+    }
+    guard running.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else {
+      return alone()
+    }
+    defer { running.store(false, ordering: .releasing) }
+    if !started { started = startThread() }
+    guard started else { return alone() }
+    next.store(0, ordering: .relaxed)
+    (chunked, chunkCount) = (work, count)
+    let ticket = posted.add(1, ordering: .sequentiallyConsistent).newValue
+    if sleeping.load(ordering: .sequentiallyConsistent) { wake.signal() }
+    work.first()
+    takeChunks(work, count)
+    waitForWorker(ticket)
+    chunked = nil
+  }
+
+  private func takeChunks(_ work: ChunkedWork, _ count: Int) {
+    while true {
+      let index = next.add(1, ordering: .relaxed).oldValue
+      guard index < count else { break }
+      work.chunk(index)
     }
   }
 
@@ -107,7 +145,7 @@ public final class SpinningWorker: @unchecked Sendable {
         }
       }
       seen += 1
-      task!(1)
+      if let work = chunked { takeChunks(work, chunkCount) } else { task!(1) }
       finished.store(seen, ordering: .releasing)
     }
   }
@@ -117,4 +155,12 @@ private func monotonicNanoseconds() -> UInt64 {
   var time = timespec()
   clock_gettime(CLOCK_MONOTONIC, &time)
   return UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_nsec)
+}
+
+/// Work that `SpinningWorker.run(chunks:_:)` deals out in chunks to both threads.
+public protocol ChunkedWork: AnyObject {
+  /// Runs on the calling thread before it takes chunks, while the worker starts on them.
+  func first()
+  /// Chunk `index`; which thread runs it must not change the result.
+  func chunk(_ index: Int)
 }
