@@ -108,11 +108,7 @@ private final class OverlapSteps {
     let trainer: CaptionTrainer
     let computeGradients: () -> CaptionLoss
     if model == .photo {
-      let shape = sizes.grid
-      let grid = Tensor(zeros: [batch, shape.locations, shape.features])
-      for i in 0..<grid.count { grid.pointer[i] = 6 * random.nextUnit() }
-      let mean = Tensor(zeros: [batch, shape.features])
-      for i in 0..<mean.count { mean.pointer[i] = 3 * random.nextUnit() }
+      let (grid, mean) = randomPhotoGrids(batch, &random)
       decoder.initialize(random: &random)
       trainer = CaptionTrainer(encoder: benchPhotoEncoder(&random), decoder: decoder)
       computeGradients = { trainer.computeGradients(grid: grid, mean: mean, inputs: inputs, targets: targets) }
@@ -130,7 +126,7 @@ private final class OverlapSteps {
     run = {
       sum?.prepare(weight: weight)
       let loss = computeGradients()
-      _ = try sum?.sum(loss: TrainingLoss(total: loss.total), weight: weight, stop: false)
+      _ = try sum?.sum(loss: TrainingLoss(total: loss.total), stop: false)
       _ = clipGradientNorm(trainer.parameters.gradients, maxNorm: 5)
       adam.update(parameters: trainer.parameters.values, gradients: trainer.parameters.gradients)
     }

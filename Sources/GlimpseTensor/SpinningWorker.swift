@@ -33,67 +33,12 @@ public final class SpinningWorker: @unchecked Sendable {
 
   /// Runs body(0) on the calling thread and body(1) on the worker, and returns when both have.
   public func run(_ body: (Int) -> Void) {
-    guard running.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else {
-      body(0)
-      body(1)
-      return
-    }
-    defer { running.store(false, ordering: .releasing) }
-    if !started { started = startThread() }
-    guard started else {
-      body(0)
-      body(1)
-      return
-    }
     withoutActuallyEscaping(body) { body in
-      task = body
-      let ticket = posted.add(1, ordering: .sequentiallyConsistent).newValue
-      if sleeping.load(ordering: .sequentiallyConsistent) { wake.signal() }
-      body(0)
-      // After some 10 µs of waiting, yield: if the worker shares this core (a process held to
-      // one CPU), it runs only when this thread lets it.
-      waitForWorker(ticket)
-      task = nil
-    }
-  }
-
-  private func waitForWorker(_ ticket: Int) {
-    var spins = 0
-    while finished.load(ordering: .acquiring) != ticket {
-      spins += 1
-      if spins > 10_000 { sched_yield() }
-    }
-  }
-
-  /// As `run(chunks:first:_:)`, for work its owner keeps from one run to the next: a closure
-  /// handed to another thread needs its context on the heap, one allocation a run, which a
-  /// decoding step's few products should not make.
-  public func run(chunks count: Int, _ work: ChunkedWork) {
-    func alone() {
-      work.first()
-      for index in 0..<count { work.chunk(index) }
-    }
-    guard running.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else {
-      return alone()
-    }
-    defer { running.store(false, ordering: .releasing) }
-    if !started { started = startThread() }
-    guard started else { return alone() }
-    next.store(0, ordering: .relaxed)
-    (chunked, chunkCount) = (work, count)
-    let ticket = posted.add(1, ordering: .sequentiallyConsistent).newValue
-    if sleeping.load(ordering: .sequentiallyConsistent) { wake.signal() }
-    work.first()
-    takeChunks(work, count)
-    waitForWorker(ticket)
-    chunked = nil
-  }
-
-  private func takeChunks(_ work: ChunkedWork, _ count: Int) {
-    while true {
-      let index = next.add(1, ordering: .relaxed).oldValue
-      guard index < count else { break }
-      work.chunk(index)
+      handOver(
+        post: { task = body }, mine: { body(0) },
+        alone: {
+          body(0); body(1)
+        })
     }
   }
 
@@ -104,11 +49,59 @@ public final class SpinningWorker: @unchecked Sendable {
     next.store(0, ordering: .relaxed)
     run { part in
       if part == 0 { first() }
-      while true {
-        let index = next.add(1, ordering: .relaxed).oldValue
-        guard index < count else { break }
-        chunk(index)
-      }
+      takeChunks(count, chunk)
+    }
+  }
+
+  /// As `run(chunks:first:_:)`, for work its owner keeps from one run to the next: a closure
+  /// handed to another thread needs its context on the heap, one allocation a run, which a
+  /// decoding step's few products should not make.
+  public func run(chunks count: Int, _ work: ChunkedWork) {
+    handOver(
+      post: {
+        next.store(0, ordering: .relaxed)
+        (chunked, chunkCount) = (work, count)
+      },
+      mine: {
+        work.first()
+        takeChunks(count) { work.chunk($0) }
+      },
+      alone: {
+        work.first()
+        for index in 0..<count { work.chunk(index) }
+      })
+  }
+
+  /// Every run's hand-over: when the worker is free and started, `post` sets the run up for it
+  /// before it is woken, this thread runs `mine`, then waits for the worker's part; otherwise
+  /// `alone` runs both parts on this thread.
+  private func handOver(post: () -> Void, mine: () -> Void, alone: () -> Void) {
+    guard running.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else {
+      return alone()
+    }
+    defer { running.store(false, ordering: .releasing) }
+    if !started { started = startThread() }
+    guard started else { return alone() }
+    post()
+    let ticket = posted.add(1, ordering: .sequentiallyConsistent).newValue
+    if sleeping.load(ordering: .sequentiallyConsistent) { wake.signal() }
+    mine()
+    // After some 10 µs of waiting, yield: if the worker shares this core (a process held to
+    // one CPU), it runs only when this thread lets it.
+    var spins = 0
+    while finished.load(ordering: .acquiring) != ticket {
+      spins += 1
+      if spins > 10_000 { sched_yield() }
+    }
+    (task, chunked) = (nil, nil)
+  }
+
+  /// Takes the next chunk of the run until none is left.
+  private func takeChunks(_ count: Int, _ chunk: (Int) -> Void) {
+    while true {
+      let index = next.add(1, ordering: .relaxed).oldValue
+      guard index < count else { break }
+      chunk(index)
     }
   }
 
@@ -145,7 +138,7 @@ public final class SpinningWorker: @unchecked Sendable {
         }
       }
       seen += 1
-      if let work = chunked { takeChunks(work, chunkCount) } else { task!(1) }
+      if let work = chunked { takeChunks(chunkCount) { work.chunk($0) } } else { task!(1) }
       finished.store(seen, ordering: .releasing)
     }
   }

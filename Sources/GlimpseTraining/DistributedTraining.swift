@@ -84,6 +84,8 @@ public final class RankGradientSum {
   private let early: EarlyGradientExchange?
   /// What the last sum sends: all but what the early exchange sends.
   private let lastSummed: [Parameter]
+  /// This rank's share of the step's batch, by which its gradients count.
+  private var weight: Float = 1
 
   init(communicator: Communicator, parameters: [Parameter], finishingEarly: FinishesGradientsEarly?, sumsEarly: Bool) {
     exchange = GradientExchange(communicator: communicator)
@@ -99,11 +101,14 @@ public final class RankGradientSum {
   }
 
   /// Before the step's backward pass: this rank's share of the batch, by which its gradients count.
-  public func prepare(weight: Float) { early?.weight = weight }
+  public func prepare(weight: Float) {
+    self.weight = weight
+    early?.weight = weight
+  }
 
   /// After it: every rank's gradients, each scaled by its weight, summed into every rank's; the
   /// batch's loss, and whether any rank was asked to stop.
-  public func sum(loss: TrainingLoss, weight: Float, stop: Bool) throws -> (TrainingLoss, Bool) {
+  public func sum(loss: TrainingLoss, stop: Bool) throws -> (TrainingLoss, Bool) {
     try early?.wait()
     return try exchange.sum(lastSummed, loss: loss, weight: weight, stop: stop)
   }

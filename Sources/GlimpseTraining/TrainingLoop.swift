@@ -54,7 +54,8 @@ public struct TrainingSettings: Sendable {
   /// The ranks that train together, each on its share of every batch; rank 0 alone writes.
   public var communicator: Communicator = SingleProcess()
   /// In a job of several ranks, sum the gradients a backward pass finishes early (the caption
-  /// decoders' output layer, initial state and LSTM) over the ranks while it computes the rest.
+  /// decoders' output layer, initial state, LSTM and attention) over the ranks while it computes
+  /// the rest.
   public var sumsGradientsEarly = true
 
   public init(
@@ -176,12 +177,11 @@ public final class TrainingLoop {
           let next = first + settings.batch
           task.prefetch(indices: Array(order[(next + share.lowerBound)..<(next + share.upperBound)]))
         }
-        let weight = Float(share.count) / Float(settings.batch)
-        exchange?.prepare(weight: weight)
+        exchange?.prepare(weight: Float(share.count) / Float(settings.batch))
         var loss = try task.computeGradients(indices: indices)
         if let exchange {
           let stop: Bool
-          (loss, stop) = try exchange.sum(loss: loss, weight: weight, stop: shouldStop())
+          (loss, stop) = try exchange.sum(loss: loss, stop: shouldStop())
           if stop {
             try checkpoint(events)
             return .interrupted(step: losses.count)

@@ -38,16 +38,7 @@ final class EarlyGradientExchangeTests: XCTestCase {
   func testEarlySumsEqualOneSumAfterTheBackwardPass() throws {
     let sizes = ModelSizes.tiny
     let (steps, vocabulary) = (sizes.maxTokens - 1, 12)
-    var random = SeededGenerator(seed: 5)
-    let images = Tensor(zeros: [10, 3, sizes.imageSize, sizes.imageSize])
-    for i in 0..<images.count { images.pointer[i] = random.nextUnit() }
-    var inputs = [Int32](), targets = [Int32]()
-    for row in 0..<10 {
-      let length = 2 + row % (steps - 1)
-      let tokens = (0...steps).map { $0 <= length ? Int32(1 + random.next() % UInt64(vocabulary - 1)) : 0 }
-      inputs += tokens.dropLast()
-      targets += tokens.dropFirst()
-    }
+    let (images, inputs, targets) = tinyBatch(vocabulary: vocabulary, seed: 5)
     for kind in DecoderKind.allCases {
       var results = [[[Float]]]()
       for early in [false, true] {

@@ -13,17 +13,8 @@ import XCTest
 final class SharedTrainingTests: XCTestCase {
   func testSharedOutStepEqualsOneDecoder() {
     let sizes = ModelSizes.tiny
-    let (batch, steps, vocabulary) = (10, sizes.maxTokens - 1, 12)
-    var random = SeededGenerator(seed: 9)
-    let images = Tensor(zeros: [batch, 3, sizes.imageSize, sizes.imageSize])
-    for i in 0..<images.count { images.pointer[i] = random.nextUnit() }
-    var inputs = [Int32](), targets = [Int32]()
-    for row in 0..<batch {
-      let length = 2 + row % (steps - 1)  // real tokens, then <pad>
-      let tokens = (0...steps).map { $0 <= length ? Int32(1 + random.next() % UInt64(vocabulary - 1)) : 0 }
-      inputs += tokens.dropLast()
-      targets += tokens.dropFirst()
-    }
+    let (steps, vocabulary) = (sizes.maxTokens - 1, 12)
+    let (images, inputs, targets) = tinyBatch(vocabulary: vocabulary, seed: 9)
     for kind in DecoderKind.allCases {
       let name = kind.rawValue
       for smaller in [false, true] {
@@ -82,4 +73,22 @@ func tinyTrainer(_ kind: DecoderKind, vocabulary: Int) -> CaptionTrainer {
   encoder.initialize(random: &weights)
   decoder.initialize(random: &weights)
   return CaptionTrainer(encoder: encoder, decoder: decoder)
+}
+
+/// Ten images of the tiny sizes and their captions (input and target tokens [10, T − 1]) of 2 to
+/// T − 1 real tokens, then `<pad>`.
+func tinyBatch(vocabulary: Int, seed: UInt64) -> (images: Tensor, inputs: [Int32], targets: [Int32]) {
+  let sizes = ModelSizes.tiny
+  let steps = sizes.maxTokens - 1
+  var random = SeededGenerator(seed: seed)
+  let images = Tensor(zeros: [10, 3, sizes.imageSize, sizes.imageSize])
+  for i in 0..<images.count { images.pointer[i] = random.nextUnit() }
+  var inputs = [Int32](), targets = [Int32]()
+  for row in 0..<10 {
+    let length = 2 + row % (steps - 1)
+    let tokens = (0...steps).map { $0 <= length ? Int32(1 + random.next() % UInt64(vocabulary - 1)) : 0 }
+    inputs += tokens.dropLast()
+    targets += tokens.dropFirst()
+  }
+  return (images, inputs, targets)
 }
