@@ -1,5 +1,6 @@
 import ArgumentParser
 import GlimpseBench
+import GlimpseTensor
 
 /// Options every benchmark takes; each command has its own default repeat count.
 struct BenchOptions: ParsableArguments {
@@ -8,7 +9,7 @@ struct BenchOptions: ParsableArguments {
 
   @Flag(
     help: """
-      Print JSON: {machine: {cpu, vector_extensions, caches, openblas, openblas_core, cores, \
+      Print JSON: {machine: {cpu, cpu_identity, vector_extensions, caches, openblas, openblas_core, cores, \
       openblas_threads}, figures: [{name, unit, median, min, max}]}.
       """)
   var json = false

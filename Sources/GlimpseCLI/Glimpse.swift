@@ -14,6 +14,7 @@ struct Glimpse: ParsableCommand {
     subcommands: [
       CaptionCommand.self, AttendCommand.self, AskCommand.self, TrainCommand.self, EvalCommand.self, ImageCommand.self,
       DataCommand.self, ClassifyCommand.self, FeaturesCommand.self, ServeCommand.self, BenchCommand.self,
+      TuneCommand.self,
     ]
   )
 

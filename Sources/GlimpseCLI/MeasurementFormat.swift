@@ -1,4 +1,5 @@
 import GlimpseBench
+import GlimpseTensor
 import GlimpseIO
 
 func benchReportJSON(machine: MachineDescription, _ results: [Measurement]) -> String {

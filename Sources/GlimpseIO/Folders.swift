@@ -13,6 +13,16 @@ public func makeFolder(_ path: String) throws {
   guard stat(path, &status) == 0, (status.st_mode & S_IFMT) == S_IFDIR else { throw FileError(path, "is not a folder") }
 }
 
+/// Creates the folder and any missing folders above it (`mkdir -p`).
+public func makeFolders(_ path: String) throws {
+  var prefix = path.hasPrefix("/") ? "/" : ""
+  for part in path.split(separator: "/") {
+    prefix += part
+    try makeFolder(prefix)
+    prefix += "/"
+  }
+}
+
 /// The largest JSON file glimpse reads: parsed, a file takes several times its size in memory,
 /// and the largest real annotation files (VQA v2's) are a third of this.
 public let largestJSONFile = 1 << 30

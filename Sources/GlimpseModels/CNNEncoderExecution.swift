@@ -8,8 +8,9 @@ import GlimpseTensor
 ///   independent: the result is the same);
 /// - one image has each layer's output rows halved between this thread and
 ///   `SpinningWorker.shared` (OpenBLAS on one thread in each);
-/// - at batches of `winogradMinimumBatch` or more, the 3×3 layers after the first run as
-///   Winograd F(2×2, 3×3), with the filter transforms shared between the cores.
+/// - at batches of `winogradMinimumBatch` or more (measured on the CPU, `WinogradCalibration`),
+///   the 3×3 layers after the first run as Winograd F(2×2, 3×3), with the filter transforms
+///   shared between the cores.
 struct EncoderExecutionBuffers {
   var columns = Tensor(zeros: [0]), dcolumns = Tensor(zeros: [0])
   var workerColumns: [Tensor] = [], workerDColumns: [Tensor] = []  // one im2col workspace per worker
@@ -19,15 +20,18 @@ struct EncoderExecutionBuffers {
   var workerWinograd: [Tensor] = []
   var workerWinogradSums: [Tensor] = []  // per worker, the 16 weight-gradient sums of one layer
   /// Below this batch the filter transforms and the 16 small GEMMs per layer cost more than
-  /// Winograd saves. Tests lower it to hold Winograd to PyTorch's numbers too.
-  var winogradMinimumBatch = 8
+  /// Winograd saves; nil takes the CPU's measured batch. Tests set it to hold either path to
+  /// PyTorch's numbers.
+  var winogradMinimumBatch: Int?
 }
 
 extension CNNEncoder {
   /// One share per core; the one-image split needs two buffers even on one core.
   public var workers: Int { ExecutionCores.count }
 
-  public var winogradMinimumBatch: Int {
+  /// The batch from which the 3×3 layers run as Winograd; nil (the default) for the batch
+  /// measured on this CPU (`CalibratedTuning`), consulted only for batches of 2 to 31.
+  public var winogradMinimumBatch: Int? {
     get { execution.winogradMinimumBatch }
     set {
       execution.winogradMinimumBatch = newValue
@@ -44,7 +48,9 @@ extension CNNEncoder {
     e.workerColumns = (0..<buffers).map { _ in Tensor(zeros: [workspace]) }
     e.workerDColumns = (0..<buffers).map { _ in Tensor(zeros: [workspace]) }
     // conv1 reads the image's three channels: too thin for Winograd's GEMMs.
-    let winograd = shapes.indices.map { $0 >= 1 && shapes[$0].allowsWinograd && batch >= e.winogradMinimumBatch }
+    let minimum =
+      e.winogradMinimumBatch ?? (batch < 2 || batch >= 32 ? 2 : CalibratedTuning.current.tuning.winogradMinimumBatch)
+    let winograd = shapes.indices.map { $0 >= 1 && shapes[$0].allowsWinograd && batch >= minimum }
     e.winogradForward = shapes.indices.map { winograd[$0] ? Tensor(zeros: [shapes[$0].winogradFilterCount]) : nil }
     e.winogradAdjoint = shapes.indices.map { winograd[$0] ? Tensor(zeros: [shapes[$0].winogradFilterCount]) : nil }
     let winogradShapes = shapes.indices.filter { winograd[$0] }.map { shapes[$0] }

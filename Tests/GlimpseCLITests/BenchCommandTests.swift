@@ -92,13 +92,14 @@ final class BenchCommandTests: XCTestCase {
     let report = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
     let machine = try XCTUnwrap(report["machine"] as? [String: Any])
     XCTAssertEqual(machine["cpu"] as? String, cpu)
+    XCTAssertTrue((machine["cpu_identity"] as? String ?? "").contains(" family "), "\(machine)")
     XCTAssertEqual(machine["cores"] as? Int, ProcessInfo.processInfo.activeProcessorCount)
     XCTAssertTrue((machine["vector_extensions"] as? [String] ?? []).contains("avx2"), "\(machine)")
     XCTAssertTrue((machine["openblas"] as? String ?? "").hasPrefix("OpenBLAS 0."), "\(machine)")
     XCTAssertTrue((machine["caches"] as? [String] ?? []).contains { $0.hasPrefix("L2 ") }, "\(machine)")
     let text = try runGlimpse(["bench", "--only", "vqa", "--repeats", "1"])
     let lines = text.stdout.split(separator: "\n")
-    XCTAssertTrue(lines.first?.hasPrefix("CPU: \(cpu); ") == true, text.stdout)
+    XCTAssertTrue(lines.first?.hasPrefix("CPU: \(cpu) (") == true, text.stdout)
     XCTAssertTrue(lines.dropFirst().first?.hasPrefix("OpenBLAS: OpenBLAS 0.") == true, text.stdout)
   }
 }

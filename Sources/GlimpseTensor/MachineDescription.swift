@@ -1,12 +1,14 @@
 import GlimpseCore
 import GlimpseIO
-import GlimpseTensor
 
 /// What a benchmark ran on, reported with its figures: figures mean little without the CPU,
 /// and the project's CPUs differ between machines (README, Performance).
 public struct MachineDescription: Sendable, Equatable {
   /// /proc/cpuinfo's model name.
   public var cpu: String
+  /// Its vendor, family and model ("GenuineIntel family 6 model 207"): virtual machines often
+  /// report a generic model name, and these tell CPU generations apart.
+  public var identity: String
   /// The vector extensions the kernels care about, of those the CPU has, in a fixed order.
   public var vectorExtensions: [String]
   /// The caches of CPU 0, smallest level first: "L1d 48K", "L2 2048K", ….
@@ -20,7 +22,7 @@ public struct MachineDescription: Sendable, Equatable {
 
   /// The extensions reported, in this order, when the CPU has them.
   static let knownExtensions = [
-    "sse4_2", "avx", "avx2", "fma", "f16c", "avx512f", "avx512bw", "avx512vl", "avx512_vnni", "avx512_bf16",
+    "sse4_2", "avx", "avx2", "fma", "f16c", "avx512f", "avx512bw", "avx512vl", "avx512dq", "avx512_vnni", "avx512_bf16",
     "avx512_fp16", "amx_tile", "amx_bf16",
   ]
 
@@ -51,6 +53,8 @@ public struct MachineDescription: Sendable, Equatable {
       return nil
     }
     cpu = field("model name") ?? "unknown CPU"
+    identity =
+      "\(field("vendor_id") ?? "unknown vendor") family \(field("cpu family") ?? "?") model \(field("model") ?? "?")"
     let flags = Set((field("flags") ?? "").split(separator: " ").map(String.init))
     vectorExtensions = Self.knownExtensions.filter { flags.contains($0) }
     (self.caches, self.blasConfig, self.blasCore) = (caches, blasConfig, blasCore)
@@ -65,17 +69,24 @@ public struct MachineDescription: Sendable, Equatable {
 
   public var json: JSONValue {
     .object([
-      ("cpu", .string(cpu)), ("vector_extensions", .array(vectorExtensions.map(JSONValue.string))),
+      ("cpu", .string(cpu)), ("cpu_identity", .string(identity)),
+      ("vector_extensions", .array(vectorExtensions.map(JSONValue.string))),
       ("caches", .array(caches.map(JSONValue.string))), ("openblas", .string(blasConfig)),
       ("openblas_core", .string(blasCore)), ("cores", .number(Double(cores))),
       ("openblas_threads", .number(Double(blasThreads))),
     ])
   }
 
+  /// What a measured tuning choice holds for: the same CPU model, extensions, OpenBLAS kernels
+  /// and core count measure alike; anything else is measured again.
+  public var tuningKey: String {
+    "\(cpu) (\(identity)); \(vectorExtensions.joined(separator: " ")); OpenBLAS \(blasCore); \(cores) cores"
+  }
+
   /// Three lines for a table's head.
   public var summary: String {
     """
-    CPU: \(cpu); \(vectorExtensions.joined(separator: " ")); caches \(caches.joined(separator: ", "))
+    CPU: \(cpu) (\(identity)); \(vectorExtensions.joined(separator: " ")); caches \(caches.joined(separator: ", "))
     OpenBLAS: \(blasConfig.isEmpty ? "unknown version" : blasConfig), running \(blasCore) kernels
     threads: \(cores) cores for glimpse, \(blasThreads) for OpenBLAS
     """

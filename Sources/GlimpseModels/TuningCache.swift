@@ -1,0 +1,102 @@
+import GlimpseIO
+
+/// The choices measured on one CPU (`WinogradCalibration`), with the timings they came from.
+public struct MeasuredTuning: Equatable, Sendable {
+  /// The smallest batch whose encoder runs its 3×3 layers as Winograd; one of `candidates`.
+  public var winogradMinimumBatch: Int
+  /// Per batch measured, the encoder's forward time in ms by im2col and by Winograd.
+  public var timings: [EncoderTiming]
+
+  /// The values `winogradMinimumBatch` may take: one image never runs Winograd (the rows of its
+  /// layers are split between the cores instead), and a batch of 32 or more always does.
+  public static let candidates = [2, 4, 8, 16, 32]
+
+  public init(winogradMinimumBatch: Int, timings: [EncoderTiming]) {
+    (self.winogradMinimumBatch, self.timings) = (winogradMinimumBatch, timings)
+  }
+}
+
+public struct EncoderTiming: Equatable, Sendable {
+  public var batch: Int
+  public var im2colMilliseconds: Double, winogradMilliseconds: Double
+
+  public init(batch: Int, im2colMilliseconds: Double, winogradMilliseconds: Double) {
+    (self.batch, self.im2colMilliseconds, self.winogradMilliseconds) = (batch, im2colMilliseconds, winogradMilliseconds)
+  }
+}
+
+/// A JSON file of measured choices, one entry per CPU (`MachineDescription.tuningKey`), so that
+/// a machine measures once and a shared home folder serves several kinds of machine:
+///
+///     {"format": "glimpse tuning 1", "machines": [{"key": "…", "winograd_minimum_batch": 8,
+///       "timings": [{"batch": 2, "im2col_ms": 1.9, "winograd_ms": 3.1}, …]}, …]}
+public struct TuningCache: Sendable {
+  public var path: String
+  public init(path: String) { self.path = path }
+
+  static let format = "glimpse tuning 1"
+
+  /// `GLIMPSE_TUNING_CACHE` if set, else `tuning.json` in `$XDG_CACHE_HOME/glimpse` or
+  /// `$HOME/.cache/glimpse`; nil when none of them is set (nothing is then saved).
+  public static func defaultPath(environment: [String: String]) -> String? {
+    if let path = environment["GLIMPSE_TUNING_CACHE"], !path.isEmpty { return path }
+    if let folder = environment["XDG_CACHE_HOME"], folder.hasPrefix("/") { return folder + "/glimpse/tuning.json" }
+    if let home = environment["HOME"], home.hasPrefix("/") { return home + "/.cache/glimpse/tuning.json" }
+    return nil
+  }
+
+  /// The entry for `key`; nil when the file does not exist or has no entry for it. Throws a
+  /// `FileError` naming the file when it cannot be read or its entry for `key` is not valid.
+  public func entry(for key: String) throws -> MeasuredTuning? {
+    guard let machines = try readMachines() else { return nil }
+    guard let entry = machines.first(where: { $0["key"]?.string == key }) else { return nil }
+    return try Self.tuning(from: entry, path: path)
+  }
+
+  /// Saves `tuning` as `key`'s entry, atomically, keeping the other CPUs' entries of a file that
+  /// reads (a corrupt one is replaced). Creates the folder; throws a `FileError` naming the file.
+  public func store(_ tuning: MeasuredTuning, for key: String) throws {
+    let others = ((try? readMachines()) ?? nil)?.filter { $0["key"]?.string != key } ?? []
+    let timings = tuning.timings.map { timing -> JSONValue in
+      .object([
+        ("batch", .integer(timing.batch)), ("im2col_ms", .number(timing.im2colMilliseconds)),
+        ("winograd_ms", .number(timing.winogradMilliseconds)),
+      ])
+    }
+    let mine = JSONValue.object([
+      ("key", .string(key)), ("winograd_minimum_batch", .integer(tuning.winogradMinimumBatch)),
+      ("timings", .array(timings)),
+    ])
+    let file = JSONValue.object([("format", .string(Self.format)), ("machines", .array(others + [mine]))])
+    if let slash = path.lastIndex(of: "/"), slash != path.startIndex { try makeFolders(String(path[..<slash])) }
+    try writeFileAtomically(path, Array((file.text + "\n").utf8))
+  }
+
+  /// The file's machine entries; nil when it does not exist.
+  private func readMachines() throws -> [JSONValue]? {
+    let value: JSONValue
+    do {
+      value = try readJSONFile(path, maxBytes: 1 << 20)
+    } catch let error as FileError where error.reason == "no such file or directory" {
+      return nil
+    }
+    guard value["format"]?.string == Self.format, let machines = value["machines"]?.array else {
+      throw FileError(path, "is not a glimpse tuning cache (\"format\": \"\(Self.format)\" and \"machines\")")
+    }
+    return machines
+  }
+
+  private static func tuning(from entry: JSONValue, path: String) throws -> MeasuredTuning {
+    guard let minimum = entry["winograd_minimum_batch"]?.integer, MeasuredTuning.candidates.contains(minimum) else {
+      throw FileError(
+        path, "has a winograd_minimum_batch for this CPU that is not one of \(MeasuredTuning.candidates)")
+    }
+    let timings = (entry["timings"]?.array ?? []).compactMap { timing -> EncoderTiming? in
+      guard let batch = timing["batch"]?.integer, let im2col = timing["im2col_ms"]?.number,
+        let winograd = timing["winograd_ms"]?.number
+      else { return nil }
+      return EncoderTiming(batch: batch, im2colMilliseconds: im2col, winogradMilliseconds: winograd)
+    }
+    return MeasuredTuning(winogradMinimumBatch: minimum, timings: timings)
+  }
+}

@@ -1,0 +1,49 @@
+import GlimpseIO
+import GlimpseTensor
+
+/// One tuning choice as a machine makes it, and what decided it (`glimpse tune`).
+public struct TuningDecision: Equatable, Sendable {
+  public var choice: String
+  public var value: String
+  public var why: String
+}
+
+/// Every choice that depends on the CPU, for `machine` with the measured choices `resolution`:
+/// the README's "Why the execution is as it is" lists the same, with the measurements behind them.
+public func tuningDecisions(machine: MachineDescription, resolution: CalibratedTuning.Resolution) -> [TuningDecision] {
+  let flags = Set(machine.vectorExtensions)
+  let asked = RunTimeTuning.openBLASCoreType(flags: flags)
+  let blocks = RunTimeTuning.fewRowBlocks(openBLASCore: machine.blasCore)
+  let timings = resolution.tuning.timings.map {
+    let (im2col, winograd) = (fixedPoint($0.im2colMilliseconds, 2), fixedPoint($0.winogradMilliseconds, 2))
+    return "batch \($0.batch): im2col \(im2col) ms, Winograd \(winograd) ms"
+  }
+  let source: String
+  switch resolution.source {
+  case .cache: source = "measured on this CPU earlier, read from the tuning cache"
+  case .measured: source = "measured on this CPU now, and saved in the tuning cache"
+  case .measuredNotSaved: source = "measured on this CPU now; not saved"
+  }
+  return [
+    TuningDecision(
+      choice: "OpenBLAS kernels", value: machine.blasCore,
+      why: asked.map { "glimpse asks for \($0) from the CPU's extensions, unless OPENBLAS_CORETYPE is set" }
+        ?? "OpenBLAS's own choice: the CPU has neither AVX-512 (F, BW, VL, DQ) nor AVX2 with FMA"),
+    TuningDecision(
+      choice: "few-row products in blocks", value: blocks ? "yes" : "no",
+      why: blocks
+        ? "OpenBLAS's \(machine.blasCore) kernels multiply small products directly, slowly for deep ones"
+        : "OpenBLAS's \(machine.blasCore) kernels pack every product"),
+    TuningDecision(
+      choice: "float16 one-image steps",
+      value: RunTimeTuning.halfProductVectorised(flags: flags) ? "vectorised" : "plain C",
+      why: "vectorised with F16C, AVX2 and FMA"),
+    TuningDecision(
+      choice: "cores sharing the work", value: "\(machine.cores)", why: "the process's affinity mask at start"),
+    TuningDecision(
+      choice: "one image's steps on both cores", value: machine.cores > 1 ? "yes" : "no", why: "more than one core"),
+    TuningDecision(
+      choice: "Winograd from batch", value: "\(resolution.tuning.winogradMinimumBatch)",
+      why: ([source] + timings).joined(separator: "; ")),
+  ]
+}

@@ -1,0 +1,188 @@
+import Foundation
+import XCTest
+
+@testable import GlimpseModels
+import GlimpseTensor
+
+/// The measured tuning choice (the batch from which Winograd runs) and its cache: each decision
+/// for several CPUs' timings, and every bad case of the cache costs a measurement, never a crash
+/// or another CPU's choice.
+final class CalibratedTuningTests: XCTestCase {
+  static let xeonKey =
+    "Intel(R) Xeon(R) Processor (GenuineIntel family 6 model 207); avx2 fma; OpenBLAS SkylakeX; 2 cores"
+  static let epycKey =
+    "AMD EPYC 9R14 96-Core Processor (AuthenticAMD family 25 model 17); avx2 fma; OpenBLAS SkylakeX; 2 cores"
+
+  func timings(_ rows: [(Int, Double, Double)]) -> [EncoderTiming] {
+    rows.map { EncoderTiming(batch: $0.0, im2colMilliseconds: $0.1, winogradMilliseconds: $0.2) }
+  }
+
+  var folder = ""
+
+  override func setUpWithError() throws {
+    folder = NSTemporaryDirectory() + "glimpse-tuning-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+  }
+
+  override func tearDownWithError() throws {
+    try? FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: folder)
+    try? FileManager.default.removeItem(atPath: folder)
+  }
+
+  func testWinogradBatchFromEachCPUsTimings() {
+    // The Xeon (family 6 model 207), `glimpse tune` on 2026-11-30: the paths cross between 4 and 8.
+    let xeon = timings([(2, 2.08, 3.27), (4, 3.77, 4.29), (8, 7.48, 7.10), (16, 15.13, 12.77)])
+    XCTAssertEqual(WinogradCalibration.minimumBatch(xeon), 8)
+    // Another run on the same Xeon: a tie at 8 (within 3%) is Winograd's.
+    let xeonAgain = timings([(2, 2.10, 3.24), (4, 3.71, 4.44), (8, 7.31, 7.32), (16, 15.23, 12.90)])
+    XCTAssertEqual(WinogradCalibration.minimumBatch(xeonAgain), 8)
+    XCTAssertEqual(WinogradCalibration.minimumBatch(xeonAgain, tie: 0), 16)
+    // A CPU with slower GEMMs against its memory, where Winograd already pays at 4.
+    XCTAssertEqual(
+      WinogradCalibration.minimumBatch(timings([(2, 3.0, 3.4), (4, 6.0, 5.1), (8, 12, 9), (16, 24, 17)])), 4)
+    XCTAssertEqual(
+      WinogradCalibration.minimumBatch(timings([(2, 3.0, 2.9), (4, 6.0, 5.1), (8, 12, 9), (16, 24, 17)])), 2)
+    // Winograd never faster: only from 32, where it is always taken.
+    XCTAssertEqual(WinogradCalibration.minimumBatch(timings([(2, 1, 2), (4, 2, 3), (8, 4, 5), (16, 8, 9)])), 32)
+    // A win at 2 between losses is noise, not a crossing.
+    XCTAssertEqual(WinogradCalibration.minimumBatch(timings([(2, 3, 2.9), (4, 3, 3.5), (8, 6, 6.5), (16, 8, 7)])), 16)
+  }
+
+  func testAnEntryIsReadBackAndOtherCPUsEntriesAreKept() throws {
+    let cache = TuningCache(path: folder + "/deeper/still/tuning.json")
+    let xeon = MeasuredTuning(winogradMinimumBatch: 8, timings: timings([(2, 2.08, 3.27), (8, 7.48, 7.1)]))
+    let epyc = MeasuredTuning(winogradMinimumBatch: 4, timings: [])
+    try cache.store(xeon, for: Self.xeonKey)
+    try cache.store(epyc, for: Self.epycKey)
+    XCTAssertEqual(try cache.entry(for: Self.xeonKey), xeon)
+    XCTAssertEqual(try cache.entry(for: Self.epycKey), epyc)
+    XCTAssertNil(try cache.entry(for: "another CPU"))
+    let resolution = CalibratedTuning.resolve(cache: cache, key: Self.xeonKey) {
+      XCTFail("a CPU with an entry is not measured again")
+      return epyc
+    }
+    XCTAssertEqual(resolution.tuning, xeon)
+    XCTAssertEqual(resolution.source, .cache)
+    XCTAssertEqual(resolution.problems, [])
+    // --refresh measures again and replaces only this CPU's entry.
+    let refreshed = CalibratedTuning.resolve(cache: cache, key: Self.xeonKey, refresh: true) {
+      MeasuredTuning(winogradMinimumBatch: 16, timings: [])
+    }
+    XCTAssertEqual(refreshed.source, .measured)
+    XCTAssertEqual(try cache.entry(for: Self.xeonKey)?.winogradMinimumBatch, 16)
+    XCTAssertEqual(try cache.entry(for: Self.epycKey), epyc)
+  }
+
+  func testAnotherCPUsEntryIsNotUsed() throws {
+    let cache = TuningCache(path: folder + "/tuning.json")
+    try cache.store(MeasuredTuning(winogradMinimumBatch: 2, timings: []), for: Self.epycKey)
+    let resolution = CalibratedTuning.resolve(cache: cache, key: Self.xeonKey) {
+      MeasuredTuning(winogradMinimumBatch: 8, timings: [])
+    }
+    XCTAssertEqual(resolution.tuning.winogradMinimumBatch, 8)
+    XCTAssertEqual(resolution.source, .measured)
+    XCTAssertEqual(try cache.entry(for: Self.xeonKey)?.winogradMinimumBatch, 8)
+    XCTAssertEqual(try cache.entry(for: Self.epycKey)?.winogradMinimumBatch, 2)
+  }
+
+  func testACorruptFileIsMeasuredAgainAndReplaced() throws {
+    let path = folder + "/tuning.json"
+    for (text, reason) in [
+      ("{\"format\": \"glimpse tuning 1\", \"machines\": [", "not valid JSON: "),
+      ("[1, 2, 3]", "is not a glimpse tuning cache"),
+      ("\u{0}\u{1}binary", "not valid JSON: "),
+    ] {
+      try text.write(toFile: path, atomically: false, encoding: .utf8)
+      let resolution = CalibratedTuning.resolve(cache: TuningCache(path: path), key: Self.xeonKey) {
+        MeasuredTuning(winogradMinimumBatch: 8, timings: [])
+      }
+      XCTAssertEqual(resolution.tuning.winogradMinimumBatch, 8)
+      XCTAssertEqual(resolution.source, .measured)
+      XCTAssertEqual(resolution.problems.count, 1)
+      XCTAssertTrue(resolution.problems[0].hasPrefix("\(path): \(reason)"), resolution.problems[0])
+      XCTAssertTrue(resolution.problems[0].hasSuffix("; measured again"), resolution.problems[0])
+      XCTAssertEqual(try TuningCache(path: path).entry(for: Self.xeonKey)?.winogradMinimumBatch, 8)
+    }
+  }
+
+  func testAnInvalidEntryForThisCPUIsMeasuredAgain() throws {
+    let path = folder + "/tuning.json"
+    for value in ["7", "-1", "\"eight\"", "null"] {
+      let text = """
+        {"format": "glimpse tuning 1", "machines": [{"key": "\(Self.xeonKey)", "winograd_minimum_batch": \(value)}]}
+        """
+      try text.write(toFile: path, atomically: false, encoding: .utf8)
+      let resolution = CalibratedTuning.resolve(cache: TuningCache(path: path), key: Self.xeonKey) {
+        MeasuredTuning(winogradMinimumBatch: 4, timings: [])
+      }
+      XCTAssertEqual(resolution.tuning.winogradMinimumBatch, 4, value)
+      XCTAssertEqual(
+        resolution.problems,
+        ["\(path): has a winograd_minimum_batch for this CPU that is not one of [2, 4, 8, 16, 32]; measured again"])
+    }
+  }
+
+  /// A folder nobody can write (/proc/self, even for root), and a folder made read-only, which
+  /// stops everyone but root: the measured choice is used, and the problem names the file.
+  func testAFolderThatCannotBeWrittenKeepsTheMeasuredChoice() throws {
+    let unwritable = "/proc/self/glimpse/tuning.json"
+    let resolution = CalibratedTuning.resolve(cache: TuningCache(path: unwritable), key: Self.xeonKey) {
+      MeasuredTuning(winogradMinimumBatch: 16, timings: [])
+    }
+    XCTAssertEqual(resolution.tuning.winogradMinimumBatch, 16)
+    XCTAssertEqual(resolution.source, .measuredNotSaved)
+    XCTAssertEqual(resolution.problems.count, 1)
+    XCTAssertEqual(
+      resolution.problems,
+      [
+        "/proc/self/glimpse: cannot create the folder: no such file or directory; the choice measured now is used, "
+          + "and not saved"
+      ])
+
+    try FileManager.default.setAttributes([.posixPermissions: 0o555], ofItemAtPath: folder)
+    let readOnly = CalibratedTuning.resolve(cache: TuningCache(path: folder + "/tuning.json"), key: Self.xeonKey) {
+      MeasuredTuning(winogradMinimumBatch: 4, timings: [])
+    }
+    XCTAssertEqual(readOnly.tuning.winogradMinimumBatch, 4)
+    if geteuid() != 0 {
+      XCTAssertEqual(readOnly.source, .measuredNotSaved)
+      XCTAssertEqual(
+        readOnly.problems,
+        [
+          "\(folder)/tuning.json: cannot create a temporary file: permission denied; the choice measured now is "
+            + "used, and not saved"
+        ])
+    }
+
+    let none = CalibratedTuning.resolve(cache: nil, key: Self.xeonKey) {
+      MeasuredTuning(winogradMinimumBatch: 8, timings: [])
+    }
+    XCTAssertEqual(none.tuning.winogradMinimumBatch, 8)
+    XCTAssertEqual(none.source, .measuredNotSaved)
+  }
+
+  func testTheCachePathFromTheEnvironment() {
+    XCTAssertEqual(
+      TuningCache.defaultPath(environment: ["GLIMPSE_TUNING_CACHE": "/x/t.json", "HOME": "/root"]), "/x/t.json")
+    XCTAssertEqual(
+      TuningCache.defaultPath(environment: ["XDG_CACHE_HOME": "/c", "HOME": "/root"]), "/c/glimpse/tuning.json")
+    XCTAssertEqual(TuningCache.defaultPath(environment: ["HOME": "/root"]), "/root/.cache/glimpse/tuning.json")
+    XCTAssertEqual(TuningCache.defaultPath(environment: ["HOME": "relative"]), nil)
+    XCTAssertEqual(TuningCache.defaultPath(environment: [:]), nil)
+  }
+
+  /// The encoder takes this CPU's measured batch when none is set, and a set one otherwise.
+  func testTheEncoderFollowsTheMeasuredBatch() {
+    let minimum = CalibratedTuning.current.tuning.winogradMinimumBatch
+    XCTAssertTrue(MeasuredTuning.candidates.contains(minimum))
+    for batch in [1, 2, 4, 8, 16, 32] {
+      let encoder = CNNEncoder()
+      encoder.forward(images: Tensor(zeros: [batch, 3, 64, 64]))
+      let expected = batch >= 32 || (batch >= 2 && batch >= minimum)
+      XCTAssertEqual(encoder.execution.winogradForward[1] != nil, expected, "batch \(batch), Winograd from \(minimum)")
+      encoder.winogradMinimumBatch = 1
+      encoder.forward(images: Tensor(zeros: [batch, 3, 64, 64]))
+      XCTAssertEqual(encoder.execution.winogradForward[1] != nil, batch >= 1, "batch \(batch), Winograd from 1")
+    }
+  }
+}
