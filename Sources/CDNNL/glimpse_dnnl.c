@@ -25,7 +25,7 @@
   X(dnnl_primitive_attr_create) X(dnnl_primitive_attr_destroy) X(dnnl_primitive_attr_set_post_ops)     \
   X(dnnl_primitive_desc_create) X(dnnl_primitive_desc_destroy) X(dnnl_primitive_desc_query_md)         \
   X(dnnl_primitive_create) X(dnnl_primitive_destroy) X(dnnl_primitive_execute)                        \
-  X(dnnl_reorder_primitive_desc_create)
+  X(dnnl_reorder_primitive_desc_create) X(dnnl_pooling_forward_desc_init)
 
 #define DECLARE(name) static __typeof__(&name) p_##name;
 FUNCTIONS(DECLARE)
@@ -119,8 +119,8 @@ glimpse_dnnl_network *glimpse_dnnl_create(int batch, int channels, int side, con
     snprintf(message, GLIMPSE_DNNL_MESSAGE_LENGTH, "out of memory building the oneDNN network");
     return NULL;
   }
-  /* Per conv at most a reorder of its input, its weights and itself; memories likewise. */
-  n->steps = calloc(2 * count + 1, sizeof(Step));
+  /* Per conv at most a reorder of its input, itself and its pool; memories likewise, with its weights. */
+  n->steps = calloc(3 * count + 1, sizeof(Step));
   n->owned = calloc(8 * count + 4, sizeof(dnnl_memory_t));
   n->buffers = calloc(count + 2, sizeof(void *));
   dnnl_memory_desc_t *value_md = calloc(count, sizeof(dnnl_memory_desc_t));
@@ -129,8 +129,10 @@ glimpse_dnnl_network *glimpse_dnnl_create(int batch, int channels, int side, con
   int *busy = calloc(count + 2, sizeof(int)), *sides = calloc(count, sizeof(int));
   size_t buffer_bytes = 0;
   dnnl_primitive_desc_t *pds = calloc(count, sizeof(dnnl_primitive_desc_t));
+  dnnl_primitive_desc_t *pool_pds = calloc(count, sizeof(dnnl_primitive_desc_t));
+  dnnl_memory_desc_t *conv_md = calloc(count, sizeof(dnnl_memory_desc_t)); /* a pooled conv's output */
   if (!n->steps || !n->owned || !n->buffers || !value_md || !value || !buffer_of || !last_use || !busy || !sides ||
-      !pds) {
+      !pds || !pool_pds || !conv_md) {
     snprintf(message, GLIMPSE_DNNL_MESSAGE_LENGTH, "out of memory building the oneDNN network");
     goto fail;
   }
@@ -142,7 +144,7 @@ glimpse_dnnl_network *glimpse_dnnl_create(int batch, int channels, int side, con
     const glimpse_dnnl_conv *c = &convs[i];
     int in_side = c->input < 0 ? side : sides[c->input];
     int out_side = (in_side + c->stride - 1) / c->stride;
-    sides[i] = out_side;
+    sides[i] = c->pool ? out_side / 2 : out_side;
     dnnl_dims_t src_dims = {batch, c->in_channels, in_side, in_side};
     dnnl_dims_t dst_dims = {batch, c->out_channels, out_side, out_side};
     dnnl_dims_t w_dims = {c->groups, c->out_channels / c->groups, c->in_channels / c->groups, c->kernel, c->kernel};
@@ -153,7 +155,7 @@ glimpse_dnnl_network *glimpse_dnnl_create(int batch, int channels, int side, con
     TRY(p_dnnl_memory_desc_init_by_tag(&src, 4, src_dims, dnnl_f32, dnnl_format_tag_any), "source layout");
     TRY(p_dnnl_memory_desc_init_by_tag(&w, 5, w_dims, dnnl_f32, dnnl_format_tag_any), "weights layout");
     TRY(p_dnnl_memory_desc_init_by_tag(&b, 1, b_dims, dnnl_f32, dnnl_x), "bias layout");
-    if (i == count - 1) {
+    if (i == count - 1 && !c->pool) {
       TRY(p_dnnl_memory_desc_init_by_tag(&dst, 4, dst_dims, dnnl_f32, dnnl_nhwc), "grid layout");
     } else if (c->residual >= 0) {
       dst = value_md[c->residual]; /* written in place over the value it adds */
@@ -169,6 +171,7 @@ glimpse_dnnl_network *glimpse_dnnl_create(int batch, int channels, int side, con
     TRY(p_dnnl_post_ops_create(&ops), "post-ops");
     if (c->residual >= 0) TRY(p_dnnl_post_ops_append_sum(ops, 1.0f), "residual");
     if (c->relu6) TRY(p_dnnl_post_ops_append_eltwise(ops, 1.0f, dnnl_eltwise_clip, 0.0f, 6.0f), "ReLU6");
+    if (c->relu) TRY(p_dnnl_post_ops_append_eltwise(ops, 1.0f, dnnl_eltwise_relu, 0.0f, 0.0f), "ReLU");
     TRY(p_dnnl_primitive_attr_create(&attr), "attributes");
     TRY(p_dnnl_primitive_attr_set_post_ops(attr, ops), "attributes");
     dnnl_status_t made = p_dnnl_primitive_desc_create(&pds[i], &desc, attr, n->engine, NULL);
@@ -177,6 +180,20 @@ glimpse_dnnl_network *glimpse_dnnl_create(int batch, int channels, int side, con
     TRY(made, "convolution primitive");
     value_md[i] = *p_dnnl_primitive_desc_query_md(pds[i], dnnl_query_dst_md, 0);
     size_t bytes = p_dnnl_memory_desc_get_size(&value_md[i]);
+    if (c->pool) { /* 2×2, stride 2, in the convolution's layout; the grid's if it is the last */
+      conv_md[i] = value_md[i];
+      dnnl_dims_t pooled_dims = {batch, c->out_channels, sides[i], sides[i]};
+      dnnl_dims_t two = {2, 2}, none = {0, 0};
+      dnnl_memory_desc_t pooled;
+      dnnl_format_tag_t pooled_tag = i == count - 1 ? dnnl_nhwc : dnnl_format_tag_any;
+      TRY(p_dnnl_memory_desc_init_by_tag(&pooled, 4, pooled_dims, dnnl_f32, pooled_tag), "pool layout");
+      dnnl_pooling_desc_t pool_desc;
+      TRY(p_dnnl_pooling_forward_desc_init(&pool_desc, dnnl_forward_inference, dnnl_pooling_max, &conv_md[i], &pooled,
+                                           two, two, none, none),
+          "max-pool");
+      TRY(p_dnnl_primitive_desc_create(&pool_pds[i], &pool_desc, NULL, n->engine, NULL), "max-pool primitive");
+      value_md[i] = *p_dnnl_primitive_desc_query_md(pool_pds[i], dnnl_query_dst_md, 0);
+    }
     const dnnl_memory_desc_t *src_md = p_dnnl_primitive_desc_query_md(pds[i], dnnl_query_src_md, 0);
     if (p_dnnl_memory_desc_get_size(src_md) > bytes) bytes = p_dnnl_memory_desc_get_size(src_md);
     if (bytes > buffer_bytes) buffer_bytes = bytes;
@@ -249,9 +266,13 @@ glimpse_dnnl_network *glimpse_dnnl_create(int batch, int channels, int side, con
     TRY(p_dnnl_stream_wait(n->stream), "weights reorder");
     p_dnnl_primitive_destroy(wreorder);
     p_dnnl_primitive_desc_destroy(wpd);
-    /* Where it writes: the grid, the value it adds to, or a free buffer. */
+    /* Where it writes: the grid, the value it adds to, or a free buffer (a pool's input first). */
     dnnl_memory_t destination;
-    if (i == count - 1) {
+    int pool_input = -1;
+    if (c->pool) {
+      TAKE_BUFFER(pool_input);
+      TRY(p_dnnl_memory_create(&destination, &conv_md[i], n->engine, n->buffers[pool_input]), "activation memory");
+    } else if (i == count - 1) {
       TRY(p_dnnl_memory_create(&destination, &value_md[i], n->engine, DNNL_MEMORY_NONE), "grid memory");
       n->output = destination;
       buffer_of[i] = -1;
@@ -274,18 +295,45 @@ glimpse_dnnl_network *glimpse_dnnl_create(int batch, int channels, int side, con
     s->args[1] = (dnnl_exec_arg_t){DNNL_ARG_WEIGHTS, weights};
     s->args[2] = (dnnl_exec_arg_t){DNNL_ARG_BIAS, bias};
     s->args[3] = (dnnl_exec_arg_t){DNNL_ARG_DST, destination};
+    if (c->pool) {
+      dnnl_memory_t pooled;
+      if (i == count - 1) {
+        TRY(p_dnnl_memory_create(&pooled, &value_md[i], n->engine, DNNL_MEMORY_NONE), "grid memory");
+        n->output = pooled;
+        buffer_of[i] = -1;
+      } else {
+        int k;
+        TAKE_BUFFER(k);
+        TRY(p_dnnl_memory_create(&pooled, &value_md[i], n->engine, n->buffers[k]), "activation memory");
+        buffer_of[i] = k;
+      }
+      own(n, pooled);
+      Step *p = &n->steps[n->step_count++];
+      TRY(p_dnnl_primitive_create(&p->primitive, pool_pds[i]), "max-pool primitive");
+      p->count = 2;
+      p->args[0] = (dnnl_exec_arg_t){DNNL_ARG_SRC, destination};
+      p->args[1] = (dnnl_exec_arg_t){DNNL_ARG_DST, pooled};
+      busy[pool_input] = 0;
+      value[i] = pooled;
+    }
     /* Values read for the last time here give their buffers back. */
     for (int v = 0; v < i; v++)
       if (last_use[v] == i && buffer_of[v] >= 0) busy[buffer_of[v]] = 0, buffer_of[v] = -1;
   }
-  for (int i = 0; i < count; i++) p_dnnl_primitive_desc_destroy(pds[i]);
-  free(value_md), free(value), free(buffer_of), free(last_use), free(busy), free(sides), free(pds);
+  for (int i = 0; i < count; i++) {
+    p_dnnl_primitive_desc_destroy(pds[i]);
+    if (pool_pds[i]) p_dnnl_primitive_desc_destroy(pool_pds[i]);
+  }
+  free(value_md), free(value), free(buffer_of), free(last_use), free(busy), free(sides), free(pds), free(pool_pds);
+  free(conv_md);
   return n;
 fail:
-  if (pds)
-    for (int i = 0; i < count; i++)
-      if (pds[i]) p_dnnl_primitive_desc_destroy(pds[i]);
-  free(value_md), free(value), free(buffer_of), free(last_use), free(busy), free(sides), free(pds);
+  for (int i = 0; i < count; i++) {
+    if (pds && pds[i]) p_dnnl_primitive_desc_destroy(pds[i]);
+    if (pool_pds && pool_pds[i]) p_dnnl_primitive_desc_destroy(pool_pds[i]);
+  }
+  free(value_md), free(value), free(buffer_of), free(last_use), free(busy), free(sides), free(pds), free(pool_pds);
+  free(conv_md);
   glimpse_dnnl_destroy(n);
   return NULL;
 #else

@@ -125,6 +125,7 @@ public func benchmarkCaptioning(repeats: Int = 20) -> [Measurement] {
   var results = [Measurement]()
   let encoder = CNNEncoder(sizes: benchSizes)
   encoder.initialize(random: &random)
+  encoder.weightsFixed = true  // as a served model's are
   let one = randomImages(1, &random), batch = randomImages(32, &random)
   func greedy(_ decoders: [CaptionDecoder], _ images: Tensor) {
     encoder.forward(images: images)
@@ -195,6 +196,7 @@ public func benchmarkAnswering(repeats: Int = 20) -> [Measurement] {
   let question = randomTokens(benchQuestionWords, &random, below: benchVocabulary)
   return [VQAKind.concat, .san].map { kind in
     let model = AnsweringModel(kind: kind, vocabulary: vocabulary, answers: answers, random: &random)
+    model.encoder.weightsFixed = true  // as a served model's are
     let seconds = timeRepeats(warmup: 3, repeats: repeats) {
       model.encoder.forward(images: image)
       _ = model.head.forward(

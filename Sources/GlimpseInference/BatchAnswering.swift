@@ -23,6 +23,7 @@ public final class BatchAnswerer {
   public init(model: AnsweringModel) throws {
     try loadBLAS()
     self.model = model
+    model.encoder.weightsFixed = true  // long-lived, as BatchCaptioner's
   }
 
   public var inputCount: Int { 3 * model.encoder.imageSize * model.encoder.imageSize }

@@ -34,6 +34,9 @@ public final class BatchCaptioner {
     self.model = model
     decoders = decodersPerCore(model.decoder)
     for decoder in decoders { decoder.weightsFixed = true }
+    // Long-lived (the service): oneDNN's encoder pays back its loading and setup, some 9 ms,
+    // within a few dozen images; `captionImage`, once per image of a command, keeps our own.
+    model.encoder.weightsFixed = true
   }
 
   /// The floats one image takes: [3, S, S].

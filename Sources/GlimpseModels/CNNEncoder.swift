@@ -47,6 +47,12 @@ public final class CNNEncoder: ImageEncoder, @unchecked Sendable {
   public private(set) var mean = Tensor(zeros: [0])  // [B, D]
   /// Execution state (CNNEncoderExecution.swift): workspaces and Winograd filters per worker.
   var execution = EncoderExecutionBuffers()
+  /// With fixed weights, the forward pass runs through oneDNN where it loads (CNNEncoderDNNL.swift);
+  /// its networks hold copies of the weights, forgotten whenever this is set.
+  public var weightsFixed = false { didSet { oneDNN.reset() } }
+  let oneDNN = DNNLNetworks()
+  /// Why oneDNN failed to run this encoder, after which it runs on its own kernels.
+  public internal(set) var oneDNNFailure: String?
 
   public init(sizes: ModelSizes = .glimpseSmall) {
     precondition(sizes.problem == nil, sizes.problem ?? "")

@@ -66,6 +66,7 @@ extension CNNEncoder {
 
   /// images [B, 3, S, S] in [0, 1] → `grid` [B, L, D] and `mean` [B, D].
   public func forward(images: Tensor) {
+    if weightsFixed && Self.oneDNNPreferred && oneDNNFailure == nil && forwardWithOneDNN(images: images) { return }
     beginForward(images: images)
     let b = batch
     guard b == 1 && workers > 1 && execution.winogradForward.allSatisfy({ $0 == nil }) else {

@@ -33,14 +33,35 @@ public struct OneDNNError: Error, CustomStringConvertible, Sendable {
   public var description: String
 }
 
-/// Lite0 as one oneDNN network per batch size, built from the folded convolutions: the stem, each
-/// block's expansion, depthwise and projection (the projection adding its block's input in place),
-/// the head writing the grid [B, 49, 1280] directly.
+/// An encoder as one oneDNN network per batch size (`glimpse_dnnl_create`), writing the grid
+/// [B, L, D] directly; made from the encoder's convolutions the first time a batch size runs.
 final class DNNLNetworks {
   private var networks: [Int: OpaquePointer] = [:]
   private var normalised = Tensor(zeros: [0])
 
   deinit { for network in networks.values { glimpse_dnnl_destroy(network) } }
+
+  /// input [n, channels, side, side] → grid, through the network for n images, made from
+  /// `chain()` if there is none yet.
+  func run(
+    input: UnsafePointer<Float>, images n: Int, channels: Int, side: Int, grid: UnsafeMutablePointer<Float>,
+    chain: () -> [glimpse_dnnl_conv]
+  ) throws {
+    var message = [CChar](repeating: 0, count: Int(GLIMPSE_DNNL_MESSAGE_LENGTH))
+    func reason() -> String {
+      String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+    if networks[n] == nil {
+      let convs = chain()
+      guard
+        let made = convs.withUnsafeBufferPointer({
+          glimpse_dnnl_create(Int32(n), Int32(channels), Int32(side), $0.baseAddress, Int32($0.count), &message)
+        })
+      else { throw OneDNNError(description: reason()) }
+      networks[n] = made
+    }
+    guard glimpse_dnnl_run(networks[n]!, input, grid, &message) == 0 else { throw OneDNNError(description: reason()) }
+  }
 
   /// The convolutions of `encoder` as the shim describes them; their weights are read while a
   /// network is made, their biases on every run (the folded tensors outlive the networks).
@@ -57,7 +78,7 @@ final class DNNLNetworks {
         glimpse_dnnl_conv(
           in_channels: Int32(inChannels), out_channels: Int32(output), kernel: Int32(kernel), stride: Int32(stride),
           groups: Int32(groups), pad_before: Int32(padding.before), pad_after: Int32(total - padding.before),
-          input: Int32(input), residual: Int32(residual), relu6: relu6 ? 1 : 0,
+          input: Int32(input), residual: Int32(residual), relu6: relu6 ? 1 : 0, relu: 0, pool: 0,
           weights: UnsafePointer(folded.weight.pointer), bias: UnsafePointer(folded.bias.pointer)))
     }
     var next = 0
@@ -88,28 +109,15 @@ final class DNNLNetworks {
     return convs
   }
 
-  /// images [n, 3, 224, 224] in [0, 1] → grid [n, 49, 1280], through the network for n images.
+  /// Lite0's images [n, 3, 224, 224] in [0, 1] → grid [n, 49, 1280]: the stem, each block's
+  /// expansion, depthwise and projection (the projection adding its block's input in place), the
+  /// head writing the grid.
   func forward(_ encoder: EfficientNetLite0, images: Tensor, grid: UnsafeMutablePointer<Float>) throws {
-    let n = images.size(0)
-    var message = [CChar](repeating: 0, count: Int(GLIMPSE_DNNL_MESSAGE_LENGTH))
-    func reason() -> String {
-      String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    }
-    if networks[n] == nil {
-      let convs = Self.chain(encoder)
-      guard
-        let made = convs.withUnsafeBufferPointer({
-          glimpse_dnnl_create(
-            Int32(n), 3, Int32(EfficientNetLite0.imageSize), $0.baseAddress, Int32($0.count), &message)
-        })
-      else { throw OneDNNError(description: reason()) }
-      networks[n] = made
-    }
     if normalised.count < images.count { normalised = Tensor(zeros: [images.count]) }
     for i in 0..<images.count { normalised.pointer[i] = images.pointer[i] * 2 - 1 }
-    guard glimpse_dnnl_run(networks[n]!, normalised.pointer, grid, &message) == 0 else {
-      throw OneDNNError(description: reason())
-    }
+    try run(
+      input: normalised.pointer, images: images.size(0), channels: 3, side: EfficientNetLite0.imageSize, grid: grid
+    ) { Self.chain(encoder) }
   }
 
   /// Forgets every network: the weights they hold are the old ones.

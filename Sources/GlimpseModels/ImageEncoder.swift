@@ -36,11 +36,18 @@ public protocol ImageEncoder: AnyObject {
   /// Called after the parameters were loaded or replaced, for an encoder that derives execution
   /// weights from them (batch norm folded into convolutions).
   func parametersChanged()
+  /// Whether the weights stay as they are from one forward pass to the next (a loaded model's,
+  /// not one in training), so that an encoder may keep copies of them in other layouts.
+  var weightsFixed: Bool { get set }
 }
 
 extension ImageEncoder {
   public var isFrozen: Bool { false }
   public func parametersChanged() {}
+  public var weightsFixed: Bool {
+    get { false }
+    set {}
+  }
   /// What the optimiser trains: nothing of a frozen encoder.
   public var trainableParameters: [Parameter] { isFrozen ? [] : parameters }
 }

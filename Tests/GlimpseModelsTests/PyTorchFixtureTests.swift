@@ -87,6 +87,39 @@ final class PyTorchFixtureTests: XCTestCase {
     print("pytorch fixture encoder outputs (one image, rows on two threads): worst relative error \(worst)")
   }
 
+  /// Fixed weights run through oneDNN (its blocked layouts, fused ReLU, its max-pool), for a
+  /// batch and for one image at a time: the same grid and mean as PyTorch's.
+  func testEncoderWithFixedWeightsThroughOneDNNMatchesPyTorch() throws {
+    XCTAssertTrue(CNNEncoder.oneDNNPreferred, PhotoEncoderKernels.oneDNNProblem ?? "GLIMPSE_SMALL_KERNELS=own")
+    let fixture = try readSafeTensors(path: modelFixtures + "/encoder_b2.safetensors")
+    let encoder = CNNEncoder()
+    var random = fillFixtureWeights(encoder.parameters, seed: 1001)
+    encoder.weightsFixed = true
+    let images = Tensor(zeros: [2, 3, 64, 64])
+    for i in 0..<images.count { images.pointer[i] = random.nextUnit() }
+    var worst = 0.0
+    encoder.forward(images: images)
+    XCTAssertNil(encoder.oneDNNFailure)
+    compare("grid", encoder.grid, fixture.tensor("output.grid")!, worst: &worst)
+    compare("mean", encoder.mean, fixture.tensor("output.mean")!, worst: &worst)
+    for b in 0..<2 {
+      encoder.forward(images: images.slice(b..<(b + 1)))
+      compare("grid of image \(b)", encoder.grid, fixture.tensor("output.grid")!.slice(b..<(b + 1)), worst: &worst)
+      compare("mean of image \(b)", encoder.mean, fixture.tensor("output.mean")!.slice(b..<(b + 1)), worst: &worst)
+    }
+    XCTAssertNil(encoder.oneDNNFailure)
+    // New weights after weightsFixed is set again: the networks are made afresh from them.
+    encoder.weightsFixed = false
+    for p in encoder.parameters { for i in 0..<p.value.count { p.value.pointer[i] *= 0.5 } }
+    encoder.forward(images: images)
+    let own = encoder.grid.values
+    encoder.weightsFixed = true
+    encoder.forward(images: images)
+    var halved = 0.0
+    compare("grid after new weights", encoder.grid, Tensor(shape: encoder.grid.shape, values: own), worst: &halved)
+    print("pytorch fixture encoder outputs (oneDNN, fixed weights): worst relative error \(worst)")
+  }
+
   func checkEncoder(_ encoder: CNNEncoder, path: String) throws {
     let fixture = try readSafeTensors(path: modelFixtures + "/encoder_b2.safetensors")
     var random = fillFixtureWeights(encoder.parameters, seed: 1001)

@@ -2,7 +2,8 @@
 #define GLIMPSE_DNNL_H
 
 /* A chain of convolutions run by oneDNN in the layouts it prefers (blocked channels), with bias,
-   batch norm already folded in, ReLU6 and residual sums fused: the photo encoder's fast path.
+   batch norm already folded in, ReLU6 or ReLU and residual sums fused, and 2×2 max-pools: the
+   fast path of the photo encoder and of cnn-small with fixed weights.
    oneDNN is loaded with dlopen when first needed; without it every call reports why. */
 
 #define GLIMPSE_DNNL_MESSAGE_LENGTH 256
@@ -14,6 +15,8 @@ typedef struct {
   int input;                  /* the convolution whose output it reads; -1: the images */
   int residual;               /* the convolution whose output it adds (and overwrites); -1: none */
   int relu6;                  /* clip to [0, 6] after the bias (and the residual) */
+  int relu;                   /* max(0, ·) after the bias */
+  int pool;                   /* then a 2×2 max-pool of stride 2: the value others read is the pooled one */
   const float *weights;       /* [out, in / groups, k, k], read while the network is made */
   const float *bias;          /* [out], read on every run */
 } glimpse_dnnl_conv;
