@@ -22,6 +22,7 @@ public func attendImage(path: String, model: CaptionModel, modelFolder: String, 
   }
   try loadBLAS()
   decoder.weightsFixed = true  // as the service's: the same steps give the same maps
+  model.encoder.weightsFixed = true
   let image = try decodeImage(path: path, maxPixels: maxPixels).image
   let size = model.encoder.imageSize
   model.encoder.forward(images: Tensor(shape: [1, 3, size, size], values: image.modelInput(size: size)))

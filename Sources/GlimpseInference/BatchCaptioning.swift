@@ -34,9 +34,7 @@ public final class BatchCaptioner {
     self.model = model
     decoders = decodersPerCore(model.decoder)
     for decoder in decoders { decoder.weightsFixed = true }
-    // Long-lived (the service): oneDNN's encoder pays back its loading and setup, some 9 ms,
-    // within a few dozen images; `captionImage`, once per image of a command, keeps our own.
-    model.encoder.weightsFixed = true
+    model.encoder.weightsFixed = true  // the kernels measured fastest for fixed weights, as captionImage's
   }
 
   /// The floats one image takes: [3, S, S].

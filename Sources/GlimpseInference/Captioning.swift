@@ -32,6 +32,7 @@ public func captionImage(
 ) throws -> ImageCaption {
   try loadBLAS()
   model.decoder.weightsFixed = true  // as the service's: the same steps give the same caption
+  model.encoder.weightsFixed = true  // and the same kernels the same grid
   let image = try decodeImage(path: path, maxPixels: maxPixels).image
   let size = model.encoder.imageSize
   let input = Tensor(shape: [1, 3, size, size], values: image.modelInput(size: size))

@@ -49,6 +49,7 @@ public struct ImageQuestions {
   public init(path: String, model: AnsweringModel, maxPixels: Int = defaultMaxPixels) throws {
     try loadBLAS()
     self.model = model
+    model.encoder.weightsFixed = true  // as the service's: the same kernels give the same grid
     image = try decodeImage(path: path, maxPixels: maxPixels).image
     let size = model.encoder.imageSize
     model.encoder.forward(images: Tensor(shape: [1, 3, size, size], values: image.modelInput(size: size)))

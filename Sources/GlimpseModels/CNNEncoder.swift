@@ -51,6 +51,9 @@ public final class CNNEncoder: ImageEncoder, @unchecked Sendable {
   /// its networks hold copies of the weights, forgotten whenever this is set.
   public var weightsFixed = false { didSet { oneDNN.reset() } }
   let oneDNN = DNNLNetworks()
+  /// Whether fixed weights run through oneDNN; nil (the default) for the choice measured on this
+  /// CPU (`CalibratedTuning`). The calibration sets it.
+  public var oneDNNForward: Bool?
   /// Why oneDNN failed to run this encoder, after which it runs on its own kernels.
   public internal(set) var oneDNNFailure: String?
 

@@ -6,11 +6,11 @@ import GlimpseTensor
 import Glibc
 #endif
 
-/// cnn-small's forward pass through oneDNN, for fixed weights (`CNNEncoder.weightsFixed`): one
-/// network per batch size, each convolution fused with its bias and ReLU, in the blocked layouts
-/// oneDNN picks for the CPU, the first three followed by oneDNN's max-pool, the last writing the
-/// grid. Only the forward pass: training keeps our own kernels, whose activations the backward
-/// pass reads.
+/// cnn-small's forward pass through oneDNN, for fixed weights (`CNNEncoder.weightsFixed`) where
+/// it ran faster than our kernels on this CPU (`EncoderCalibration`): one network per batch
+/// size, each convolution fused with its bias and ReLU, in the blocked layouts oneDNN picks for
+/// the CPU, the first three followed by oneDNN's max-pool, the last writing the grid. Only the
+/// forward pass: training keeps our own kernels, whose activations the backward pass reads.
 extension CNNEncoder {
   /// oneDNN where it loads, unless `GLIMPSE_SMALL_KERNELS=own`.
   public static let oneDNNPreferred: Bool = {
@@ -32,6 +32,14 @@ extension CNNEncoder {
         input: Int32(index - 1), residual: -1, relu6: 0, relu: 1, pool: layer.pooled ? 1 : 0,
         weights: UnsafePointer(layer.weight.value.pointer), bias: UnsafePointer(layer.bias.value.pointer))
     }
+  }
+
+  /// Whether a forward pass of `images` (fixed weights) runs through oneDNN: as set, or as
+  /// measured on this CPU for one image or for a batch.
+  func runsThroughOneDNN(images: Tensor) -> Bool {
+    if let oneDNNForward { return oneDNNForward }
+    let tuning = CalibratedTuning.current.tuning
+    return images.count == 3 * imageSize * imageSize ? tuning.oneDNNForOneImage : tuning.oneDNNForBatches
   }
 
   /// images [B, 3, S, S] → `grid` and `mean` through oneDNN; false, with the reason in

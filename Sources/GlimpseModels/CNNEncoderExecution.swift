@@ -8,7 +8,7 @@ import GlimpseTensor
 ///   independent: the result is the same);
 /// - one image has each layer's output rows halved between this thread and
 ///   `SpinningWorker.shared` (OpenBLAS on one thread in each);
-/// - at batches of `winogradMinimumBatch` or more (measured on the CPU, `WinogradCalibration`),
+/// - at batches of `winogradMinimumBatch` or more (measured on the CPU, `EncoderCalibration`),
 ///   the 3×3 layers after the first run as Winograd F(2×2, 3×3), with the filter transforms
 ///   shared between the cores.
 struct EncoderExecutionBuffers {
@@ -66,7 +66,11 @@ extension CNNEncoder {
 
   /// images [B, 3, S, S] in [0, 1] → `grid` [B, L, D] and `mean` [B, D].
   public func forward(images: Tensor) {
-    if weightsFixed && Self.oneDNNPreferred && oneDNNFailure == nil && forwardWithOneDNN(images: images) { return }
+    if weightsFixed && Self.oneDNNPreferred && oneDNNFailure == nil && runsThroughOneDNN(images: images)
+      && forwardWithOneDNN(images: images)
+    {
+      return
+    }
     beginForward(images: images)
     let b = batch
     guard b == 1 && workers > 1 && execution.winogradForward.allSatisfy({ $0 == nil }) else {

@@ -7,7 +7,7 @@ import Glibc
 #endif
 
 /// The measured tuning choices of this process: read from the tuning cache when it has this
-/// CPU's entry, else measured (`WinogradCalibration`) and saved for the next process. Whatever
+/// CPU's entry, else measured (`EncoderCalibration`) and saved for the next process. Whatever
 /// goes wrong with the cache (an unreadable or corrupt file, an invalid entry, a folder that
 /// cannot be written) costs a measurement, never a crash or a choice measured on another CPU;
 /// `glimpse tune` shows what happened.
@@ -83,7 +83,7 @@ public enum CalibratedTuning {
     }
     let cache = TuningCache.defaultPath(environment: environment).map(TuningCache.init(path:))
     return resolve(cache: cache, key: MachineDescription.current().tuningKey, refresh: refresh) {
-      WinogradCalibration.measure()
+      EncoderCalibration.measure()
     }
   }
 }

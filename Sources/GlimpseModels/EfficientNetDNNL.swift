@@ -41,6 +41,9 @@ final class DNNLNetworks {
 
   deinit { for network in networks.values { glimpse_dnnl_destroy(network) } }
 
+  /// The batch sizes a network has been made for.
+  var batchSizes: Set<Int> { Set(networks.keys) }
+
   /// input [n, channels, side, side] → grid, through the network for n images, made from
   /// `chain()` if there is none yet.
   func run(

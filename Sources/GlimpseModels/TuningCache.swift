@@ -1,40 +1,17 @@
 import GlimpseIO
 
-/// The choices measured on one CPU (`WinogradCalibration`), with the timings they came from.
-public struct MeasuredTuning: Equatable, Sendable {
-  /// The smallest batch whose encoder runs its 3×3 layers as Winograd; one of `candidates`.
-  public var winogradMinimumBatch: Int
-  /// Per batch measured, the encoder's forward time in ms by im2col and by Winograd.
-  public var timings: [EncoderTiming]
-
-  /// The values `winogradMinimumBatch` may take: one image never runs Winograd (the rows of its
-  /// layers are split between the cores instead), and a batch of 32 or more always does.
-  public static let candidates = [2, 4, 8, 16, 32]
-
-  public init(winogradMinimumBatch: Int, timings: [EncoderTiming]) {
-    (self.winogradMinimumBatch, self.timings) = (winogradMinimumBatch, timings)
-  }
-}
-
-public struct EncoderTiming: Equatable, Sendable {
-  public var batch: Int
-  public var im2colMilliseconds: Double, winogradMilliseconds: Double
-
-  public init(batch: Int, im2colMilliseconds: Double, winogradMilliseconds: Double) {
-    (self.batch, self.im2colMilliseconds, self.winogradMilliseconds) = (batch, im2colMilliseconds, winogradMilliseconds)
-  }
-}
-
 /// A JSON file of measured choices, one entry per CPU (`MachineDescription.tuningKey`), so that
 /// a machine measures once and a shared home folder serves several kinds of machine:
 ///
-///     {"format": "glimpse tuning 1", "machines": [{"key": "…", "winograd_minimum_batch": 8,
-///       "timings": [{"batch": 2, "im2col_ms": 1.9, "winograd_ms": 3.1}, …]}, …]}
+///     {"format": "glimpse tuning 2", "machines": [{"key": "…", "winograd_minimum_batch": 8,
+///       "timings": [{"batch": 2, "im2col_ms": 1.9, "winograd_ms": 3.1}, …],
+///       "onednn_one_image": true, "onednn_batches": true,
+///       "onednn_timings": [{"batch": 1, "own_ms": 1.2, "onednn_ms": 0.5}, …]}, …]}
 public struct TuningCache: Sendable {
   public var path: String
   public init(path: String) { self.path = path }
 
-  static let format = "glimpse tuning 1"
+  static let format = "glimpse tuning 2"
 
   /// `GLIMPSE_TUNING_CACHE` if set, else `tuning.json` in `$XDG_CACHE_HOME/glimpse` or
   /// `$HOME/.cache/glimpse`; nil when none of them is set (nothing is then saved).
@@ -63,9 +40,16 @@ public struct TuningCache: Sendable {
         ("winograd_ms", .number(timing.winogradMilliseconds)),
       ])
     }
+    let oneDNNTimings = tuning.oneDNNTimings.map { timing -> JSONValue in
+      .object([
+        ("batch", .integer(timing.batch)), ("own_ms", .number(timing.ownMilliseconds)),
+        ("onednn_ms", .number(timing.oneDNNMilliseconds)),
+      ])
+    }
     let mine = JSONValue.object([
       ("key", .string(key)), ("winograd_minimum_batch", .integer(tuning.winogradMinimumBatch)),
-      ("timings", .array(timings)),
+      ("timings", .array(timings)), ("onednn_one_image", .bool(tuning.oneDNNForOneImage)),
+      ("onednn_batches", .bool(tuning.oneDNNForBatches)), ("onednn_timings", .array(oneDNNTimings)),
     ])
     let file = JSONValue.object([("format", .string(Self.format)), ("machines", .array(others + [mine]))])
     if let slash = path.lastIndex(of: "/"), slash != path.startIndex { try makeFolders(String(path[..<slash])) }
@@ -97,6 +81,17 @@ public struct TuningCache: Sendable {
       else { return nil }
       return EncoderTiming(batch: batch, im2colMilliseconds: im2col, winogradMilliseconds: winograd)
     }
-    return MeasuredTuning(winogradMinimumBatch: minimum, timings: timings)
+    guard let oneImage = entry["onednn_one_image"]?.bool, let batches = entry["onednn_batches"]?.bool else {
+      throw FileError(path, "has no onednn_one_image and onednn_batches (true or false) for this CPU")
+    }
+    let oneDNNTimings = (entry["onednn_timings"]?.array ?? []).compactMap { timing -> KernelTiming? in
+      guard let batch = timing["batch"]?.integer, let own = timing["own_ms"]?.number,
+        let oneDNN = timing["onednn_ms"]?.number
+      else { return nil }
+      return KernelTiming(batch: batch, ownMilliseconds: own, oneDNNMilliseconds: oneDNN)
+    }
+    return MeasuredTuning(
+      winogradMinimumBatch: minimum, timings: timings, oneDNNForOneImage: oneImage, oneDNNForBatches: batches,
+      oneDNNTimings: oneDNNTimings)
   }
 }

@@ -45,5 +45,27 @@ public func tuningDecisions(machine: MachineDescription, resolution: CalibratedT
     TuningDecision(
       choice: "Winograd from batch", value: "\(resolution.tuning.winogradMinimumBatch)",
       why: ([source] + timings).joined(separator: "; ")),
-  ]
+  ] + oneDNNDecisions(resolution.tuning, source: source)
+}
+
+/// Whether fixed weights (the service's) run cnn-small through oneDNN, for one image and for a batch.
+func oneDNNDecisions(_ tuning: MeasuredTuning, source: String) -> [TuningDecision] {
+  let kinds = [("one image", tuning.oneDNNForOneImage), ("batches", tuning.oneDNNForBatches)]
+  return kinds.enumerated().map { index, kind in
+    let why: String
+    if let problem = PhotoEncoderKernels.oneDNNProblem {
+      why = problem
+    } else if !CNNEncoder.oneDNNPreferred {
+      why = "GLIMPSE_SMALL_KERNELS=own"
+    } else if index < tuning.oneDNNTimings.count {
+      let timing = tuning.oneDNNTimings[index]
+      let (own, oneDNN) = (fixedPoint(timing.ownMilliseconds, 2), fixedPoint(timing.oneDNNMilliseconds, 2))
+      why = "\(source); batch \(timing.batch): ours \(own) ms, oneDNN \(oneDNN) ms"
+    } else {
+      why = "not measured: oneDNN did not load when this CPU was measured"
+    }
+    return TuningDecision(
+      choice: "served encoder in oneDNN, \(kind.0)", value: kind.1 && CNNEncoder.oneDNNPreferred ? "yes" : "no",
+      why: why)
+  }
 }

@@ -42,8 +42,13 @@ final class TuneCommandTests: XCTestCase {
     XCTAssertEqual(report["source"] as? String, "measured")
     XCTAssertEqual(report["cache"] as? String, cache)
     let decisions = try XCTUnwrap(report["decisions"] as? [[String: String]])
-    XCTAssertEqual(decisions.last?["choice"], "Winograd from batch")
-    XCTAssertTrue(["2", "4", "8", "16", "32"].contains(decisions.last?["value"] ?? ""), "\(decisions)")
+    let winograd = decisions.first { $0["choice"] == "Winograd from batch" }
+    XCTAssertTrue(["2", "4", "8", "16", "32"].contains(winograd?["value"] ?? ""), "\(decisions)")
+    for kind in ["one image", "batches"] {
+      let oneDNN = decisions.first { $0["choice"] == "served encoder in oneDNN, \(kind)" }
+      XCTAssertTrue(["yes", "no"].contains(oneDNN?["value"] ?? ""), "\(decisions)")
+      XCTAssertTrue(oneDNN?["why"]?.contains("ours") == true, "\(decisions)")
+    }
   }
 
   func testACorruptCacheIsOneWarning() throws {

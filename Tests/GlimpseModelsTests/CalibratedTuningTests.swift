@@ -32,25 +32,44 @@ final class CalibratedTuningTests: XCTestCase {
   func testWinogradBatchFromEachCPUsTimings() {
     // The Xeon (family 6 model 207), `glimpse tune` on 2026-11-30: the paths cross between 4 and 8.
     let xeon = timings([(2, 2.08, 3.27), (4, 3.77, 4.29), (8, 7.48, 7.10), (16, 15.13, 12.77)])
-    XCTAssertEqual(WinogradCalibration.minimumBatch(xeon), 8)
+    XCTAssertEqual(EncoderCalibration.minimumBatch(xeon), 8)
     // Another run on the same Xeon: a tie at 8 (within 3%) is Winograd's.
     let xeonAgain = timings([(2, 2.10, 3.24), (4, 3.71, 4.44), (8, 7.31, 7.32), (16, 15.23, 12.90)])
-    XCTAssertEqual(WinogradCalibration.minimumBatch(xeonAgain), 8)
-    XCTAssertEqual(WinogradCalibration.minimumBatch(xeonAgain, tie: 0), 16)
+    XCTAssertEqual(EncoderCalibration.minimumBatch(xeonAgain), 8)
+    XCTAssertEqual(EncoderCalibration.minimumBatch(xeonAgain, tie: 0), 16)
     // A CPU with slower GEMMs against its memory, where Winograd already pays at 4.
     XCTAssertEqual(
-      WinogradCalibration.minimumBatch(timings([(2, 3.0, 3.4), (4, 6.0, 5.1), (8, 12, 9), (16, 24, 17)])), 4)
+      EncoderCalibration.minimumBatch(timings([(2, 3.0, 3.4), (4, 6.0, 5.1), (8, 12, 9), (16, 24, 17)])), 4)
     XCTAssertEqual(
-      WinogradCalibration.minimumBatch(timings([(2, 3.0, 2.9), (4, 6.0, 5.1), (8, 12, 9), (16, 24, 17)])), 2)
+      EncoderCalibration.minimumBatch(timings([(2, 3.0, 2.9), (4, 6.0, 5.1), (8, 12, 9), (16, 24, 17)])), 2)
     // Winograd never faster: only from 32, where it is always taken.
-    XCTAssertEqual(WinogradCalibration.minimumBatch(timings([(2, 1, 2), (4, 2, 3), (8, 4, 5), (16, 8, 9)])), 32)
+    XCTAssertEqual(EncoderCalibration.minimumBatch(timings([(2, 1, 2), (4, 2, 3), (8, 4, 5), (16, 8, 9)])), 32)
     // A win at 2 between losses is noise, not a crossing.
-    XCTAssertEqual(WinogradCalibration.minimumBatch(timings([(2, 3, 2.9), (4, 3, 3.5), (8, 6, 6.5), (16, 8, 7)])), 16)
+    XCTAssertEqual(EncoderCalibration.minimumBatch(timings([(2, 3, 2.9), (4, 3, 3.5), (8, 6, 6.5), (16, 8, 7)])), 16)
+  }
+
+  /// oneDNN for the served encoder only where it was clearly faster: near a tie, our kernels.
+  func testOneDNNFromEachCPUsTimings() {
+    // The Xeon (family 6 model 207), `glimpse tune` on 2026-11-30.
+    XCTAssertTrue(
+      EncoderCalibration.prefersOneDNN(KernelTiming(batch: 1, ownMilliseconds: 1.3, oneDNNMilliseconds: 0.4)))
+    XCTAssertTrue(
+      EncoderCalibration.prefersOneDNN(KernelTiming(batch: 8, ownMilliseconds: 7.4, oneDNNMilliseconds: 4.0)))
+    // A CPU where our Winograd beats oneDNN's direct convolutions, and a tie.
+    XCTAssertFalse(
+      EncoderCalibration.prefersOneDNN(KernelTiming(batch: 8, ownMilliseconds: 5.0, oneDNNMilliseconds: 5.6)))
+    XCTAssertFalse(
+      EncoderCalibration.prefersOneDNN(KernelTiming(batch: 8, ownMilliseconds: 5.0, oneDNNMilliseconds: 4.9)))
+    XCTAssertTrue(
+      EncoderCalibration.prefersOneDNN(KernelTiming(batch: 8, ownMilliseconds: 5.0, oneDNNMilliseconds: 4.9), tie: 0))
   }
 
   func testAnEntryIsReadBackAndOtherCPUsEntriesAreKept() throws {
     let cache = TuningCache(path: folder + "/deeper/still/tuning.json")
-    let xeon = MeasuredTuning(winogradMinimumBatch: 8, timings: timings([(2, 2.08, 3.27), (8, 7.48, 7.1)]))
+    let xeon = MeasuredTuning(
+      winogradMinimumBatch: 8, timings: timings([(2, 2.08, 3.27), (8, 7.48, 7.1)]), oneDNNForOneImage: true,
+      oneDNNForBatches: false,
+      oneDNNTimings: [KernelTiming(batch: 1, ownMilliseconds: 1.3, oneDNNMilliseconds: 0.4)])
     let epyc = MeasuredTuning(winogradMinimumBatch: 4, timings: [])
     try cache.store(xeon, for: Self.xeonKey)
     try cache.store(epyc, for: Self.epycKey)
@@ -105,11 +124,26 @@ final class CalibratedTuningTests: XCTestCase {
     }
   }
 
+  func testAnEntryWithoutTheOneDNNChoicesIsMeasuredAgain() throws {
+    let path = folder + "/tuning.json"
+    let text = """
+      {"format": "glimpse tuning 2", "machines": [{"key": "\(Self.xeonKey)", "winograd_minimum_batch": 8}]}
+      """
+    try text.write(toFile: path, atomically: false, encoding: .utf8)
+    let resolution = CalibratedTuning.resolve(cache: TuningCache(path: path), key: Self.xeonKey) {
+      MeasuredTuning(winogradMinimumBatch: 8, timings: [], oneDNNForOneImage: true, oneDNNForBatches: true)
+    }
+    XCTAssertEqual(
+      resolution.problems,
+      ["\(path): has no onednn_one_image and onednn_batches (true or false) for this CPU; measured again"])
+    XCTAssertEqual(try TuningCache(path: path).entry(for: Self.xeonKey)?.oneDNNForBatches, true)
+  }
+
   func testAnInvalidEntryForThisCPUIsMeasuredAgain() throws {
     let path = folder + "/tuning.json"
     for value in ["7", "-1", "\"eight\"", "null"] {
       let text = """
-        {"format": "glimpse tuning 1", "machines": [{"key": "\(Self.xeonKey)", "winograd_minimum_batch": \(value)}]}
+        {"format": "glimpse tuning 2", "machines": [{"key": "\(Self.xeonKey)", "winograd_minimum_batch": \(value)}]}
         """
       try text.write(toFile: path, atomically: false, encoding: .utf8)
       let resolution = CalibratedTuning.resolve(cache: TuningCache(path: path), key: Self.xeonKey) {
@@ -183,6 +217,25 @@ final class CalibratedTuningTests: XCTestCase {
       encoder.winogradMinimumBatch = 1
       encoder.forward(images: Tensor(zeros: [batch, 3, 64, 64]))
       XCTAssertEqual(encoder.execution.winogradForward[1] != nil, batch >= 1, "batch \(batch), Winograd from 1")
+    }
+  }
+
+  /// Fixed weights go through oneDNN as measured for one image and for batches; weights that
+  /// change never do.
+  func testTheFixedEncoderFollowsTheMeasuredOneDNNChoice() {
+    let tuning = CalibratedTuning.current.tuning
+    XCTAssertEqual(tuning.oneDNNTimings.map(\.batch), CNNEncoder.oneDNNPreferred ? [1, 8] : [])
+    for (batch, expected) in [(1, tuning.oneDNNForOneImage), (8, tuning.oneDNNForBatches)] {
+      let encoder = CNNEncoder()
+      encoder.forward(images: Tensor(zeros: [batch, 3, 64, 64]))
+      XCTAssertEqual(encoder.oneDNN.batchSizes, [], "weights not fixed, batch \(batch)")
+      encoder.weightsFixed = true
+      encoder.forward(images: Tensor(zeros: [batch, 3, 64, 64]))
+      XCTAssertEqual(encoder.oneDNN.batchSizes, expected && CNNEncoder.oneDNNPreferred ? [batch] : [], "batch \(batch)")
+      encoder.oneDNNForward = false
+      encoder.weightsFixed = true  // forgets the networks
+      encoder.forward(images: Tensor(zeros: [batch, 3, 64, 64]))
+      XCTAssertEqual(encoder.oneDNN.batchSizes, [], "oneDNN refused, batch \(batch)")
     }
   }
 }

@@ -1,6 +1,6 @@
 import GlimpseCore
 import GlimpseLayers
-import GlimpseModels
+@testable import GlimpseModels
 import GlimpseTensor
 import XCTest
 
@@ -95,6 +95,7 @@ final class PyTorchFixtureTests: XCTestCase {
     let encoder = CNNEncoder()
     var random = fillFixtureWeights(encoder.parameters, seed: 1001)
     encoder.weightsFixed = true
+    encoder.oneDNNForward = true  // whatever this CPU's measurement chose
     let images = Tensor(zeros: [2, 3, 64, 64])
     for i in 0..<images.count { images.pointer[i] = random.nextUnit() }
     var worst = 0.0
@@ -108,6 +109,7 @@ final class PyTorchFixtureTests: XCTestCase {
       compare("mean of image \(b)", encoder.mean, fixture.tensor("output.mean")!.slice(b..<(b + 1)), worst: &worst)
     }
     XCTAssertNil(encoder.oneDNNFailure)
+    XCTAssertEqual(encoder.oneDNN.batchSizes, [1, 2])
     // New weights after weightsFixed is set again: the networks are made afresh from them.
     encoder.weightsFixed = false
     for p in encoder.parameters { for i in 0..<p.value.count { p.value.pointer[i] *= 0.5 } }

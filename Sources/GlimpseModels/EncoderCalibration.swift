@@ -1,0 +1,101 @@
+import GlimpseIO
+import GlimpseTensor
+
+/// The encoder's choices that depend on how fast the CPU runs each way, measured once per CPU
+/// and cached (`CalibratedTuning`), as nothing says every CPU orders them as the ones seen so far:
+/// - from which batch the 3×3 layers run as Winograd F(2×2, 3×3): Winograd does 2.25× fewer
+///   multiplications but adds transforms and 16 small GEMMs per layer, so where it starts to
+///   pay depends on how fast the CPU's GEMMs run against its memory (on the EPYC (Zen 4) and the
+///   Xeon both paths cross between batches 4 and 8);
+/// - whether fixed weights run the forward pass through oneDNN (CNNEncoderDNNL.swift), for one
+///   image and for a batch: its direct convolutions in blocked layouts against our Winograd, or
+///   our one image split by rows between the cores.
+public enum EncoderCalibration {
+  /// The batches timed for Winograd; `MeasuredTuning.candidates` adds 32, taken when Winograd
+  /// wins at none.
+  static let winogradBatches = [2, 4, 8, 16]
+  /// The batches timed for oneDNN: one image, and one of its runs (`CNNEncoder.oneDNNChunk`).
+  static let oneDNNBatches = [1, CNNEncoder.oneDNNChunk]
+
+  /// Times glimpse-small's encoder forward pass both ways at each batch: first im2col against
+  /// Winograd, then our kernels (with the Winograd batch just found) against oneDNN where it
+  /// loads. About 0.7 s.
+  public static func measure(repeats: Int = 5) -> MeasuredTuning {
+    let winograd = fastest(batches: winogradBatches, repeats: repeats) { encoder, second in
+      if second { encoder.winogradMinimumBatch = 1 }
+    }
+    let timings = winograd.map {
+      EncoderTiming(batch: $0.batch, im2colMilliseconds: $0.first, winogradMilliseconds: $0.second)
+    }
+    let minimum = minimumBatch(timings)
+    var tuning = MeasuredTuning(winogradMinimumBatch: minimum, timings: timings)
+    guard CNNEncoder.oneDNNPreferred else { return tuning }
+    let oneDNN = fastest(batches: oneDNNBatches, repeats: repeats) { encoder, second in
+      encoder.winogradMinimumBatch = minimum
+      encoder.oneDNNForward = second
+      encoder.weightsFixed = true
+    }
+    tuning.oneDNNTimings = oneDNN.map {
+      KernelTiming(batch: $0.batch, ownMilliseconds: $0.first, oneDNNMilliseconds: $0.second)
+    }
+    tuning.oneDNNForOneImage = prefersOneDNN(tuning.oneDNNTimings[0])
+    tuning.oneDNNForBatches = prefersOneDNN(tuning.oneDNNTimings[1])
+    return tuning
+  }
+
+  /// Per batch the fastest forward pass in ms of two encoders, each first set to im2col and our
+  /// kernels, then by `configure(encoder, second)`: `repeats` rounds after one untimed round,
+  /// each round every batch and encoder in turn, so that a slow spell of the machine falls on
+  /// one round of all rather than on one batch or encoder. To the microsecond, as the cache
+  /// keeps them.
+  static func fastest(
+    batches: [Int], repeats: Int, configure: (CNNEncoder, Bool) -> Void
+  ) -> [(batch: Int, first: Double, second: Double)] {
+    let runs = batches.map { batch -> (images: Tensor, encoders: [CNNEncoder]) in
+      let images = Tensor(zeros: [batch, 3, 64, 64])
+      for i in 0..<images.count { images.pointer[i] = Float(i % 251) / 251 }
+      let encoders = [false, true].map { second -> CNNEncoder in
+        let encoder = CNNEncoder()
+        encoder.winogradMinimumBatch = Int.max
+        encoder.oneDNNForward = false
+        configure(encoder, second)
+        return encoder
+      }
+      return (images, encoders)
+    }
+    var best = [[Double]](repeating: [.infinity, .infinity], count: batches.count)
+    for round in 0...repeats {
+      for (index, run) in runs.enumerated() {
+        for (path, encoder) in run.encoders.enumerated() {
+          let start = monotonicSeconds()
+          encoder.forward(images: run.images)
+          if round > 0 { best[index][path] = min(best[index][path], (monotonicSeconds() - start) * 1000) }
+        }
+      }
+    }
+    return batches.indices.map { index in
+      (batches[index], (best[index][0] * 1000).rounded() / 1000, (best[index][1] * 1000).rounded() / 1000)
+    }
+  }
+
+  /// The smallest candidate batch from which Winograd was at least as fast at every batch timed:
+  /// a single win between losses is taken for noise. Within `tie` of im2col counts as a tie,
+  /// which Winograd takes, so that two machines with the same CPU, near the crossing, rarely
+  /// choose differently.
+  public static func minimumBatch(_ timings: [EncoderTiming], tie: Double = 0.03) -> Int {
+    let sorted = timings.sorted { $0.batch < $1.batch }
+    for candidate in MeasuredTuning.candidates.dropLast() {
+      let from = sorted.filter { $0.batch >= candidate }
+      if !from.isEmpty && from.allSatisfy({ $0.winogradMilliseconds <= $0.im2colMilliseconds * (1 + tie) }) {
+        return candidate
+      }
+    }
+    return MeasuredTuning.candidates.last!
+  }
+
+  /// Whether oneDNN was faster than our kernels by more than `tie`: near a tie our kernels, so
+  /// that two machines with the same CPU rarely choose differently.
+  public static func prefersOneDNN(_ timing: KernelTiming, tie: Double = 0.03) -> Bool {
+    timing.oneDNNMilliseconds < timing.ownMilliseconds * (1 - tie)
+  }
+}

@@ -1,0 +1,44 @@
+/// The choices measured on one CPU (`EncoderCalibration`), with the timings they came from.
+public struct MeasuredTuning: Equatable, Sendable {
+  /// The smallest batch whose encoder runs its 3×3 layers as Winograd; one of `candidates`.
+  public var winogradMinimumBatch: Int
+  /// Per batch measured, the encoder's forward time in ms by im2col and by Winograd.
+  public var timings: [EncoderTiming]
+  /// Whether fixed weights run cnn-small's forward pass through oneDNN, for one image and for a
+  /// batch; false where oneDNN does not load.
+  public var oneDNNForOneImage: Bool, oneDNNForBatches: Bool
+  /// Per batch measured, the forward time in ms on our kernels and through oneDNN; empty where
+  /// oneDNN does not load.
+  public var oneDNNTimings: [KernelTiming]
+
+  /// The values `winogradMinimumBatch` may take: one image never runs Winograd (the rows of its
+  /// layers are split between the cores instead), and a batch of 32 or more always does.
+  public static let candidates = [2, 4, 8, 16, 32]
+
+  public init(
+    winogradMinimumBatch: Int, timings: [EncoderTiming], oneDNNForOneImage: Bool = false,
+    oneDNNForBatches: Bool = false, oneDNNTimings: [KernelTiming] = []
+  ) {
+    (self.winogradMinimumBatch, self.timings) = (winogradMinimumBatch, timings)
+    (self.oneDNNForOneImage, self.oneDNNForBatches, self.oneDNNTimings) =
+      (oneDNNForOneImage, oneDNNForBatches, oneDNNTimings)
+  }
+}
+
+public struct EncoderTiming: Equatable, Sendable {
+  public var batch: Int
+  public var im2colMilliseconds: Double, winogradMilliseconds: Double
+
+  public init(batch: Int, im2colMilliseconds: Double, winogradMilliseconds: Double) {
+    (self.batch, self.im2colMilliseconds, self.winogradMilliseconds) = (batch, im2colMilliseconds, winogradMilliseconds)
+  }
+}
+
+public struct KernelTiming: Equatable, Sendable {
+  public var batch: Int
+  public var ownMilliseconds: Double, oneDNNMilliseconds: Double
+
+  public init(batch: Int, ownMilliseconds: Double, oneDNNMilliseconds: Double) {
+    (self.batch, self.ownMilliseconds, self.oneDNNMilliseconds) = (batch, ownMilliseconds, oneDNNMilliseconds)
+  }
+}
