@@ -106,7 +106,7 @@ let package = Package(
         "GlimpseCLI", "GlimpseBench", "GlimpseInference", "GlimpseTraining", "GlimpseImage", "GlimpseData",
         "GlimpseTensor", "GlimpseIO", "GlimpseTestSupport",
       ]),
-    .testTarget(name: "GlimpseTensorTests", dependencies: ["GlimpseTensor"], exclude: ["Fixtures"]),
+    .testTarget(name: "GlimpseTensorTests", dependencies: ["CKernels", "GlimpseTensor"], exclude: ["Fixtures"]),
     .target(name: "GlimpseTestSupport", dependencies: ["GlimpseTensor"], path: "Tests/GlimpseTestSupport"),
     .testTarget(name: "GlimpseLayersTests", dependencies: ["GlimpseLayers", "GlimpseTestSupport"]),
     .testTarget(name: "GlimpseDistributedTests", dependencies: ["GlimpseDistributed", "GlimpseCore"]),

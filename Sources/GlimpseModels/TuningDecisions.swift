@@ -39,6 +39,9 @@ public func tuningDecisions(machine: MachineDescription, resolution: CalibratedT
       value: RunTimeTuning.halfProductVectorised(flags: flags) ? "vectorised" : "plain C",
       why: "vectorised with F16C, AVX2 and FMA"),
     TuningDecision(
+      choice: "attention scores", value: RunTimeTuning.tanhScoresWide(flags: flags) ? "16 lanes" : "8 lanes",
+      why: "16 with AVX-512 F, the same bits as 8"),
+    TuningDecision(
       choice: "cores sharing the work", value: "\(machine.cores)", why: "the process's affinity mask at start"),
     TuningDecision(
       choice: "one image's steps on both cores", value: machine.cores > 1 ? "yes" : "no", why: "more than one core"),

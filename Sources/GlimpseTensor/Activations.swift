@@ -1,3 +1,5 @@
+import CKernels
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -100,7 +102,18 @@ public func vectorSigmoid(_ input: UnsafePointer<Float>, _ output: UnsafeMutable
 /// For each row r of keys [rows, N] (stride N): p = tanh(keys_r + query), kept in `pre` when
 /// given, and scores[r] = p · w. The score of additive attention in one pass over the keys,
 /// in place of a sum, a tanh and a matrix–vector product each reading and writing [rows, N].
+/// Sixteen lanes at a time where the CPU has AVX-512 (`glimpse_tanh_scores`, the same bits),
+/// else `tanhScoresEightLanes`.
 public func tanhScores(
+  keys: UnsafePointer<Float>, query: UnsafePointer<Float>, w: UnsafePointer<Float>, rows: Int, width n: Int,
+  pre: UnsafeMutablePointer<Float>?, scores: UnsafeMutablePointer<Float>
+) {
+  if glimpse_tanh_scores(keys, query, w, Int32(rows), Int32(n), pre, scores) != 0 { return }
+  tanhScoresEightLanes(keys: keys, query: query, w: w, rows: rows, width: n, pre: pre, scores: scores)
+}
+
+/// `tanhScores` eight lanes at a time, the lanes summed in order.
+public func tanhScoresEightLanes(
   keys: UnsafePointer<Float>, query: UnsafePointer<Float>, w: UnsafePointer<Float>, rows: Int, width n: Int,
   pre: UnsafeMutablePointer<Float>?, scores: UnsafeMutablePointer<Float>
 ) {
@@ -118,7 +131,8 @@ public func tanhScores(
       sum += p * UnsafeRawPointer(w + a).loadUnaligned(as: Lanes.self)
       a += 8
     }
-    var score = sum.sum()
+    var score = sum[0]
+    for lane in 1..<8 { score += sum[lane] }
     while a < n {
       let p = fastTanh(key[a] + query[a])
       pre?[r * n + a] = p

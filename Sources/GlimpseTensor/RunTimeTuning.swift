@@ -22,6 +22,11 @@ public enum RunTimeTuning {
     glimpse_blas_core_multiplies_small_directly(core) != 0
   }
 
+  /// Whether the attention's scores run sixteen lanes at a time on a CPU with these flags.
+  public static func tanhScoresWide(flags: Set<String>) -> Bool {
+    glimpse_tanh_scores_wide_for(flags.contains("avx512f") ? 1 : 0) != 0
+  }
+
   /// Whether the float16 product runs its vectorised loops on a CPU with these flags.
   public static func halfProductVectorised(flags: Set<String>) -> Bool {
     glimpse_half_product_vectorised_for(

@@ -1,6 +1,7 @@
 import GlimpseCore
 import Foundation
 import GlimpseTensor
+import CKernels
 import XCTest
 
 final class ActivationTests: XCTestCase {
@@ -72,6 +73,34 @@ final class ActivationTests: XCTestCase {
         XCTAssertEqual(scores[r], plainScores[r], accuracy: 2e-5, "score \(r) of \(rows)×\(width)")
         XCTAssertEqual(scoresAlone[r], scores[r], "score \(r) without pre")
       }
+    }
+  }
+
+  /// Sixteen lanes (AVX-512) give the eight-lane loop's bits, for widths of whole sixteens, of an
+  /// odd number of eights, with a tail, and for values at the branch (±0.625), the clamps of exp
+  /// and beyond. Skipped, saying so, on a CPU without AVX-512 F, where the kernel cannot run.
+  func testTanhScoresInSixteenLanesGiveTheEightLaneBits() throws {
+    XCTAssertTrue(RunTimeTuning.tanhScoresWide(flags: ["avx512f", "avx2"]))
+    XCTAssertFalse(RunTimeTuning.tanhScoresWide(flags: ["avx2", "fma"]))
+    guard glimpse_tanh_scores_wide() != 0 else {
+      throw XCTSkip("this CPU has no AVX-512 F: the sixteen-lane kernel cannot run here (the Xeon and EPYC have it)")
+    }
+    var random = SeededGenerator(seed: 5)
+    let specials: [Float] = [0.625, -0.625, 0.624_999_94, 0, -0, 44, -44, 60, 1e-30, 9, -9, 0.3125]
+    for (rows, width) in [(64, 256), (3, 24), (5, 37), (2, 8), (2, 7), (4, 40)] {
+      var keys = (0..<(rows * width)).map { _ in random.nextSymmetric(4) }
+      for (i, value) in specials.enumerated() where i < keys.count { keys[i * 3 % keys.count] = value }
+      let query = (0..<width).map { _ in random.nextSymmetric(0.5) }
+      let w = (0..<width).map { _ in random.nextSymmetric(1) }
+      var (pre, scores) = ([Float](repeating: 0, count: rows * width), [Float](repeating: 0, count: rows))
+      var (lanePre, laneScores) = (pre, scores)
+      XCTAssertEqual(glimpse_tanh_scores(keys, query, w, Int32(rows), Int32(width), &pre, &scores), 1)
+      tanhScoresEightLanes(keys: keys, query: query, w: w, rows: rows, width: width, pre: &lanePre, scores: &laneScores)
+      let differentPre = pre.indices.filter { pre[$0].bitPattern != lanePre[$0].bitPattern }
+      let differentScores = scores.indices.filter { scores[$0].bitPattern != laneScores[$0].bitPattern }
+      XCTAssertEqual(differentPre.count, 0, "pre of \(rows)×\(width) differs first at \(differentPre.first ?? 0)")
+      XCTAssertEqual(
+        differentScores.count, 0, "scores of \(rows)×\(width) differ first at \(differentScores.first ?? 0)")
     }
   }
 

@@ -19,4 +19,15 @@ void glimpse_half_product_portable(const float *x, int ldx, int m, const uint16_
 int glimpse_half_product_vectorised(void);
 int glimpse_half_product_vectorised_for(int avx2, int fma, int f16c);
 
+/* For each row r of keys [rows, n]: p = tanh(keys_r + query), kept in `pre` when it is not NULL,
+   and scores[r] = p · w: additive attention's scores, sixteen lanes at a time with AVX-512 F,
+   giving the same bits as `tanhScores`'s eight-lane loop (Activations.swift). Returns 0, having
+   done nothing, on a CPU without AVX-512 F: the caller then runs its own loop. */
+int glimpse_tanh_scores(const float *keys, const float *query, const float *w, int rows, int n, float *pre,
+                        float *scores);
+
+/* 1 when glimpse_tanh_scores runs on this CPU; the same decision for a CPU with AVX-512 F or not. */
+int glimpse_tanh_scores_wide(void);
+int glimpse_tanh_scores_wide_for(int avx512f);
+
 #endif
