@@ -24,6 +24,7 @@ public final class BatchAnswerer {
     try loadBLAS()
     self.model = model
     model.encoder.weightsFixed = true  // long-lived, as BatchCaptioner's
+    if model.encoder is CNNEncoder { _ = CalibratedTuning.current }  // measured now if never, not in a request
   }
 
   public var inputCount: Int { 3 * model.encoder.imageSize * model.encoder.imageSize }

@@ -35,6 +35,7 @@ public final class BatchCaptioner {
     decoders = decodersPerCore(model.decoder)
     for decoder in decoders { decoder.weightsFixed = true }
     model.encoder.weightsFixed = true  // the kernels measured fastest for fixed weights, as captionImage's
+    if model.encoder is CNNEncoder { _ = CalibratedTuning.current }  // measured now if never, not in a request
   }
 
   /// The floats one image takes: [3, S, S].
