@@ -15,7 +15,7 @@ extension CNNEncoder {
   /// oneDNN where it loads, unless `GLIMPSE_SMALL_KERNELS=own`.
   public static let oneDNNPreferred: Bool = {
     if let chosen = getenv("GLIMPSE_SMALL_KERNELS"), String(cString: chosen) == "own" { return false }
-    return PhotoEncoderKernels.oneDNNProblem == nil
+    return oneDNNLoadProblem == nil
   }()
 
   /// Images per oneDNN run: a service meeting every batch size then keeps at most 8 networks (and

@@ -48,8 +48,9 @@ extension CNNEncoder {
     e.workerColumns = (0..<buffers).map { _ in Tensor(zeros: [workspace]) }
     e.workerDColumns = (0..<buffers).map { _ in Tensor(zeros: [workspace]) }
     // conv1 reads the image's three channels: too thin for Winograd's GEMMs.
-    let minimum =
-      e.winogradMinimumBatch ?? (batch < 2 || batch >= 32 ? 2 : CalibratedTuning.current.tuning.winogradMinimumBatch)
+    // One image never runs Winograd, and the largest candidate batch always does: neither asks.
+    let measured = batch >= 2 && batch < MeasuredTuning.candidates.last!
+    let minimum = e.winogradMinimumBatch ?? (measured ? CalibratedTuning.current.tuning.winogradMinimumBatch : 2)
     let winograd = shapes.indices.map { $0 >= 1 && shapes[$0].allowsWinograd && batch >= minimum }
     e.winogradForward = shapes.indices.map { winograd[$0] ? Tensor(zeros: [shapes[$0].winogradFilterCount]) : nil }
     e.winogradAdjoint = shapes.indices.map { winograd[$0] ? Tensor(zeros: [shapes[$0].winogradFilterCount]) : nil }

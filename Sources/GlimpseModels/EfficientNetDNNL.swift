@@ -17,16 +17,16 @@ public enum PhotoEncoderKernels: Sendable {
   /// oneDNN where it loads, else our own (`GLIMPSE_PHOTO_KERNELS=own` chooses ours).
   public static let preferred: PhotoEncoderKernels = {
     if let chosen = getenv("GLIMPSE_PHOTO_KERNELS"), String(cString: chosen) == "own" { return .own }
-    return oneDNNProblem == nil ? .oneDNN : .own
-  }()
-
-  /// Why oneDNN cannot be used here, or nil.
-  public static let oneDNNProblem: String? = {
-    var message = [CChar](repeating: 0, count: Int(GLIMPSE_DNNL_MESSAGE_LENGTH))
-    if glimpse_dnnl_available(&message) != 0 { return nil }
-    return String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    return oneDNNLoadProblem == nil ? .oneDNN : .own
   }()
 }
+
+/// Why oneDNN cannot be used here, or nil: for either encoder's oneDNN path.
+public let oneDNNLoadProblem: String? = {
+  var message = [CChar](repeating: 0, count: Int(GLIMPSE_DNNL_MESSAGE_LENGTH))
+  if glimpse_dnnl_available(&message) != 0 { return nil }
+  return String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+}()
 
 /// Why a oneDNN network could not be made or run.
 public struct OneDNNError: Error, CustomStringConvertible, Sendable {

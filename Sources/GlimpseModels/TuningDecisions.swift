@@ -56,7 +56,7 @@ func oneDNNDecisions(_ tuning: MeasuredTuning, source: String) -> [TuningDecisio
   let kinds = [("one image", tuning.oneDNNForOneImage), ("batches", tuning.oneDNNForBatches)]
   return kinds.enumerated().map { index, kind in
     let why: String
-    if let problem = PhotoEncoderKernels.oneDNNProblem {
+    if let problem = oneDNNLoadProblem {
       why = problem
     } else if !CNNEncoder.oneDNNPreferred {
       why = "GLIMPSE_SMALL_KERNELS=own"

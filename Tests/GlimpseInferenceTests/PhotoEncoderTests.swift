@@ -38,7 +38,7 @@ final class PhotoEncoderTests: XCTestCase {
 
   /// oneDNN, which `glimpse` uses where it loads (scripts/install-deps installs it).
   func testGridEqualsThePackageWithOneDNN() throws {
-    XCTAssertNil(PhotoEncoderKernels.oneDNNProblem, "oneDNN must load here: scripts/install-deps installs libdnnl-dev")
+    XCTAssertNil(oneDNNLoadProblem, "oneDNN must load here: scripts/install-deps installs libdnnl-dev")
     XCTAssertEqual(PhotoEncoderKernels.preferred, .oneDNN)
     try checkGrids(kernels: .oneDNN)
     XCTAssertNil(try loadedEncoder().encoder.oneDNNFailure)

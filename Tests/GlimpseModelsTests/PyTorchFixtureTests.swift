@@ -90,7 +90,7 @@ final class PyTorchFixtureTests: XCTestCase {
   /// Fixed weights run through oneDNN (its blocked layouts, fused ReLU, its max-pool), for a
   /// batch and for one image at a time: the same grid and mean as PyTorch's.
   func testEncoderWithFixedWeightsThroughOneDNNMatchesPyTorch() throws {
-    XCTAssertTrue(CNNEncoder.oneDNNPreferred, PhotoEncoderKernels.oneDNNProblem ?? "GLIMPSE_SMALL_KERNELS=own")
+    XCTAssertTrue(CNNEncoder.oneDNNPreferred, oneDNNLoadProblem ?? "GLIMPSE_SMALL_KERNELS=own")
     let fixture = try readSafeTensors(path: modelFixtures + "/encoder_b2.safetensors")
     let encoder = CNNEncoder()
     var random = fillFixtureWeights(encoder.parameters, seed: 1001)
