@@ -1,70 +1,10 @@
 #include "glimpse_dnnl.h"
 
-#include <dlfcn.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#if __has_include(<oneapi/dnnl/dnnl.h>)
-#include <oneapi/dnnl/dnnl.h>
-#define HAVE_DNNL 1
-#else
-#define HAVE_DNNL 0
-#endif
-
-#if HAVE_DNNL
-/* oneDNN is loaded with dlopen, only when a network is built: a command that never runs the photo
-   encoder does not pay for loading it, and glimpse runs (on its own kernels) where it is missing. */
-#define FUNCTIONS(X)                                                                                   \
-  X(dnnl_engine_create) X(dnnl_engine_destroy) X(dnnl_stream_create) X(dnnl_stream_destroy)            \
-  X(dnnl_stream_wait) X(dnnl_memory_desc_init_by_tag) X(dnnl_memory_desc_equal)                        \
-  X(dnnl_memory_desc_get_size) X(dnnl_memory_create) X(dnnl_memory_destroy)                            \
-  X(dnnl_memory_set_data_handle) X(dnnl_convolution_forward_desc_init) X(dnnl_post_ops_create)         \
-  X(dnnl_post_ops_destroy) X(dnnl_post_ops_append_eltwise) X(dnnl_post_ops_append_sum)                 \
-  X(dnnl_primitive_attr_create) X(dnnl_primitive_attr_destroy) X(dnnl_primitive_attr_set_post_ops)     \
-  X(dnnl_primitive_desc_create) X(dnnl_primitive_desc_destroy) X(dnnl_primitive_desc_query_md)         \
-  X(dnnl_primitive_create) X(dnnl_primitive_destroy) X(dnnl_primitive_execute)                        \
-  X(dnnl_reorder_primitive_desc_create) X(dnnl_pooling_forward_desc_init)
-
-#define DECLARE(name) static __typeof__(&name) p_##name;
-FUNCTIONS(DECLARE)
-
-static pthread_once_t once = PTHREAD_ONCE_INIT;
-static char load_error[GLIMPSE_DNNL_MESSAGE_LENGTH];
-static int loaded;
-
-static void load(void) {
-  /* oneDNN's OpenMP threads spin after each primitive before they sleep, by default for long
-     enough to compete with the decoder's steps that follow the encoder (the SpinningWorker and the
-     caller's thread). libgomp reads this when dlopen loads it with oneDNN; a value set by the user
-     is kept. */
-  setenv("GOMP_SPINCOUNT", "10000", 0);
-  void *library = dlopen("libdnnl.so.2", RTLD_NOW | RTLD_LOCAL);
-  if (!library) {
-    snprintf(load_error, sizeof load_error, "cannot load oneDNN (libdnnl.so.2): %s", dlerror());
-    return;
-  }
-#define RESOLVE(name)                                                                  \
-  if (!(p_##name = (__typeof__(&name))dlsym(library, #name))) {                        \
-    snprintf(load_error, sizeof load_error, "libdnnl.so.2 lacks %s", #name);            \
-    return;                                                                            \
-  }
-  FUNCTIONS(RESOLVE)
-  loaded = 1;
-}
-#endif
-
-int glimpse_dnnl_available(char message[GLIMPSE_DNNL_MESSAGE_LENGTH]) {
-#if HAVE_DNNL
-  pthread_once(&once, load);
-  if (loaded) return 1;
-  memcpy(message, load_error, GLIMPSE_DNNL_MESSAGE_LENGTH);
-#else
-  snprintf(message, GLIMPSE_DNNL_MESSAGE_LENGTH, "glimpse was built without oneDNN's headers (libdnnl-dev)");
-#endif
-  return 0;
-}
+#include "dnnl_library.h"
 
 #if HAVE_DNNL
 typedef struct {
@@ -84,15 +24,6 @@ struct glimpse_dnnl_network {
   int buffer_count;
   dnnl_memory_t input, output; /* the caller's NCHW images and [B, H·W, C] grid */
 };
-
-#define TRY(call, what)                                                              \
-  do {                                                                               \
-    dnnl_status_t status_ = (call);                                                  \
-    if (status_ != dnnl_success) {                                                   \
-      snprintf(message, GLIMPSE_DNNL_MESSAGE_LENGTH, "oneDNN: %s failed (%d)", what, (int)status_); \
-      goto fail;                                                                     \
-    }                                                                                \
-  } while (0)
 
 static dnnl_memory_t own(glimpse_dnnl_network *n, dnnl_memory_t m) {
   n->owned[n->owned_count++] = m;

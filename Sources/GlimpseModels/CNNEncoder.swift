@@ -56,6 +56,11 @@ public final class CNNEncoder: ImageEncoder, @unchecked Sendable {
   public var oneDNNForward: Bool?
   /// Why oneDNN failed to run this encoder, after which it runs on its own kernels.
   public internal(set) var oneDNNFailure: String?
+  /// Whether weights that change (training's) run forward and backward through oneDNN
+  /// (CNNEncoderTrainingDNNL.swift); nil (the default) for the choice measured on this CPU.
+  public var oneDNNTraining: Bool?
+  /// Per worker its oneDNN training networks, and what its last share ran through.
+  let oneDNNTrainers = (0..<max(ExecutionCores.count, 1)).map { _ in DNNLTrainers() }
 
   public init(sizes: ModelSizes = .glimpseSmall) {
     precondition(sizes.problem == nil, sizes.problem ?? "")
@@ -118,12 +123,13 @@ public final class CNNEncoder: ImageEncoder, @unchecked Sendable {
     for i in 0..<images.count { input.pointer[i] = (images.pointer[i] - 0.5) / 0.25 }
   }
 
-  /// The convolutions, ReLUs and pools for the images in `range`, then their rows of the grid.
-  func forward(images range: Range<Int>, columns: Tensor, winograd: Tensor) {
+  /// The convolutions, ReLUs and pools for the images in `range`, then their rows of the grid;
+  /// im2col throughout unless `winogradAllowed` (whose filters `beginForward` transformed).
+  func forward(images range: Range<Int>, columns: Tensor, winograd: Tensor, winogradAllowed: Bool = true) {
     for (index, layer) in layers.enumerated() {
       let (x, out) = (output(index - 1).slice(range), convOut[index].slice(range))
       let s = layer.shape(batch: range.count)
-      if let filters = execution.winogradForward[index] {
+      if winogradAllowed, let filters = execution.winogradForward[index] {
         conv2dWinogradForward(out: out, inp: x, filters: filters, bias: layer.bias.value, shape: s, workspace: winograd)
       } else {
         conv2dForward(out: out, inp: x, weight: layer.weight.value, bias: layer.bias.value, shape: s, columns: columns)
@@ -155,9 +161,11 @@ public final class CNNEncoder: ImageEncoder, @unchecked Sendable {
   }
 
   /// Backward through the layers, last first, for the images in `range`, accumulating the
-  /// weight and bias gradients into `gradients` (weight, bias per layer, as `parameters`).
+  /// weight and bias gradients into `gradients` (weight, bias per layer, as `parameters`); as
+  /// the forward pass ran, Winograd where allowed.
   func backward(
-    images range: Range<Int>, gradients: [Tensor], columns: Tensor, dcolumns: Tensor, winograd: Tensor, sums: Tensor
+    images range: Range<Int>, gradients: [Tensor], columns: Tensor, dcolumns: Tensor, winograd: Tensor, sums: Tensor,
+    winogradAllowed: Bool = true
   ) {
     for (index, layer) in layers.enumerated().reversed() {
       let (out, dout) = (convOut[index].slice(range), dConvOut[index].slice(range))
@@ -171,7 +179,7 @@ public final class CNNEncoder: ImageEncoder, @unchecked Sendable {
       }
       let (inp, dinp) = (output(index - 1).slice(range), dOutput(index - 1)?.slice(range))
       let (dweight, dbias) = (gradients[2 * index], gradients[2 * index + 1])
-      if let adjoint = execution.winogradAdjoint[index] {
+      if winogradAllowed, let adjoint = execution.winogradAdjoint[index] {
         conv2dWinogradBackward(
           dinp: dinp, dweight: dweight, dbias: dbias, dout: dout, inp: inp,
           adjointFilters: adjoint, shape: s, workspace: winograd, sums: sums)

@@ -23,10 +23,18 @@ struct EncoderExecutionBuffers {
   /// Winograd saves; nil takes the CPU's measured batch. Tests set it to hold either path to
   /// PyTorch's numbers.
   var winogradMinimumBatch: Int?
+  /// Whether this pass's shares run through oneDNN (`trainsThroughOneDNN`, read once per pass).
+  var oneDNNShares = false
+  /// The whole batch's grid gradient [B, L, D] for oneDNN's backward pass (dgrid + dmean / L).
+  var gridGradient = Tensor(zeros: [0])
+  /// What oneDNN's networks read and write (CNNEncoderTrainingDNNL.swift).
+  var oneDNNWeights: [UnsafePointer<Float>?] = [], oneDNNBiases: [UnsafePointer<Float>?] = []
+  var oneDNNWeightGradients: [[UnsafeMutablePointer<Float>?]] = [],
+    oneDNNBiasGradients: [[UnsafeMutablePointer<Float>?]] = []
 }
 
 extension CNNEncoder {
-  /// One share per core; the one-image split needs two buffers even on one core.
+  /// One share per core.
   public var workers: Int { ExecutionCores.count }
 
   /// The batch from which the 3×3 layers run as Winograd; nil (the default) for the batch
@@ -41,7 +49,7 @@ extension CNNEncoder {
 
   func prepareExecution() {
     let shapes = layers.map { $0.shape(batch: batch) }
-    let buffers = max(workers, 2)
+    let buffers = max(ExecutionCores.count, 2)  // the one-image split needs two even on one core
     let workspace = max(shapes.map(\.columnsCount).max()!, 1)
     var e = execution
     e.columns = Tensor(zeros: [workspace]); e.dcolumns = Tensor(zeros: [workspace])
@@ -63,6 +71,7 @@ extension CNNEncoder {
       e.workerGradients = (0..<buffers).map { _ in parameters.map { Tensor(zeros: $0.value.shape) } }
     }
     execution = e
+    prepareOneDNNPointers()
   }
 
   /// images [B, 3, S, S] in [0, 1] → `grid` [B, L, D] and `mean` [B, D].
@@ -73,9 +82,10 @@ extension CNNEncoder {
       return
     }
     beginForward(images: images)
-    let b = batch
-    guard b == 1 && workers > 1 && execution.winogradForward.allSatisfy({ $0 == nil }) else {
-      _ = inParallelShares(min(workers, b), rows: b) { worker, images in forwardShare(worker, images: images) }
+    let (b, cores) = (batch, ExecutionCores.count)
+    let ownOneImage = b == 1 && cores > 1 && execution.winogradForward.allSatisfy({ $0 == nil })
+    guard ownOneImage && !execution.oneDNNShares else {
+      _ = inParallelShares(min(cores, b), rows: b) { worker, images in forwardShare(worker, images: images) }
       return
     }
     withOneBLASThread { forwardOneImageOnBothCores() }
@@ -86,7 +96,8 @@ extension CNNEncoder {
   /// pass reads. `forward` calls it; a caller running the shares itself calls it first.
   public func beginForward(images: Tensor) {
     normalise(images: images)
-    transformFilters(execution.winogradForward, adjoint: false)
+    execution.oneDNNShares = trainsThroughOneDNN
+    if !execution.oneDNNShares { transformFilters(execution.winogradForward, adjoint: false) }
   }
 
   /// The Winograd filters of every layer that has them, on both cores: each layer's outputs in
@@ -107,7 +118,18 @@ extension CNNEncoder {
   /// (worker < `workers`, whose buffers it uses), through to its rows of `grid` and `mean`.
   /// Shares run at the same time with OpenBLAS on one thread (`inParallelShares`).
   public func forwardShare(_ worker: Int, images range: Range<Int>) {
-    forward(images: range, columns: execution.workerColumns[worker], winograd: execution.workerWinograd[worker])
+    let (columns, winograd) = (execution.workerColumns[worker], execution.workerWinograd[worker])
+    guard execution.oneDNNShares else {
+      oneDNNTrainers[worker].lastShare = .own
+      forward(images: range, columns: columns, winograd: winograd)
+      return
+    }
+    if forwardShareWithOneDNN(worker, images: range) {
+      oneDNNTrainers[worker].lastShare = .oneDNN
+    } else {
+      oneDNNTrainers[worker].lastShare = .ownWithoutWinograd  // its filters were not transformed
+      forward(images: range, columns: columns, winograd: winograd, winogradAllowed: false)
+    }
   }
 
   /// One image, each layer's output rows split between this thread and the spinning worker.
@@ -138,8 +160,8 @@ extension CNNEncoder {
   /// gradients in worker order at the end (so the result is the same on every run).
   public func backward(dgrid: Tensor?, dmean: Tensor?) {
     beginBackward()
-    let shares = min(workers, batch)
-    guard shares > 1 else {
+    let shares = min(ExecutionCores.count, batch)
+    guard shares > 1 || execution.oneDNNShares else {
       beginBackward(images: 0..<batch, dgrid: dgrid, dmean: dmean)
       backward(
         images: 0..<batch, gradients: parameters.map(\.gradient), columns: execution.columns,
@@ -156,19 +178,31 @@ extension CNNEncoder {
   /// share of a backward pass reads. `backward` calls it; a caller running the shares itself
   /// calls it first.
   public func beginBackward() {
-    transformFilters(execution.winogradAdjoint, adjoint: true)
+    if execution.oneDNNShares {
+      if execution.gridGradient.count != grid.count { execution.gridGradient = Tensor(zeros: grid.shape) }
+    } else {
+      transformFilters(execution.winogradAdjoint, adjoint: true)
+    }
   }
 
   /// The backward pass, after `beginBackward`, of the images in `range` (the worker's share of
   /// the forward pass), from its rows of dgrid and dmean, into the worker's own gradient
   /// buffers. `finishBackward` adds every worker's buffers to the gradients.
   public func backwardShare(_ worker: Int, images range: Range<Int>, dgrid: Tensor?, dmean: Tensor?) {
+    let (columns, winograd) = (execution.workerColumns[worker], execution.workerWinograd[worker])
+    var winogradAllowed = oneDNNTrainers[worker].lastShare == .own
+    if oneDNNTrainers[worker].lastShare == .oneDNN {
+      if backwardShareWithOneDNN(worker, images: range, dgrid: dgrid, dmean: dmean) { return }
+      // oneDNN failed: the share's forward pass again, on our kernels, for their backward pass.
+      forward(images: range, columns: columns, winograd: winograd, winogradAllowed: false)
+      winogradAllowed = false
+    }
     beginBackward(images: range, dgrid: dgrid, dmean: dmean)
     for t in execution.workerGradients[worker] { t.zero() }
     backward(
-      images: range, gradients: execution.workerGradients[worker], columns: execution.workerColumns[worker],
-      dcolumns: execution.workerDColumns[worker], winograd: execution.workerWinograd[worker],
-      sums: execution.workerWinogradSums[worker])
+      images: range, gradients: execution.workerGradients[worker], columns: columns,
+      dcolumns: execution.workerDColumns[worker], winograd: winograd, sums: execution.workerWinogradSums[worker],
+      winogradAllowed: winogradAllowed)
   }
 
   /// Adds the workers' gradient buffers to the parameters' gradients, in worker order (so the

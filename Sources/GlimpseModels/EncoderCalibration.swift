@@ -1,3 +1,4 @@
+import GlimpseCore
 import GlimpseIO
 import GlimpseTensor
 
@@ -9,17 +10,21 @@ import GlimpseTensor
 ///   Xeon both paths cross between batches 4 and 8);
 /// - whether fixed weights run the forward pass through oneDNN (CNNEncoderDNNL.swift), for one
 ///   image and for a batch: its direct convolutions in blocked layouts against our Winograd, or
-///   our one image split by rows between the cores.
+///   our one image split by rows between the cores;
+/// - whether weights in training run the forward and backward passes through oneDNN
+///   (CNNEncoderTrainingDNNL.swift): its direct convolutions, pools and ReLUs against our Winograd.
 public enum EncoderCalibration {
   /// The batches timed for Winograd; `MeasuredTuning.candidates` adds 32, taken when Winograd
   /// wins at none.
   static let winogradBatches = [2, 4, 8, 16]
   /// The batches timed for oneDNN: one image, and one of its runs (`CNNEncoder.oneDNNChunk`).
   static let oneDNNBatches = [1, CNNEncoder.oneDNNChunk]
+  /// The batch timed for training, forward and backward: half the default batch, for time.
+  static let trainingBatch = 16
 
   /// Times glimpse-small's encoder forward pass both ways at each batch: first im2col against
   /// Winograd, then our kernels (with the Winograd batch just found) against oneDNN where it
-  /// loads. About 0.7 s.
+  /// loads, and both ways of training. About 1.2 s.
   public static func measure(repeats: Int = 5) -> MeasuredTuning {
     let winograd = fastest(batches: winogradBatches, repeats: repeats) { encoder, second in
       if second { encoder.winogradMinimumBatch = 1 }
@@ -40,28 +45,41 @@ public enum EncoderCalibration {
     }
     tuning.oneDNNForOneImage = prefersOneDNN(tuning.oneDNNTimings[0])
     tuning.oneDNNForBatches = prefersOneDNN(tuning.oneDNNTimings[1])
+    let training = fastest(batches: [trainingBatch], repeats: max(1, repeats / 2), training: true) { encoder, second in
+      encoder.winogradMinimumBatch = minimum
+      encoder.oneDNNTraining = second
+    }
+    tuning.oneDNNTrainingTimings = training.map {
+      KernelTiming(batch: $0.batch, ownMilliseconds: $0.first, oneDNNMilliseconds: $0.second)
+    }
+    tuning.oneDNNForTraining = prefersOneDNN(tuning.oneDNNTrainingTimings[0])
     return tuning
   }
 
-  /// Per batch the fastest forward pass in ms of two encoders, each first set to im2col and our
-  /// kernels, then by `configure(encoder, second)`: `repeats` rounds after one untimed round,
-  /// each round every batch and encoder in turn, so that a slow spell of the machine falls on
-  /// one round of all rather than on one batch or encoder. To the microsecond, as the cache
-  /// keeps them.
+  /// Per batch the fastest forward pass (and backward pass, if `training`) in ms of two encoders,
+  /// each first set to im2col and our kernels, then by `configure(encoder, second)`: `repeats`
+  /// rounds after one untimed round, each round every batch and encoder in turn, so that a slow
+  /// spell of the machine falls on one round of all rather than on one batch or encoder. To the
+  /// microsecond, as the cache keeps them.
   static func fastest(
-    batches: [Int], repeats: Int, configure: (CNNEncoder, Bool) -> Void
+    batches: [Int], repeats: Int, training: Bool = false, configure: (CNNEncoder, Bool) -> Void
   ) -> [(batch: Int, first: Double, second: Double)] {
-    let runs = batches.map { batch -> (images: Tensor, encoders: [CNNEncoder]) in
+    let runs = batches.map { batch -> (images: Tensor, dgrid: Tensor, encoders: [CNNEncoder]) in
       let images = Tensor(zeros: [batch, 3, 64, 64])
       for i in 0..<images.count { images.pointer[i] = Float(i % 251) / 251 }
+      let dgrid = Tensor(zeros: [batch, 64, 512])
+      for i in 0..<dgrid.count { dgrid.pointer[i] = Float(i % 127) / 127 - 0.5 }
       let encoders = [false, true].map { second -> CNNEncoder in
         let encoder = CNNEncoder()
+        var random = SeededGenerator(seed: 1)
+        encoder.initialize(random: &random)
         encoder.winogradMinimumBatch = Int.max
         encoder.oneDNNForward = false
+        encoder.oneDNNTraining = false
         configure(encoder, second)
         return encoder
       }
-      return (images, encoders)
+      return (images, dgrid, encoders)
     }
     var best = [[Double]](repeating: [.infinity, .infinity], count: batches.count)
     for round in 0...repeats {
@@ -69,6 +87,7 @@ public enum EncoderCalibration {
         for (path, encoder) in run.encoders.enumerated() {
           let start = monotonicSeconds()
           encoder.forward(images: run.images)
+          if training { encoder.backward(dgrid: run.dgrid, dmean: nil) }
           if round > 0 { best[index][path] = min(best[index][path], (monotonicSeconds() - start) * 1000) }
         }
       }

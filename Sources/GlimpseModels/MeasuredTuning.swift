@@ -10,6 +10,12 @@ public struct MeasuredTuning: Equatable, Sendable {
   /// Per batch measured, the forward time in ms on our kernels and through oneDNN; empty where
   /// oneDNN does not load.
   public var oneDNNTimings: [KernelTiming]
+  /// Whether weights in training run cnn-small forward and backward through oneDNN; false where
+  /// oneDNN does not load.
+  public var oneDNNForTraining: Bool
+  /// The forward and backward pass's time in ms on our kernels and through oneDNN, at the batch
+  /// measured; empty where oneDNN does not load.
+  public var oneDNNTrainingTimings: [KernelTiming]
 
   /// The values `winogradMinimumBatch` may take: one image never runs Winograd (the rows of its
   /// layers are split between the cores instead), and a batch of 32 or more always does.
@@ -17,11 +23,13 @@ public struct MeasuredTuning: Equatable, Sendable {
 
   public init(
     winogradMinimumBatch: Int, timings: [EncoderTiming], oneDNNForOneImage: Bool = false,
-    oneDNNForBatches: Bool = false, oneDNNTimings: [KernelTiming] = []
+    oneDNNForBatches: Bool = false, oneDNNTimings: [KernelTiming] = [], oneDNNForTraining: Bool = false,
+    oneDNNTrainingTimings: [KernelTiming] = []
   ) {
     (self.winogradMinimumBatch, self.timings) = (winogradMinimumBatch, timings)
     (self.oneDNNForOneImage, self.oneDNNForBatches, self.oneDNNTimings) =
       (oneDNNForOneImage, oneDNNForBatches, oneDNNTimings)
+    (self.oneDNNForTraining, self.oneDNNTrainingTimings) = (oneDNNForTraining, oneDNNTrainingTimings)
   }
 }
 

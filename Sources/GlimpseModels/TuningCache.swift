@@ -6,7 +6,8 @@ import GlimpseIO
 ///     {"format": "glimpse tuning 2", "machines": [{"key": "…", "winograd_minimum_batch": 8,
 ///       "timings": [{"batch": 2, "im2col_ms": 1.9, "winograd_ms": 3.1}, …],
 ///       "onednn_one_image": true, "onednn_batches": true,
-///       "onednn_timings": [{"batch": 1, "own_ms": 1.2, "onednn_ms": 0.5}, …]}, …]}
+///       "onednn_timings": [{"batch": 1, "own_ms": 1.2, "onednn_ms": 0.5}, …],
+///       "onednn_training": true, "onednn_training_timings": [{"batch": 16, …}]}, …]}
 public struct TuningCache: Sendable {
   public var path: String
   public init(path: String) { self.path = path }
@@ -40,16 +41,21 @@ public struct TuningCache: Sendable {
         ("winograd_ms", .number(timing.winogradMilliseconds)),
       ])
     }
-    let oneDNNTimings = tuning.oneDNNTimings.map { timing -> JSONValue in
-      .object([
-        ("batch", .integer(timing.batch)), ("own_ms", .number(timing.ownMilliseconds)),
-        ("onednn_ms", .number(timing.oneDNNMilliseconds)),
-      ])
+    func kernelTimings(_ list: [KernelTiming]) -> JSONValue {
+      .array(
+        list.map { timing in
+          .object([
+            ("batch", .integer(timing.batch)), ("own_ms", .number(timing.ownMilliseconds)),
+            ("onednn_ms", .number(timing.oneDNNMilliseconds)),
+          ])
+        })
     }
     let mine = JSONValue.object([
       ("key", .string(key)), ("winograd_minimum_batch", .integer(tuning.winogradMinimumBatch)),
       ("timings", .array(timings)), ("onednn_one_image", .bool(tuning.oneDNNForOneImage)),
-      ("onednn_batches", .bool(tuning.oneDNNForBatches)), ("onednn_timings", .array(oneDNNTimings)),
+      ("onednn_batches", .bool(tuning.oneDNNForBatches)), ("onednn_timings", kernelTimings(tuning.oneDNNTimings)),
+      ("onednn_training", .bool(tuning.oneDNNForTraining)),
+      ("onednn_training_timings", kernelTimings(tuning.oneDNNTrainingTimings)),
     ])
     let file = JSONValue.object([("format", .string(Self.format)), ("machines", .array(others + [mine]))])
     if let slash = path.lastIndex(of: "/"), slash != path.startIndex { try makeFolders(String(path[..<slash])) }
@@ -81,17 +87,23 @@ public struct TuningCache: Sendable {
       else { return nil }
       return EncoderTiming(batch: batch, im2colMilliseconds: im2col, winogradMilliseconds: winograd)
     }
-    guard let oneImage = entry["onednn_one_image"]?.bool, let batches = entry["onednn_batches"]?.bool else {
-      throw FileError(path, "has no onednn_one_image and onednn_batches (true or false) for this CPU")
+    guard let oneImage = entry["onednn_one_image"]?.bool, let batches = entry["onednn_batches"]?.bool,
+      let training = entry["onednn_training"]?.bool
+    else {
+      throw FileError(
+        path, "has no onednn_one_image, onednn_batches and onednn_training (true or false) for this CPU")
     }
-    let oneDNNTimings = (entry["onednn_timings"]?.array ?? []).compactMap { timing -> KernelTiming? in
-      guard let batch = timing["batch"]?.integer, let own = timing["own_ms"]?.number,
-        let oneDNN = timing["onednn_ms"]?.number
-      else { return nil }
-      return KernelTiming(batch: batch, ownMilliseconds: own, oneDNNMilliseconds: oneDNN)
+    func kernelTimings(_ name: String) -> [KernelTiming] {
+      (entry[name]?.array ?? []).compactMap { timing -> KernelTiming? in
+        guard let batch = timing["batch"]?.integer, let own = timing["own_ms"]?.number,
+          let oneDNN = timing["onednn_ms"]?.number
+        else { return nil }
+        return KernelTiming(batch: batch, ownMilliseconds: own, oneDNNMilliseconds: oneDNN)
+      }
     }
     return MeasuredTuning(
       winogradMinimumBatch: minimum, timings: timings, oneDNNForOneImage: oneImage, oneDNNForBatches: batches,
-      oneDNNTimings: oneDNNTimings)
+      oneDNNTimings: kernelTimings("onednn_timings"), oneDNNForTraining: training,
+      oneDNNTrainingTimings: kernelTimings("onednn_training_timings"))
   }
 }

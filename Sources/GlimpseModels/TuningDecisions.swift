@@ -51,24 +51,26 @@ public func tuningDecisions(machine: MachineDescription, resolution: CalibratedT
   ] + oneDNNDecisions(resolution.tuning, source: source)
 }
 
-/// Whether fixed weights (the service's) run cnn-small through oneDNN, for one image and for a batch.
+/// Whether fixed weights (the service's) run cnn-small through oneDNN, for one image and for a
+/// batch, and whether training does.
 func oneDNNDecisions(_ tuning: MeasuredTuning, source: String) -> [TuningDecision] {
-  let kinds = [("one image", tuning.oneDNNForOneImage), ("batches", tuning.oneDNNForBatches)]
-  return kinds.enumerated().map { index, kind in
+  let kinds = [
+    ("served encoder in oneDNN, one image", tuning.oneDNNForOneImage, tuning.oneDNNTimings.first, "forward"),
+    ("served encoder in oneDNN, batches", tuning.oneDNNForBatches, tuning.oneDNNTimings.dropFirst().first, "forward"),
+    ("trained encoder in oneDNN", tuning.oneDNNForTraining, tuning.oneDNNTrainingTimings.first, "forward and backward"),
+  ]
+  return kinds.map { choice, chosen, timing, passes in
     let why: String
     if let problem = oneDNNLoadProblem {
       why = problem
     } else if !CNNEncoder.oneDNNPreferred {
       why = "GLIMPSE_SMALL_KERNELS=own"
-    } else if index < tuning.oneDNNTimings.count {
-      let timing = tuning.oneDNNTimings[index]
+    } else if let timing {
       let (own, oneDNN) = (fixedPoint(timing.ownMilliseconds, 2), fixedPoint(timing.oneDNNMilliseconds, 2))
-      why = "\(source); batch \(timing.batch): ours \(own) ms, oneDNN \(oneDNN) ms"
+      why = "\(source); batch \(timing.batch), \(passes): ours \(own) ms, oneDNN \(oneDNN) ms"
     } else {
       why = "not measured: oneDNN did not load when this CPU was measured"
     }
-    return TuningDecision(
-      choice: "served encoder in oneDNN, \(kind.0)", value: kind.1 && CNNEncoder.oneDNNPreferred ? "yes" : "no",
-      why: why)
+    return TuningDecision(choice: choice, value: chosen && CNNEncoder.oneDNNPreferred ? "yes" : "no", why: why)
   }
 }

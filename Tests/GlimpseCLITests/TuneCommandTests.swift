@@ -44,10 +44,14 @@ final class TuneCommandTests: XCTestCase {
     let decisions = try XCTUnwrap(report["decisions"] as? [[String: String]])
     let winograd = decisions.first { $0["choice"] == "Winograd from batch" }
     XCTAssertTrue(["2", "4", "8", "16", "32"].contains(winograd?["value"] ?? ""), "\(decisions)")
-    for kind in ["one image", "batches"] {
-      let oneDNN = decisions.first { $0["choice"] == "served encoder in oneDNN, \(kind)" }
+    for choice in [
+      "served encoder in oneDNN, one image", "served encoder in oneDNN, batches", "trained encoder in oneDNN",
+    ] {
+      let oneDNN = decisions.first { $0["choice"] == choice }
       XCTAssertTrue(["yes", "no"].contains(oneDNN?["value"] ?? ""), "\(decisions)")
       XCTAssertTrue(oneDNN?["why"]?.contains("ours") == true, "\(decisions)")
+      XCTAssertTrue(
+        oneDNN?["why"]?.contains(choice.hasPrefix("trained") ? "16, forward and backward" : ", forward") == true)
     }
   }
 

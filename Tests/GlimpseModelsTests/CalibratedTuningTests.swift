@@ -1,4 +1,5 @@
 import Foundation
+import GlimpseCore
 import XCTest
 
 @testable import GlimpseModels
@@ -55,6 +56,9 @@ final class CalibratedTuningTests: XCTestCase {
       EncoderCalibration.prefersOneDNN(KernelTiming(batch: 1, ownMilliseconds: 1.3, oneDNNMilliseconds: 0.4)))
     XCTAssertTrue(
       EncoderCalibration.prefersOneDNN(KernelTiming(batch: 8, ownMilliseconds: 7.4, oneDNNMilliseconds: 4.0)))
+    // Its training, forward and backward at batch 16.
+    XCTAssertTrue(
+      EncoderCalibration.prefersOneDNN(KernelTiming(batch: 16, ownMilliseconds: 34.85, oneDNNMilliseconds: 26.77)))
     // A CPU where our Winograd beats oneDNN's direct convolutions, and a tie.
     XCTAssertFalse(
       EncoderCalibration.prefersOneDNN(KernelTiming(batch: 8, ownMilliseconds: 5.0, oneDNNMilliseconds: 5.6)))
@@ -69,7 +73,8 @@ final class CalibratedTuningTests: XCTestCase {
     let xeon = MeasuredTuning(
       winogradMinimumBatch: 8, timings: timings([(2, 2.08, 3.27), (8, 7.48, 7.1)]), oneDNNForOneImage: true,
       oneDNNForBatches: false,
-      oneDNNTimings: [KernelTiming(batch: 1, ownMilliseconds: 1.3, oneDNNMilliseconds: 0.4)])
+      oneDNNTimings: [KernelTiming(batch: 1, ownMilliseconds: 1.3, oneDNNMilliseconds: 0.4)], oneDNNForTraining: true,
+      oneDNNTrainingTimings: [KernelTiming(batch: 16, ownMilliseconds: 34.85, oneDNNMilliseconds: 26.77)])
     let epyc = MeasuredTuning(winogradMinimumBatch: 4, timings: [])
     try cache.store(xeon, for: Self.xeonKey)
     try cache.store(epyc, for: Self.epycKey)
@@ -124,19 +129,29 @@ final class CalibratedTuningTests: XCTestCase {
     }
   }
 
+  /// An entry without the oneDNN choices, or without the training one (as the version before
+  /// it wrote them), is measured again.
   func testAnEntryWithoutTheOneDNNChoicesIsMeasuredAgain() throws {
     let path = folder + "/tuning.json"
-    let text = """
-      {"format": "glimpse tuning 2", "machines": [{"key": "\(Self.xeonKey)", "winograd_minimum_batch": 8}]}
-      """
-    try text.write(toFile: path, atomically: false, encoding: .utf8)
-    let resolution = CalibratedTuning.resolve(cache: TuningCache(path: path), key: Self.xeonKey) {
-      MeasuredTuning(winogradMinimumBatch: 8, timings: [], oneDNNForOneImage: true, oneDNNForBatches: true)
+    for choices in ["", ", \"onednn_one_image\": true, \"onednn_batches\": false"] {
+      let text = """
+        {"format": "glimpse tuning 2", "machines": [{"key": "\(Self.xeonKey)", "winograd_minimum_batch": 8\(choices)}]}
+        """
+      try text.write(toFile: path, atomically: false, encoding: .utf8)
+      let resolution = CalibratedTuning.resolve(cache: TuningCache(path: path), key: Self.xeonKey) {
+        MeasuredTuning(
+          winogradMinimumBatch: 8, timings: [], oneDNNForOneImage: true, oneDNNForBatches: true, oneDNNForTraining: true
+        )
+      }
+      XCTAssertEqual(
+        resolution.problems,
+        [
+          "\(path): has no onednn_one_image, onednn_batches and onednn_training (true or false) for this CPU; "
+            + "measured again"
+        ])
+      XCTAssertEqual(try TuningCache(path: path).entry(for: Self.xeonKey)?.oneDNNForBatches, true)
+      XCTAssertEqual(try TuningCache(path: path).entry(for: Self.xeonKey)?.oneDNNForTraining, true)
     }
-    XCTAssertEqual(
-      resolution.problems,
-      ["\(path): has no onednn_one_image and onednn_batches (true or false) for this CPU; measured again"])
-    XCTAssertEqual(try TuningCache(path: path).entry(for: Self.xeonKey)?.oneDNNForBatches, true)
   }
 
   func testAnInvalidEntryForThisCPUIsMeasuredAgain() throws {
@@ -211,6 +226,7 @@ final class CalibratedTuningTests: XCTestCase {
     XCTAssertTrue(MeasuredTuning.candidates.contains(minimum))
     for batch in [1, 2, 4, 8, 16, 32] {
       let encoder = CNNEncoder()
+      encoder.oneDNNTraining = false
       encoder.forward(images: Tensor(zeros: [batch, 3, 64, 64]))
       let expected = batch >= 32 || (batch >= 2 && batch >= minimum)
       XCTAssertEqual(encoder.execution.winogradForward[1] != nil, expected, "batch \(batch), Winograd from \(minimum)")
@@ -236,6 +252,23 @@ final class CalibratedTuningTests: XCTestCase {
       encoder.weightsFixed = true  // forgets the networks
       encoder.forward(images: Tensor(zeros: [batch, 3, 64, 64]))
       XCTAssertEqual(encoder.oneDNN.batchSizes, [], "oneDNN refused, batch \(batch)")
+    }
+  }
+
+  /// Weights that change go through oneDNN's training networks as measured, forward and backward,
+  /// one per core's share, and through our kernels where oneDNN was not faster.
+  func testTrainingFollowsTheMeasuredOneDNNChoice() {
+    let chosen = CalibratedTuning.current.tuning.oneDNNForTraining && CNNEncoder.oneDNNPreferred
+    XCTAssertEqual(
+      CalibratedTuning.current.tuning.oneDNNTrainingTimings.map(\.batch), CNNEncoder.oneDNNPreferred ? [16] : [])
+    for (setting, expected) in [(nil, chosen), (false, false), (true, CNNEncoder.oneDNNPreferred)] {
+      let encoder = CNNEncoder()
+      encoder.oneDNNTraining = setting
+      encoder.forward(images: Tensor(zeros: [4, 3, 64, 64]))
+      encoder.backward(dgrid: Tensor(zeros: [4, 64, 512]), dmean: nil)
+      let shares: Set<Int> = ExecutionCores.count > 1 ? [2] : [4]
+      XCTAssertEqual(encoder.oneDNNShareSizes, expected ? shares : [], "\(String(describing: setting))")
+      XCTAssertEqual(encoder.oneDNN.batchSizes, [])
     }
   }
 }

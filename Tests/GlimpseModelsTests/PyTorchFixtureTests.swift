@@ -69,10 +69,12 @@ final class PyTorchFixtureTests: XCTestCase {
     for minimum in [8, 1] {
       let encoder = CNNEncoder()
       encoder.winogradMinimumBatch = minimum
+      encoder.oneDNNTraining = false  // whatever this CPU's measurement chose
       try checkEncoder(encoder, path: minimum == 1 ? "winograd" : "im2col")
     }
     let fixture = try readSafeTensors(path: modelFixtures + "/encoder_b2.safetensors")
     let encoder = CNNEncoder()
+    encoder.oneDNNTraining = false
     var random = fillFixtureWeights(encoder.parameters, seed: 1001)
     let images = Tensor(zeros: [2, 3, 64, 64])
     for i in 0..<images.count { images.pointer[i] = random.nextUnit() }
@@ -85,6 +87,44 @@ final class PyTorchFixtureTests: XCTestCase {
         "mean of image \(b) alone", encoder.mean, fixture.tensor("output.mean")!.slice(b..<(b + 1)), worst: &worst)
     }
     print("pytorch fixture encoder outputs (one image, rows on two threads): worst relative error \(worst)")
+  }
+
+  /// Weights in training run forward and backward through oneDNN (its blocked layouts, its
+  /// max-pool's choices, ReLU's backward from its output), each core's share of the batch through
+  /// a network of its own on that core alone: the same grid, mean and gradients as
+  /// PyTorch's, the same bits on a second run, and the next forward pass reads new weights.
+  func testEncoderTrainingThroughOneDNNMatchesPyTorch() throws {
+    XCTAssertTrue(CNNEncoder.oneDNNPreferred, oneDNNLoadProblem ?? "GLIMPSE_SMALL_KERNELS=own")
+    let encoder = CNNEncoder()
+    encoder.oneDNNTraining = true  // whatever this CPU's measurement chose
+    try checkEncoder(encoder, path: "oneDNN training")
+    XCTAssertNil(encoder.oneDNNTrainingFailure)
+    XCTAssertEqual(encoder.oneDNNShareSizes, ExecutionCores.count > 1 ? [1] : [2], "one share per core")
+    let (grid, gradients) = (encoder.grid.values, encoder.parameters.map(\.gradient.values))
+    let (dgrid, dmean) = (Tensor(shape: [2, 64, 512], values: grid.map { $0 - 0.25 }), Tensor(zeros: [2, 512]))
+    for run in 0..<2 {
+      try checkEncoder(encoder, path: "oneDNN training, run \(run + 2)")
+      XCTAssertEqual(encoder.grid.values, grid, "the same grid on run \(run + 2)")
+      XCTAssertEqual(encoder.parameters.map(\.gradient.values), gradients, "the same gradients on run \(run + 2)")
+    }
+    // Halved weights, as an optimiser step changes them: the next pass reads them.
+    for p in encoder.parameters { for i in 0..<p.value.count { p.value.pointer[i] *= 0.5 } }
+    let images = Tensor(zeros: [2, 3, 64, 64])
+    for i in 0..<images.count { images.pointer[i] = Float(i % 97) / 97 }
+    let own = CNNEncoder()
+    own.oneDNNTraining = false
+    for (mine, theirs) in zip(own.parameters, encoder.parameters) { mine.value.assign(theirs.value) }
+    var worst = 0.0
+    for e in [encoder, own] {
+      e.parameters.zeroGradients()
+      e.forward(images: images)
+      e.backward(dgrid: dgrid, dmean: dmean)
+    }
+    compare("grid after new weights", encoder.grid, own.grid, worst: &worst)
+    for (mine, theirs) in zip(encoder.parameters, own.parameters) {
+      compare("gradient of \(mine.name) after new weights", mine.gradient, theirs.gradient, worst: &worst)
+    }
+    print("oneDNN training against our kernels after new weights: worst relative error \(worst)")
   }
 
   /// Fixed weights run through oneDNN (its blocked layouts, fused ReLU, its max-pool), for a

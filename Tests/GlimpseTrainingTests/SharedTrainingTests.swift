@@ -1,5 +1,5 @@
 import GlimpseCore
-import GlimpseModels
+@testable import GlimpseModels
 import GlimpseTensor
 @testable import GlimpseTraining
 import XCTest
@@ -55,6 +55,31 @@ final class SharedTrainingTests: XCTestCase {
     }
   }
 
+  /// The encoder trained through oneDNN (each core's share through a network of its own, at sizes
+  /// other than glimpse-small's: channels that fill no vector, a 2×2 grid) gives the loss and
+  /// gradients of our kernels.
+  func testTrainingThroughOneDNNEqualsOwnKernels() throws {
+    let vocabulary = 12
+    let (images, inputs, targets) = tinyBatch(vocabulary: vocabulary, seed: 9)
+    for kind in [DecoderKind.lstm, .attention] {
+      let trainers = [false, true].map { tinyTrainer(kind, vocabulary: vocabulary, oneDNN: $0) }
+      let losses = trainers.map { $0.computeGradients(images: images, inputs: inputs, targets: targets) }
+      let encoder = try XCTUnwrap(trainers[1].encoder as? CNNEncoder)
+      XCTAssertNil(encoder.oneDNNTrainingFailure)
+      XCTAssertEqual(encoder.oneDNNShareSizes, ExecutionCores.count > 1 ? [5] : [10])
+      XCTAssertEqual(losses[1].total, losses[0].total, accuracy: 1e-5 * losses[0].total, kind.rawValue)
+      for (ours, theirs) in zip(trainers[0].parameters, trainers[1].parameters) {
+        let (expected, found) = (ours.gradient.values, theirs.gradient.values)
+        let scale = expected.map(abs).max() ?? 0
+        XCTAssertGreaterThan(scale, 0, "\(kind) \(ours.name) has a gradient")
+        for i in found.indices where abs(found[i] - expected[i]) > 1e-4 * scale {
+          XCTFail("\(kind) \(ours.name)[\(i)]: oneDNN \(found[i]), ours \(expected[i])")
+          break
+        }
+      }
+    }
+  }
+
   /// A decoder whose weights were fixed (a loaded model that has captioned an image) can then be
   /// trained: the trainer unfixes them, so that decoding after a step (validation) uses the new
   /// weights, not projections or float16 copies of the old ones.
@@ -66,10 +91,12 @@ final class SharedTrainingTests: XCTestCase {
   }
 }
 
-/// A trainer of the tiny sizes' cnn-small and a decoder of `kind`, their weights from seed 3.
-func tinyTrainer(_ kind: DecoderKind, vocabulary: Int) -> CaptionTrainer {
+/// A trainer of the tiny sizes' cnn-small and a decoder of `kind`, their weights from seed 3; the
+/// encoder on our kernels (shared out between the cores) unless `oneDNN`.
+func tinyTrainer(_ kind: DecoderKind, vocabulary: Int, oneDNN: Bool = false) -> CaptionTrainer {
   var weights = SeededGenerator(seed: 3)
   let encoder = CNNEncoder(sizes: .tiny), decoder = kind.make(vocabularySize: vocabulary, sizes: .tiny)
+  encoder.oneDNNTraining = oneDNN
   encoder.initialize(random: &weights)
   decoder.initialize(random: &weights)
   return CaptionTrainer(encoder: encoder, decoder: decoder)

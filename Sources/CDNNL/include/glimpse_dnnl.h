@@ -37,4 +37,25 @@ int glimpse_dnnl_run(glimpse_dnnl_network *network, const float *images, float *
 
 void glimpse_dnnl_destroy(glimpse_dnnl_network *network);
 
+/* The same kind of chain in training, for weights that change between runs: each convolution reads
+   the one before (groups 1, stride 1, ReLU, an optional pool; its weights and bias pointers are not
+   used), and the forward pass keeps what the backward pass reads (the activations, the pools'
+   choices). Both passes run on the calling thread alone. */
+typedef struct glimpse_dnnl_trainer glimpse_dnnl_trainer;
+
+glimpse_dnnl_trainer *glimpse_dnnl_trainer_create(int batch, int channels, int side, const glimpse_dnnl_conv *convs,
+                                                  int count, char message[GLIMPSE_DNNL_MESSAGE_LENGTH]);
+
+/* images [batch, channels, side, side] (normalised) → grid [batch, side'·side', channels'], with each
+   convolution's weights [out, in, k, k] and bias [out] read from weights[i] and biases[i] now. */
+int glimpse_dnnl_trainer_forward(glimpse_dnnl_trainer *trainer, const float *images, const float *const *weights,
+                                 const float *const *biases, float *grid, char message[GLIMPSE_DNNL_MESSAGE_LENGTH]);
+
+/* After a forward pass: from the grid's gradient (as the grid), each convolution's weight and bias
+   gradients, written (not added) to dweights[i] [out, in, k, k] and dbiases[i] [out]. */
+int glimpse_dnnl_trainer_backward(glimpse_dnnl_trainer *trainer, const float *dgrid, float *const *dweights,
+                                  float *const *dbiases, char message[GLIMPSE_DNNL_MESSAGE_LENGTH]);
+
+void glimpse_dnnl_trainer_destroy(glimpse_dnnl_trainer *trainer);
+
 #endif
