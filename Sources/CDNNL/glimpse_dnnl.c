@@ -7,11 +7,7 @@
 #include "dnnl_library.h"
 
 #if HAVE_DNNL
-typedef struct {
-  dnnl_primitive_t primitive;
-  int count;
-  dnnl_exec_arg_t args[5];
-} Step;
+typedef glimpse_step Step;
 
 struct glimpse_dnnl_network {
   dnnl_engine_t engine;
@@ -23,6 +19,7 @@ struct glimpse_dnnl_network {
   void **buffers; /* the activation buffers, reused as values die */
   int buffer_count;
   dnnl_memory_t input, output; /* the caller's NCHW images and [B, H·W, C] grid */
+  void *scratchpad;            /* the steps', one after another */
 };
 
 static dnnl_memory_t own(glimpse_dnnl_network *n, dnnl_memory_t m) {
@@ -35,6 +32,7 @@ void glimpse_dnnl_destroy(glimpse_dnnl_network *n) {
   for (int i = 0; i < n->step_count; i++) p_dnnl_primitive_destroy(n->steps[i].primitive);
   for (int i = 0; i < n->owned_count; i++) p_dnnl_memory_destroy(n->owned[i]);
   for (int i = 0; i < n->buffer_count; i++) free(n->buffers[i]);
+  free(n->scratchpad);
   if (n->stream) p_dnnl_stream_destroy(n->stream);
   if (n->engine) p_dnnl_engine_destroy(n->engine);
   free(n->steps), free(n->owned), free(n->buffers), free(n);
@@ -52,7 +50,7 @@ glimpse_dnnl_network *glimpse_dnnl_create(int batch, int channels, int side, con
   }
   /* Per conv at most a reorder of its input, itself and its pool; memories likewise, with its weights. */
   n->steps = calloc(3 * count + 1, sizeof(Step));
-  n->owned = calloc(8 * count + 4, sizeof(dnnl_memory_t));
+  n->owned = calloc(11 * count + 5, sizeof(dnnl_memory_t)); /* with a scratchpad's for each step */
   n->buffers = calloc(count + 2, sizeof(void *));
   dnnl_memory_desc_t *value_md = calloc(count, sizeof(dnnl_memory_desc_t));
   dnnl_memory_t *value = calloc(count, sizeof(dnnl_memory_t));
@@ -103,7 +101,7 @@ glimpse_dnnl_network *glimpse_dnnl_create(int batch, int channels, int side, con
     if (c->residual >= 0) TRY(p_dnnl_post_ops_append_sum(ops, 1.0f), "residual");
     if (c->relu6) TRY(p_dnnl_post_ops_append_eltwise(ops, 1.0f, dnnl_eltwise_clip, 0.0f, 6.0f), "ReLU6");
     if (c->relu) TRY(p_dnnl_post_ops_append_eltwise(ops, 1.0f, dnnl_eltwise_relu, 0.0f, 0.0f), "ReLU");
-    TRY(p_dnnl_primitive_attr_create(&attr), "attributes");
+    TRY(glimpse_user_scratchpad_attr(&attr), "attributes");
     TRY(p_dnnl_primitive_attr_set_post_ops(attr, ops), "attributes");
     dnnl_status_t made = p_dnnl_primitive_desc_create(&pds[i], &desc, attr, n->engine, NULL);
     p_dnnl_post_ops_destroy(ops);
@@ -122,7 +120,11 @@ glimpse_dnnl_network *glimpse_dnnl_create(int batch, int channels, int side, con
       TRY(p_dnnl_pooling_forward_desc_init(&pool_desc, dnnl_forward_inference, dnnl_pooling_max, &conv_md[i], &pooled,
                                            two, two, none, none),
           "max-pool");
-      TRY(p_dnnl_primitive_desc_create(&pool_pds[i], &pool_desc, NULL, n->engine, NULL), "max-pool primitive");
+      dnnl_primitive_attr_t pool_attr;
+      TRY(glimpse_user_scratchpad_attr(&pool_attr), "attributes");
+      made = p_dnnl_primitive_desc_create(&pool_pds[i], &pool_desc, pool_attr, n->engine, NULL);
+      p_dnnl_primitive_attr_destroy(pool_attr);
+      TRY(made, "max-pool primitive");
       value_md[i] = *p_dnnl_primitive_desc_query_md(pool_pds[i], dnnl_query_dst_md, 0);
     }
     const dnnl_memory_desc_t *src_md = p_dnnl_primitive_desc_query_md(pds[i], dnnl_query_src_md, 0);
@@ -170,13 +172,16 @@ glimpse_dnnl_network *glimpse_dnnl_create(int batch, int channels, int side, con
       TRY(p_dnnl_memory_create(&converted, src_md, n->engine, n->buffers[scratch_buffer]), "reorder memory");
       own(n, converted);
       dnnl_primitive_desc_t rpd;
-      TRY(p_dnnl_reorder_primitive_desc_create(&rpd, have, n->engine, src_md, n->engine, NULL), "reorder");
-      Step *s = &n->steps[n->step_count++];
-      TRY(p_dnnl_primitive_create(&s->primitive, rpd), "reorder primitive");
+      dnnl_primitive_attr_t reorder_attr;
+      TRY(glimpse_user_scratchpad_attr(&reorder_attr), "attributes");
+      dnnl_status_t made = p_dnnl_reorder_primitive_desc_create(&rpd, have, n->engine, src_md, n->engine, reorder_attr);
+      p_dnnl_primitive_attr_destroy(reorder_attr);
+      TRY(made, "reorder");
+      dnnl_exec_arg_t args[2] = {{DNNL_ARG_FROM, source}, {DNNL_ARG_TO, converted}};
+      made = glimpse_make_step(&n->steps[n->step_count], rpd, 2, args);
       p_dnnl_primitive_desc_destroy(rpd);
-      s->count = 2;
-      s->args[0] = (dnnl_exec_arg_t){DNNL_ARG_FROM, source};
-      s->args[1] = (dnnl_exec_arg_t){DNNL_ARG_TO, converted};
+      TRY(made, "reorder primitive");
+      n->step_count++;
       source = converted;
     }
     /* The weights and bias, from the caller's OIHW, in the layout the convolution wants. */
@@ -219,13 +224,10 @@ glimpse_dnnl_network *glimpse_dnnl_create(int batch, int channels, int side, con
     }
     if (c->residual < 0) own(n, destination);
     value[i] = destination;
-    Step *s = &n->steps[n->step_count++];
-    TRY(p_dnnl_primitive_create(&s->primitive, pd), "convolution primitive");
-    s->count = 4;
-    s->args[0] = (dnnl_exec_arg_t){DNNL_ARG_SRC, source};
-    s->args[1] = (dnnl_exec_arg_t){DNNL_ARG_WEIGHTS, weights};
-    s->args[2] = (dnnl_exec_arg_t){DNNL_ARG_BIAS, bias};
-    s->args[3] = (dnnl_exec_arg_t){DNNL_ARG_DST, destination};
+    dnnl_exec_arg_t conv_args[4] = {
+        {DNNL_ARG_SRC, source}, {DNNL_ARG_WEIGHTS, weights}, {DNNL_ARG_BIAS, bias}, {DNNL_ARG_DST, destination}};
+    TRY(glimpse_make_step(&n->steps[n->step_count], pd, 4, conv_args), "convolution primitive");
+    n->step_count++;
     if (c->pool) {
       dnnl_memory_t pooled;
       if (i == count - 1) {
@@ -239,11 +241,9 @@ glimpse_dnnl_network *glimpse_dnnl_create(int batch, int channels, int side, con
         buffer_of[i] = k;
       }
       own(n, pooled);
-      Step *p = &n->steps[n->step_count++];
-      TRY(p_dnnl_primitive_create(&p->primitive, pool_pds[i]), "max-pool primitive");
-      p->count = 2;
-      p->args[0] = (dnnl_exec_arg_t){DNNL_ARG_SRC, destination};
-      p->args[1] = (dnnl_exec_arg_t){DNNL_ARG_DST, pooled};
+      dnnl_exec_arg_t pool_args[2] = {{DNNL_ARG_SRC, destination}, {DNNL_ARG_DST, pooled}};
+      TRY(glimpse_make_step(&n->steps[n->step_count], pool_pds[i], 2, pool_args), "max-pool primitive");
+      n->step_count++;
       busy[pool_input] = 0;
       value[i] = pooled;
     }
@@ -251,6 +251,8 @@ glimpse_dnnl_network *glimpse_dnnl_create(int batch, int channels, int side, con
     for (int v = 0; v < i; v++)
       if (last_use[v] == i && buffer_of[v] >= 0) busy[buffer_of[v]] = 0, buffer_of[v] = -1;
   }
+  TRY(glimpse_give_scratchpad(n->engine, n->steps, n->step_count, &n->scratchpad, n->owned, &n->owned_count),
+      "scratchpad");
   for (int i = 0; i < count; i++) {
     p_dnnl_primitive_desc_destroy(pds[i]);
     if (pool_pds[i]) p_dnnl_primitive_desc_destroy(pool_pds[i]);

@@ -59,3 +59,42 @@ int glimpse_dnnl_available(char message[GLIMPSE_DNNL_MESSAGE_LENGTH]) {
   return 0;
 }
 
+#if HAVE_DNNL
+dnnl_status_t glimpse_user_scratchpad_attr(dnnl_primitive_attr_t *attr) {
+  dnnl_status_t status = p_dnnl_primitive_attr_create(attr);
+  if (status == dnnl_success) status = p_dnnl_primitive_attr_set_scratchpad_mode(*attr, dnnl_scratchpad_mode_user);
+  if (status != dnnl_success && *attr) p_dnnl_primitive_attr_destroy(*attr), *attr = NULL;
+  return status;
+}
+
+dnnl_status_t glimpse_make_step(glimpse_step *step, const_dnnl_primitive_desc_t pd, int count,
+                                const dnnl_exec_arg_t *args) {
+  dnnl_status_t status = p_dnnl_primitive_create(&step->primitive, pd);
+  if (status != dnnl_success) return status;
+  step->count = count;
+  memcpy(step->args, args, count * sizeof *args);
+  step->scratchpad = *p_dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0);
+  return dnnl_success;
+}
+
+dnnl_status_t glimpse_give_scratchpad(dnnl_engine_t engine, glimpse_step *steps, int count, void **buffer,
+                                      dnnl_memory_t *owned, int *owned_count) {
+  size_t bytes = 0;
+  for (int i = 0; i < count; i++) {
+    size_t size = p_dnnl_memory_desc_get_size(&steps[i].scratchpad);
+    if (size > bytes) bytes = size;
+  }
+  *buffer = NULL;
+  if (bytes == 0) return dnnl_success;
+  if (posix_memalign(buffer, 64, bytes)) return *buffer = NULL, dnnl_out_of_memory;
+  for (int i = 0; i < count; i++) {
+    if (p_dnnl_memory_desc_get_size(&steps[i].scratchpad) == 0) continue;
+    dnnl_memory_t memory;
+    dnnl_status_t status = p_dnnl_memory_create(&memory, &steps[i].scratchpad, engine, *buffer);
+    if (status != dnnl_success) return status;
+    owned[(*owned_count)++] = memory;
+    steps[i].args[steps[i].count++] = (dnnl_exec_arg_t){DNNL_ARG_SCRATCHPAD, memory};
+  }
+  return dnnl_success;
+}
+#endif

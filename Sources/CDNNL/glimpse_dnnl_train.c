@@ -12,7 +12,7 @@
    PyTorch's does (the gradient passes where the output is above zero); for a pooled layer it reads
    the pooled output, which is zero exactly where the chosen element's ReLU output is, so that the
    mask runs over a quarter of the elements. */
-typedef struct { dnnl_primitive_t primitive; int count; dnnl_exec_arg_t args[6]; } Step;
+typedef glimpse_step Step;
 
 enum { MAX_LAYERS = 16, STEPS_PER_LAYER = 12, MEMORIES_PER_LAYER = 24 };
 
@@ -21,8 +21,9 @@ struct glimpse_dnnl_trainer {
   dnnl_stream_t stream;
   Step forward[MAX_LAYERS * STEPS_PER_LAYER], backward[MAX_LAYERS * STEPS_PER_LAYER];
   int forward_count, backward_count, count;
-  dnnl_memory_t owned[MAX_LAYERS * MEMORIES_PER_LAYER + 4];
+  dnnl_memory_t owned[MAX_LAYERS * (MEMORIES_PER_LAYER + 2 * STEPS_PER_LAYER) + 8]; /* with the scratchpads' */
   int owned_count;
+  void *scratchpads[2]; /* the forward steps', the backward steps' */
   /* The caller's buffers, pointed at on every call. */
   dnnl_memory_t images, grid, dgrid;
   dnnl_memory_t weights[MAX_LAYERS], biases[MAX_LAYERS], dweights[MAX_LAYERS], dbiases[MAX_LAYERS];
@@ -33,6 +34,7 @@ void glimpse_dnnl_trainer_destroy(glimpse_dnnl_trainer *t) {
   for (int i = 0; i < t->forward_count; i++) p_dnnl_primitive_destroy(t->forward[i].primitive);
   for (int i = 0; i < t->backward_count; i++) p_dnnl_primitive_destroy(t->backward[i].primitive);
   for (int i = 0; i < t->owned_count; i++) p_dnnl_memory_destroy(t->owned[i]);
+  free(t->scratchpads[0]), free(t->scratchpads[1]);
   if (t->stream) p_dnnl_stream_destroy(t->stream);
   if (t->engine) p_dnnl_engine_destroy(t->engine);
   free(t);
@@ -47,19 +49,19 @@ static dnnl_status_t make_memory(glimpse_dnnl_trainer *t, const dnnl_memory_desc
 
 static dnnl_status_t add_step(Step *steps, int *count, const_dnnl_primitive_desc_t pd, int args,
                               const dnnl_exec_arg_t *list) {
-  Step *s = &steps[*count];
-  dnnl_status_t status = p_dnnl_primitive_create(&s->primitive, pd);
-  if (status != dnnl_success) return status;
-  s->count = args;
-  memcpy(s->args, list, args * sizeof *list);
-  ++*count;
-  return dnnl_success;
+  dnnl_status_t status = glimpse_make_step(&steps[*count], pd, args, list);
+  if (status == dnnl_success) ++*count;
+  return status;
 }
 
 static dnnl_status_t add_reorder(glimpse_dnnl_trainer *t, Step *steps, int *count, dnnl_memory_t from,
                                  const dnnl_memory_desc_t *from_md, dnnl_memory_t to, const dnnl_memory_desc_t *to_md) {
   dnnl_primitive_desc_t pd;
-  dnnl_status_t status = p_dnnl_reorder_primitive_desc_create(&pd, from_md, t->engine, to_md, t->engine, NULL);
+  dnnl_primitive_attr_t attr;
+  dnnl_status_t status = glimpse_user_scratchpad_attr(&attr);
+  if (status != dnnl_success) return status;
+  status = p_dnnl_reorder_primitive_desc_create(&pd, from_md, t->engine, to_md, t->engine, attr);
+  p_dnnl_primitive_attr_destroy(attr);
   if (status != dnnl_success) return status;
   dnnl_exec_arg_t args[2] = {{DNNL_ARG_FROM, from}, {DNNL_ARG_TO, to}};
   status = add_step(steps, count, pd, 2, args);
@@ -103,7 +105,7 @@ static int make_layer(glimpse_dnnl_trainer *t, Layer *l, const glimpse_dnnl_conv
                       char message[GLIMPSE_DNNL_MESSAGE_LENGTH]) {
   dnnl_primitive_desc_t forward = NULL, pool = NULL, relu_hint = NULL;
   dnnl_post_ops_t ops = NULL;
-  dnnl_primitive_attr_t attr = NULL;
+  dnnl_primitive_attr_t attr = NULL, plain = NULL; /* with the ReLU; without */
   int k = c->kernel, pooled_side = c->pool ? side / 2 : side, failed = 1;
   l->pooled = c->pool;
   dnnl_dims_t in_dims = {batch, c->in_channels, side, side}, out_dims = {batch, c->out_channels, side, side};
@@ -120,48 +122,49 @@ static int make_layer(glimpse_dnnl_trainer *t, Layer *l, const glimpse_dnnl_conv
   TRY(p_dnnl_memory_desc_init_by_tag(&any_pooled, 4, pooled_dims, dnnl_f32, dnnl_format_tag_any), "pool layout");
 
   dnnl_convolution_desc_t fd, dd, wd;
-  TRY(p_dnnl_convolution_forward_desc_init(&fd, dnnl_forward_training, dnnl_convolution_direct, &any_src, &any_w,
+  TRY(p_dnnl_convolution_forward_desc_init(&fd, dnnl_forward_training, dnnl_convolution_auto, &any_src, &any_w,
                                            &l->bias_md, &any_dst, ones, pad_l, pad_r),
       "convolution");
   TRY(p_dnnl_post_ops_create(&ops), "post-ops");
   TRY(p_dnnl_post_ops_append_eltwise(ops, 1.0f, dnnl_eltwise_relu, 0.0f, 0.0f), "ReLU");
-  TRY(p_dnnl_primitive_attr_create(&attr), "attributes");
+  TRY(glimpse_user_scratchpad_attr(&plain), "attributes");
+  TRY(glimpse_user_scratchpad_attr(&attr), "attributes");
   TRY(p_dnnl_primitive_attr_set_post_ops(attr, ops), "attributes");
   TRY(p_dnnl_primitive_desc_create(&forward, &fd, attr, t->engine, NULL), "convolution primitive");
   l->src_md = *query(forward, dnnl_query_src_md, 0);
   l->conv_md = *query(forward, dnnl_query_dst_md, 0);
   if (index > 0) {
-    TRY(p_dnnl_convolution_backward_data_desc_init(&dd, dnnl_convolution_direct, &any_src, &any_w, &l->conv_md, ones,
+    TRY(p_dnnl_convolution_backward_data_desc_init(&dd, dnnl_convolution_auto, &any_src, &any_w, &l->conv_md, ones,
                                                    pad_l, pad_r),
         "convolution backward data");
-    TRY(p_dnnl_primitive_desc_create(&l->data, &dd, NULL, t->engine, forward), "backward data primitive");
+    TRY(p_dnnl_primitive_desc_create(&l->data, &dd, plain, t->engine, forward), "backward data primitive");
   }
-  TRY(p_dnnl_convolution_backward_weights_desc_init(&wd, dnnl_convolution_direct, &any_src, &any_w, &l->bias_md,
+  TRY(p_dnnl_convolution_backward_weights_desc_init(&wd, dnnl_convolution_auto, &any_src, &any_w, &l->bias_md,
                                                     &l->conv_md, ones, pad_l, pad_r),
       "convolution backward weights");
-  TRY(p_dnnl_primitive_desc_create(&l->weights, &wd, NULL, t->engine, forward), "backward weights primitive");
+  TRY(p_dnnl_primitive_desc_create(&l->weights, &wd, plain, t->engine, forward), "backward weights primitive");
   l->value_md = l->conv_md;
   if (c->pool) {
     dnnl_pooling_desc_t pfd, pbd;
     TRY(p_dnnl_pooling_forward_desc_init(&pfd, dnnl_forward_training, dnnl_pooling_max, &l->conv_md, &any_pooled, two,
                                          two, none, none),
         "max-pool");
-    TRY(p_dnnl_primitive_desc_create(&pool, &pfd, NULL, t->engine, NULL), "max-pool primitive");
+    TRY(p_dnnl_primitive_desc_create(&pool, &pfd, plain, t->engine, NULL), "max-pool primitive");
     l->value_md = *query(pool, dnnl_query_dst_md, 0);
     l->workspace_md = *query(pool, dnnl_query_workspace_md, 0);
     TRY(p_dnnl_pooling_backward_desc_init(&pbd, dnnl_pooling_max, &l->conv_md, &l->value_md, two, two, none, none),
         "max-pool backward");
-    TRY(p_dnnl_primitive_desc_create(&l->pool, &pbd, NULL, t->engine, pool), "max-pool backward primitive");
+    TRY(p_dnnl_primitive_desc_create(&l->pool, &pbd, plain, t->engine, pool), "max-pool backward primitive");
   }
   dnnl_eltwise_desc_t rfd, rbd;
   TRY(p_dnnl_eltwise_forward_desc_init(&rfd, dnnl_forward_training, dnnl_eltwise_relu_use_dst_for_bwd, &l->value_md,
                                        0.0f, 0.0f),
       "ReLU");
-  TRY(p_dnnl_primitive_desc_create(&relu_hint, &rfd, NULL, t->engine, NULL), "ReLU primitive");
+  TRY(p_dnnl_primitive_desc_create(&relu_hint, &rfd, plain, t->engine, NULL), "ReLU primitive");
   TRY(p_dnnl_eltwise_backward_desc_init(&rbd, dnnl_eltwise_relu_use_dst_for_bwd, &l->value_md, &l->value_md, 0.0f,
                                         0.0f),
       "ReLU backward");
-  TRY(p_dnnl_primitive_desc_create(&l->relu, &rbd, NULL, t->engine, relu_hint), "ReLU backward primitive");
+  TRY(p_dnnl_primitive_desc_create(&l->relu, &rbd, plain, t->engine, relu_hint), "ReLU backward primitive");
 
   /* The input in the convolution's layout, the weights from the caller's (for the backward data
      pass too, while the caller's are read), the convolution, the pool. */
@@ -193,6 +196,7 @@ static int make_layer(glimpse_dnnl_trainer *t, Layer *l, const glimpse_dnnl_conv
 fail:
   if (ops) p_dnnl_post_ops_destroy(ops);
   if (attr) p_dnnl_primitive_attr_destroy(attr);
+  if (plain) p_dnnl_primitive_attr_destroy(plain);
   if (forward) p_dnnl_primitive_desc_destroy(forward);
   if (pool) p_dnnl_primitive_desc_destroy(pool);
   if (relu_hint) p_dnnl_primitive_desc_destroy(relu_hint);
@@ -310,6 +314,11 @@ glimpse_dnnl_trainer *glimpse_dnnl_trainer_create(int batch, int channels, int s
   TRY(add_reorder(t, t->backward, &t->backward_count, t->dgrid, &grid_md, dvalue, &last->value_md), "grid reorder");
   for (int i = count - 1; i >= 0; i--)
     if (make_layer_backward(t, layers, i, dvalue, &dvalue, message)) goto fail;
+  TRY(glimpse_give_scratchpad(t->engine, t->forward, t->forward_count, &t->scratchpads[0], t->owned, &t->owned_count),
+      "scratchpad");
+  TRY(glimpse_give_scratchpad(t->engine, t->backward, t->backward_count, &t->scratchpads[1], t->owned,
+                              &t->owned_count),
+      "scratchpad");
   release(layers, count);
   free(layers);
   p_omp_set_num_threads(threads);

@@ -19,7 +19,7 @@ public enum EncoderCalibration {
   static let winogradBatches = [2, 4, 8, 16]
   /// The batches timed for oneDNN: one image, and one of its runs (`CNNEncoder.oneDNNChunk`).
   static let oneDNNBatches = [1, CNNEncoder.oneDNNChunk]
-  /// The batch timed for training, forward and backward: half the default batch, for time.
+  /// The share timed for training, forward and backward: one core's of the default batch on two.
   static let trainingBatch = 16
 
   /// Times glimpse-small's encoder forward pass both ways at each batch: first im2col against
@@ -86,8 +86,11 @@ public enum EncoderCalibration {
       for (index, run) in runs.enumerated() {
         for (path, encoder) in run.encoders.enumerated() {
           let start = monotonicSeconds()
-          encoder.forward(images: run.images)
-          if training { encoder.backward(dgrid: run.dgrid, dmean: nil) }
+          if training {
+            oneShare(encoder, images: run.images, dgrid: run.dgrid)
+          } else {
+            encoder.forward(images: run.images)
+          }
           if round > 0 { best[index][path] = min(best[index][path], (monotonicSeconds() - start) * 1000) }
         }
       }
@@ -95,6 +98,18 @@ public enum EncoderCalibration {
     return batches.indices.map { index in
       (batches[index], (best[index][0] * 1000).rounded() / 1000, (best[index][1] * 1000).rounded() / 1000)
     }
+  }
+
+  /// Training's forward and backward passes of `images` as one core's share, on this thread: as
+  /// each core runs its share, and the same on every core count, so that one process and the
+  /// one-core ranks of a job on the same CPU choose alike.
+  static func oneShare(_ encoder: CNNEncoder, images: Tensor, dgrid: Tensor) {
+    let all = 0..<images.size(0)
+    encoder.beginForward(images: images)
+    encoder.beginBackward()
+    encoder.forwardShare(0, images: all)
+    encoder.backwardShare(0, images: all, dgrid: dgrid, dmean: nil)
+    encoder.finishBackward(workers: 1)
   }
 
   /// The smallest candidate batch from which Winograd was at least as fast at every batch timed:
