@@ -87,28 +87,45 @@ public struct SGD {
 
 /// Scales all gradients together so their global L2 norm is at most `maxNorm`, as PyTorch's
 /// clip_grad_norm_ does (factor maxNorm / (norm + 1e-6) when below 1). Returns the norm before.
+/// Each tensor's two halves are summed apart, on the two cores where there are two, and the
+/// sums added in tensor order: the same norm on any core count.
 @discardableResult
 public func clipGradientNorm(_ gradients: [Tensor], maxNorm: Float) -> Float {
-  var lanes = SIMD4<Double>()  // four running sums, so the loop vectorises
-  for gradient in gradients {
-    let g = gradient.pointer
-    var i = 0
-    while i + 4 <= gradient.count {
-      let x = SIMD4<Double>(Double(g[i]), Double(g[i + 1]), Double(g[i + 2]), Double(g[i + 3]))
-      lanes += x * x
-      i += 4
+  let halves = 2
+  var sums = [Double](repeating: 0, count: halves * gradients.count)
+  sums.withUnsafeMutableBufferPointer { sums in
+    nonisolated(unsafe) let sums = sums
+    DispatchQueue.concurrentPerform(iterations: halves) { half in
+      for (index, gradient) in gradients.enumerated() {
+        let range = (gradient.count * half / halves)..<(gradient.count * (half + 1) / halves)
+        sums[index * halves + half] = squaredSum(gradient.pointer, range)
+      }
     }
-    while i < gradient.count { lanes[0] += Double(g[i]) * Double(g[i]); i += 1 }
   }
-  let norm = Float(lanes.sum().squareRoot())
+  let norm = Float(sums.reduce(0, +).squareRoot())
   let factor = maxNorm / (norm + 1e-6)
   if factor < 1 {
-    for gradient in gradients {
-      let g = gradient.pointer
-      for i in 0..<gradient.count { g[i] *= factor }
+    DispatchQueue.concurrentPerform(iterations: halves) { half in
+      for gradient in gradients {
+        let g = gradient.pointer
+        for i in (gradient.count * half / halves)..<(gradient.count * (half + 1) / halves) { g[i] *= factor }
+      }
     }
   }
   return norm
+}
+
+/// Σ g[i]² over `range`, in double precision, in four running sums so that the loop vectorises.
+private func squaredSum(_ g: UnsafeMutablePointer<Float>, _ range: Range<Int>) -> Double {
+  var lanes = SIMD4<Double>()
+  var i = range.lowerBound
+  while i + 4 <= range.upperBound {
+    let x = SIMD4<Double>(Double(g[i]), Double(g[i + 1]), Double(g[i + 2]), Double(g[i + 3]))
+    lanes += x * x
+    i += 4
+  }
+  while i < range.upperBound { lanes[0] += Double(g[i]) * Double(g[i]); i += 1 }
+  return lanes.sum()
 }
 
 extension Double {

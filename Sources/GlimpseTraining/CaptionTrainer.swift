@@ -1,3 +1,4 @@
+import Dispatch
 import GlimpseDistributed
 import GlimpseLayers
 import GlimpseModels
@@ -125,10 +126,12 @@ public final class CaptionTrainer {
       probs = Tensor(zeros: [b, steps, decoder.vocabularySize])
       dlogits = Tensor(zeros: [b, steps, decoder.vocabularySize])
     }
-    for decoder in decoders { decoder.parameters.zeroGradients() }
-    earlyExchange?.expect(shares: decodingShares(decoders, rows: b))
+    // Each share clears its own decoder's gradients and its rows (`decode`), on its own core; a
+    // replica without a share this step must not keep the step before's.
+    let shares = decodingShares(decoders, rows: b)
+    for decoder in decoders[shares...] { decoder.parameters.zeroGradients() }
+    earlyExchange?.expect(shares: shares)
     encoder.trainableParameters.zeroGradients()
-    dlogits.zero(); dgrid.zero(); dmean.zero()
   }
 
   /// One share of the rows through the decoder, forward and backward: its loss, averaged over
@@ -141,6 +144,8 @@ public final class CaptionTrainer {
     let tokens = (rows.lowerBound * steps)..<(rows.upperBound * steps)
     let (shareInputs, shareTargets) = (Array(inputs[tokens]), Array(targets[tokens]))
     let (shareProbs, shareDlogits) = (probs.slice(rows), dlogits.slice(rows))
+    decoder.parameters.zeroGradients()
+    shareDlogits.zero(); dgrid.slice(rows).zero(); dmean.slice(rows).zero()
     let logits = decoder.forward(
       grid: grid.slice(rows), mean: mean.slice(rows), inputs: shareInputs, batch: rows.count, steps: steps)
     let loss = CaptionLoss(
@@ -155,11 +160,8 @@ public final class CaptionTrainer {
   /// adds), and sums the shares' losses.
   private func finish(_ losses: [CaptionLoss]) -> CaptionLoss {
     let early = earlyExchange?.names ?? []
-    for replica in decoders.dropFirst() {
-      for (mine, theirs) in zip(decoder.parameters, replica.parameters) where !early.contains(mine.name) {
-        mine.gradient.add(theirs.gradient)
-      }
-    }
+    let sums = decoder.parameters.indices.filter { !early.contains(decoder.parameters[$0].name) }
+    addReplicaGradients(decoders, parameters: sums)
     return losses.reduce(CaptionLoss(crossEntropy: 0, penalty: 0)) {
       CaptionLoss(crossEntropy: $0.crossEntropy + $1.crossEntropy, penalty: $0.penalty + $1.penalty)
     }
@@ -177,5 +179,24 @@ extension CaptionTrainer: FinishesGradientsEarly {
     for decoder in decoders { decoder.gradientGroupFinished = { exchange.finished($0) } }
     earlyExchange = exchange
     return exchange
+  }
+}
+
+/// Adds each replica's gradient of the parameters at `indices` to the first decoder's, in replica
+/// order: each tensor's two halves on the two cores where there are two, with the same result on
+/// any core count.
+func addReplicaGradients(_ decoders: [CaptionDecoder], parameters indices: [Int]) {
+  guard decoders.count > 1 else { return }
+  let targets = decoders[0].parameters.map(\.gradient)
+  let sources = decoders.dropFirst().map { $0.parameters.map(\.gradient) }
+  DispatchQueue.concurrentPerform(iterations: 2) { half in
+    for index in indices {
+      let (target, count) = (targets[index].pointer, targets[index].count)
+      let range = (count * half / 2)..<(count * (half + 1) / 2)
+      for source in sources {
+        let g = source[index].pointer
+        for i in range { target[i] += g[i] }
+      }
+    }
   }
 }
