@@ -91,11 +91,20 @@ final class DNNLTrainers {
   var lastShare = SharePath.own
   /// Why a network could not be made or run.
   var failure: String?
+  /// Tests make the next forward or backward pass fail, as oneDNN could, to follow what the
+  /// encoder does then.
+  enum Pass { case forward, backward }
+  var failNext: Pass?
 
   deinit { for trainer in trainers.values { glimpse_dnnl_trainer_destroy(trainer) } }
 
   /// The share sizes a network has been made for.
   var batchSizes: Set<Int> { Set(trainers.keys) }
+
+  private func injected() -> OneDNNError {
+    defer { failNext = nil }
+    return OneDNNError(description: "oneDNN: the \(failNext!) pass failed (made to fail by a test)")
+  }
 
   private static func reason(_ message: [CChar]) -> OneDNNError {
     OneDNNError(description: String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
@@ -105,6 +114,7 @@ final class DNNLTrainers {
     input: UnsafePointer<Float>, images n: Int, side: Int, weights: [UnsafePointer<Float>?],
     biases: [UnsafePointer<Float>?], grid: UnsafeMutablePointer<Float>, chain: () -> [glimpse_dnnl_conv]
   ) throws {
+    if failNext == .forward { throw injected() }
     var message = [CChar](repeating: 0, count: Int(GLIMPSE_DNNL_MESSAGE_LENGTH))
     if trainers[n] == nil {
       // Each keeps a share's activations: evaluation's last short batch should not add up.
@@ -128,6 +138,7 @@ final class DNNLTrainers {
     dgrid: UnsafePointer<Float>, images n: Int, weights: [UnsafeMutablePointer<Float>?],
     biases: [UnsafeMutablePointer<Float>?]
   ) throws {
+    if failNext == .backward { throw injected() }
     var message = [CChar](repeating: 0, count: Int(GLIMPSE_DNNL_MESSAGE_LENGTH))
     guard let trainer = trainers[n] else {
       throw OneDNNError(description: "oneDNN: a backward pass before its forward")

@@ -62,3 +62,45 @@ final class OneDNNThreadTests: XCTestCase {
     XCTAssertFalse(passes.trained.oneDNNShareSizes.isEmpty)
   }
 }
+
+/// When oneDNN fails in training (a network that cannot be made or run), the share's pass runs on
+/// glimpse's kernels, the gradients are those of glimpse's kernels, and the encoder trains on
+/// them from then on, saying why.
+final class OneDNNFailureTests: XCTestCase {
+  func testAFailedPassFallsBackToOwnKernels() throws {
+    XCTAssertTrue(CNNEncoder.oneDNNPreferred, oneDNNLoadProblem ?? "GLIMPSE_SMALL_KERNELS=own")
+    let images = Tensor(zeros: [8, 3, 64, 64])
+    for i in 0..<images.count { images.pointer[i] = Float(i % 53) / 53 }
+    let dgrid = Tensor(shape: [8, 64, 512], values: (0..<(8 * 64 * 512)).map { Float($0 % 71) / 71 - 0.5 })
+    let own = CNNEncoder()
+    var random = SeededGenerator(seed: 8)
+    own.initialize(random: &random)
+    own.oneDNNTraining = false
+    own.forward(images: images)
+    own.backward(dgrid: dgrid, dmean: nil)
+    for pass in [DNNLTrainers.Pass.forward, .backward] {
+      let encoder = CNNEncoder()
+      for (mine, theirs) in zip(encoder.parameters, own.parameters) { mine.value.assign(theirs.value) }
+      encoder.oneDNNTraining = true
+      encoder.forward(images: images)  // makes the networks
+      encoder.backward(dgrid: dgrid, dmean: nil)
+      XCTAssertNil(encoder.oneDNNTrainingFailure)
+      encoder.parameters.zeroGradients()
+      encoder.oneDNNTrainers[0].failNext = pass
+      encoder.forward(images: images)
+      encoder.backward(dgrid: dgrid, dmean: nil)
+      XCTAssertEqual(
+        encoder.oneDNNTrainingFailure, "oneDNN: the \(pass) pass failed (made to fail by a test)", "\(pass)")
+      for (mine, theirs) in zip(encoder.parameters, own.parameters) {
+        let (found, expected) = (mine.gradient.values, theirs.gradient.values)
+        let scale = expected.map(abs).max() ?? 0
+        XCTAssertGreaterThan(scale, 0)
+        let worst = zip(found, expected).map { abs($0 - $1) }.max() ?? 0
+        XCTAssertLessThan(worst, 1e-4 * scale, "\(pass): \(mine.name)")
+      }
+      // From then on, glimpse's kernels.
+      encoder.forward(images: images)
+      XCTAssertTrue(encoder.oneDNNTrainers.allSatisfy { $0.lastShare == .own }, "\(pass)")
+    }
+  }
+}
