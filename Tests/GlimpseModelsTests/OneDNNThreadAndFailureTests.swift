@@ -34,10 +34,16 @@ final class OneDNNThreadTests: XCTestCase {
       results = [served.grid.values, trained.grid.values] + trained.parameters.map(\.gradient.values)
     }
 
-    /// `run` on a new thread, which has ended when this returns.
+    /// `run` on a new thread, which has ended when this returns (the semaphore orders its writes
+    /// before the caller's reads).
     func runOnANewThread() {
-      let thread = Thread { self.run() }
+      let done = DispatchSemaphore(value: 0)
+      let thread = Thread {
+        self.run()
+        done.signal()
+      }
       thread.start()
+      done.wait()
       while !thread.isFinished { usleep(1000) }
     }
   }
