@@ -3,11 +3,11 @@ import GlimpseLayers
 import GlimpseTensor
 
 /// cnn-small's training passes through oneDNN, where they ran faster than our kernels on this CPU
-/// (`EncoderCalibration`): the whole batch at once, each convolution fused with its bias and ReLU
-/// in the blocked layouts oneDNN picks, its max-pool keeping its choices, and the backward pass
-/// (ReLU from its output, the pool, the gradients of the data and of the weights and biases)
-/// reading what the forward pass kept. The weights are read on every forward pass, as training
-/// changes them between steps.
+/// (`EncoderCalibration`): each core's share of a batch through a network of its own, on that core
+/// alone; each convolution fused with its bias and ReLU in the blocked layouts oneDNN picks, its
+/// max-pool keeping its choices, and the backward pass (ReLU from its output, the pool, the
+/// gradients of the data and of the weights and biases) reading what the forward pass kept. The
+/// weights are read on every forward pass, as training changes them between steps.
 extension CNNEncoder {
   /// Whether a forward pass with weights that change runs its shares through oneDNN: as set, or
   /// as measured on this CPU; never after oneDNN failed.
@@ -54,11 +54,16 @@ extension CNNEncoder {
     let scale = 1 / Float(locations)
     for b in range {
       for l in 0..<locations {
-        let row = (b * locations + l) * features
-        for d in 0..<features {
-          let shared = dmean.map { $0.pointer[b * features + d] * scale } ?? 0
-          total.pointer[row + d] = shared + (dgrid?.pointer[row + d] ?? 0)
+        let offset = (b * locations + l) * features
+        let row = total.pointer + offset
+        if let dgrid {
+          row.update(from: dgrid.pointer + offset, count: features)
+        } else {
+          row.update(repeating: 0, count: features)
         }
+        guard let dmean else { continue }
+        let shared = dmean.pointer + b * features
+        for d in 0..<features { row[d] += shared[d] * scale }
       }
     }
     let trainers = oneDNNTrainers[worker]
@@ -106,10 +111,6 @@ final class DNNLTrainers {
     return OneDNNError(description: "oneDNN: the \(failNext!) pass failed (made to fail by a test)")
   }
 
-  private static func reason(_ message: [CChar]) -> OneDNNError {
-    OneDNNError(description: String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
-  }
-
   func forward(
     input: UnsafePointer<Float>, images n: Int, side: Int, weights: [UnsafePointer<Float>?],
     biases: [UnsafePointer<Float>?], grid: UnsafeMutablePointer<Float>, chain: () -> [glimpse_dnnl_conv]
@@ -126,11 +127,11 @@ final class DNNLTrainers {
         let made = convs.withUnsafeBufferPointer({
           glimpse_dnnl_trainer_create(Int32(n), 3, Int32(side), $0.baseAddress, Int32($0.count), &message)
         })
-      else { throw Self.reason(message) }
+      else { throw OneDNNError(message: message) }
       trainers[n] = made
     }
     guard glimpse_dnnl_trainer_forward(trainers[n]!, input, weights, biases, grid, &message) == 0 else {
-      throw Self.reason(message)
+      throw OneDNNError(message: message)
     }
   }
 
@@ -144,7 +145,7 @@ final class DNNLTrainers {
       throw OneDNNError(description: "oneDNN: a backward pass before its forward")
     }
     guard glimpse_dnnl_trainer_backward(trainer, dgrid, weights, biases, &message) == 0 else {
-      throw Self.reason(message)
+      throw OneDNNError(message: message)
     }
   }
 }

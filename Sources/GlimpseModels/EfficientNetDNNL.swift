@@ -25,12 +25,19 @@ public enum PhotoEncoderKernels: Sendable {
 public let oneDNNLoadProblem: String? = {
   var message = [CChar](repeating: 0, count: Int(GLIMPSE_DNNL_MESSAGE_LENGTH))
   if glimpse_dnnl_available(&message) != 0 { return nil }
-  return String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+  return OneDNNError(message: message).description
 }()
 
 /// Why a oneDNN network could not be made or run.
 public struct OneDNNError: Error, CustomStringConvertible, Sendable {
   public var description: String
+
+  init(description: String) { self.description = description }
+
+  /// The shim's message, up to its terminating zero.
+  init(message: [CChar]) {
+    description = String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+  }
 }
 
 /// An encoder as one oneDNN network per batch size (`glimpse_dnnl_create`), writing the grid
@@ -51,19 +58,16 @@ final class DNNLNetworks {
     chain: () -> [glimpse_dnnl_conv]
   ) throws {
     var message = [CChar](repeating: 0, count: Int(GLIMPSE_DNNL_MESSAGE_LENGTH))
-    func reason() -> String {
-      String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    }
     if networks[n] == nil {
       let convs = chain()
       guard
         let made = convs.withUnsafeBufferPointer({
           glimpse_dnnl_create(Int32(n), Int32(channels), Int32(side), $0.baseAddress, Int32($0.count), &message)
         })
-      else { throw OneDNNError(description: reason()) }
+      else { throw OneDNNError(message: message) }
       networks[n] = made
     }
-    guard glimpse_dnnl_run(networks[n]!, input, grid, &message) == 0 else { throw OneDNNError(description: reason()) }
+    guard glimpse_dnnl_run(networks[n]!, input, grid, &message) == 0 else { throw OneDNNError(message: message) }
   }
 
   /// The convolutions of `encoder` as the shim describes them; their weights are read while a
