@@ -9,9 +9,10 @@ struct TuneCommand: ParsableCommand {
     abstract: "Show the tuning choices glimpse makes on this CPU, and measure them again.",
     discussion: """
       Most choices follow from what the CPU reports (its vector extensions, its core count, the kernels OpenBLAS \
-      runs). Three are measured instead, once per CPU (about 1.2 s): the batch from which the encoder's 3×3 layers \
-      run as Winograd, whether a loaded model's encoder runs through oneDNN, for one image and for batches, and \
-      whether training runs the encoder through oneDNN. They are measured the first time they are needed, and \
+      runs). Four are measured instead, once per CPU (about 1.2 s): the batch from which the encoder's 3×3 layers \
+      run as Winograd, whether a loaded model's encoder runs through oneDNN, for one image and for batches, \
+      whether training runs the encoder through oneDNN, and how the backward steps' few-row products are cut into \
+      blocks for OpenBLAS. They are measured the first time they are needed, and \
       cached in $GLIMPSE_TUNING_CACHE, else $XDG_CACHE_HOME/glimpse/tuning.json, else \
       ~/.cache/glimpse/tuning.json, with one entry per CPU model. A cache that cannot be read or written costs a \
       new measurement, never a choice made for another CPU.

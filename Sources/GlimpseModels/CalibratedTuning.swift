@@ -7,7 +7,8 @@ import Glibc
 #endif
 
 /// The measured tuning choices of this process: read from the tuning cache when it has this
-/// CPU's entry, else measured (`EncoderCalibration`) and saved for the next process. Whatever
+/// CPU's entry, else measured (`EncoderCalibration`, `FewRowBlocks`) and saved for the next
+/// process; `current` also hands `gemm` its block choice. Whatever
 /// goes wrong with the cache (an unreadable or corrupt file, an invalid entry, a folder that
 /// cannot be written) costs a measurement, never a crash or a choice measured on another CPU;
 /// `glimpse tune` shows what happened.
@@ -62,6 +63,7 @@ public enum CalibratedTuning {
     resolved.withLock { state in
       if let state { return state }
       let resolution = resolveForThisMachine(refresh: false)
+      FewRowBlocks.wideForPlainWeights = resolution.tuning.fewRowWideBlocks
       state = resolution
       return resolution
     }
@@ -71,6 +73,7 @@ public enum CalibratedTuning {
   public static func refresh() -> Resolution {
     resolved.withLock { state in
       let resolution = resolveForThisMachine(refresh: true)
+      FewRowBlocks.wideForPlainWeights = resolution.tuning.fewRowWideBlocks
       state = resolution
       return resolution
     }
@@ -83,7 +86,10 @@ public enum CalibratedTuning {
     }
     let cache = TuningCache.defaultPath(environment: environment).map(TuningCache.init(path:))
     return resolve(cache: cache, key: MachineDescription.current().tuningKey, refresh: refresh) {
-      EncoderCalibration.measure()
+      var tuning = EncoderCalibration.measure()
+      tuning.fewRowTiming = FewRowBlocks.measure()
+      tuning.fewRowWideBlocks = tuning.fewRowTiming.map { FewRowBlocks.prefersWide($0) } ?? false
+      return tuning
     }
   }
 }

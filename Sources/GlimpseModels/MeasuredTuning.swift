@@ -1,4 +1,6 @@
-/// The choices measured on one CPU (`EncoderCalibration`), with the timings they came from.
+import GlimpseTensor
+
+/// The choices measured on one CPU (`EncoderCalibration`, `FewRowBlocks`), with the timings they came from.
 public struct MeasuredTuning: Equatable, Sendable {
   /// The smallest batch whose encoder runs its 3×3 layers as Winograd; one of `candidates`.
   public var winogradMinimumBatch: Int
@@ -16,6 +18,12 @@ public struct MeasuredTuning: Equatable, Sendable {
   /// The forward and backward pass's time in ms on our kernels and through oneDNN, at the batch
   /// measured; empty where oneDNN does not load.
   public var oneDNNTrainingTimings: [KernelTiming]
+  /// Whether few-row products X·W (W as stored) run in wide blocks (`FewRowBlocks`); false
+  /// where OpenBLAS multiplies no product directly.
+  public var fewRowWideBlocks: Bool
+  /// One product of `FewRowBlocks.measuredShape` in narrow and in wide blocks; nil where
+  /// OpenBLAS multiplies no product directly.
+  public var fewRowTiming: BlockTiming?
 
   /// The values `winogradMinimumBatch` may take: one image never runs Winograd (the rows of its
   /// layers are split between the cores instead), and a batch of 32 or more always does.
@@ -24,12 +32,13 @@ public struct MeasuredTuning: Equatable, Sendable {
   public init(
     winogradMinimumBatch: Int, timings: [EncoderTiming], oneDNNForOneImage: Bool = false,
     oneDNNForBatches: Bool = false, oneDNNTimings: [KernelTiming] = [], oneDNNForTraining: Bool = false,
-    oneDNNTrainingTimings: [KernelTiming] = []
+    oneDNNTrainingTimings: [KernelTiming] = [], fewRowWideBlocks: Bool = false, fewRowTiming: BlockTiming? = nil
   ) {
     (self.winogradMinimumBatch, self.timings) = (winogradMinimumBatch, timings)
     (self.oneDNNForOneImage, self.oneDNNForBatches, self.oneDNNTimings) =
       (oneDNNForOneImage, oneDNNForBatches, oneDNNTimings)
     (self.oneDNNForTraining, self.oneDNNTrainingTimings) = (oneDNNForTraining, oneDNNTrainingTimings)
+    (self.fewRowWideBlocks, self.fewRowTiming) = (fewRowWideBlocks, fewRowTiming)
   }
 }
 

@@ -1,4 +1,5 @@
 import GlimpseIO
+import GlimpseTensor
 
 /// A JSON file of measured choices, one entry per CPU (`MachineDescription.tuningKey`), so that
 /// a machine measures once and a shared home folder serves several kinds of machine:
@@ -7,7 +8,8 @@ import GlimpseIO
 ///       "timings": [{"batch": 2, "im2col_ms": 1.9, "winograd_ms": 3.1}, …],
 ///       "onednn_one_image": true, "onednn_batches": true,
 ///       "onednn_timings": [{"batch": 1, "own_ms": 1.2, "onednn_ms": 0.5}, …],
-///       "onednn_training": true, "onednn_training_timings": [{"batch": 16, …}]}, …]}
+///       "onednn_training": true, "onednn_training_timings": [{"batch": 16, …}],
+///       "few_row_wide_blocks": true, "few_row_timing": {"narrow_ms": 0.43, "wide_ms": 0.29}}, …]}
 public struct TuningCache: Sendable {
   public var path: String
   public init(path: String) { self.path = path }
@@ -56,6 +58,13 @@ public struct TuningCache: Sendable {
       ("onednn_batches", .bool(tuning.oneDNNForBatches)), ("onednn_timings", kernelTimings(tuning.oneDNNTimings)),
       ("onednn_training", .bool(tuning.oneDNNForTraining)),
       ("onednn_training_timings", kernelTimings(tuning.oneDNNTrainingTimings)),
+      ("few_row_wide_blocks", .bool(tuning.fewRowWideBlocks)),
+      (
+        "few_row_timing",
+        tuning.fewRowTiming.map {
+          .object([("narrow_ms", .number($0.narrowMilliseconds)), ("wide_ms", .number($0.wideMilliseconds))])
+        } ?? .null
+      ),
     ])
     let file = JSONValue.object([("format", .string(Self.format)), ("machines", .array(others + [mine]))])
     if let slash = path.lastIndex(of: "/"), slash != path.startIndex { try makeFolders(String(path[..<slash])) }
@@ -93,6 +102,15 @@ public struct TuningCache: Sendable {
       throw FileError(
         path, "has no onednn_one_image, onednn_batches and onednn_training (true or false) for this CPU")
     }
+    guard let wide = entry["few_row_wide_blocks"]?.bool else {
+      throw FileError(path, "has no few_row_wide_blocks (true or false) for this CPU")
+    }
+    var fewRowTiming: BlockTiming?
+    if let narrow = entry["few_row_timing"]?["narrow_ms"]?.number,
+      let wide = entry["few_row_timing"]?["wide_ms"]?.number
+    {
+      fewRowTiming = BlockTiming(narrowMilliseconds: narrow, wideMilliseconds: wide)
+    }
     func kernelTimings(_ name: String) -> [KernelTiming] {
       (entry[name]?.array ?? []).compactMap { timing -> KernelTiming? in
         guard let batch = timing["batch"]?.integer, let own = timing["own_ms"]?.number,
@@ -104,6 +122,7 @@ public struct TuningCache: Sendable {
     return MeasuredTuning(
       winogradMinimumBatch: minimum, timings: timings, oneDNNForOneImage: oneImage, oneDNNForBatches: batches,
       oneDNNTimings: kernelTimings("onednn_timings"), oneDNNForTraining: training,
-      oneDNNTrainingTimings: kernelTimings("onednn_training_timings"))
+      oneDNNTrainingTimings: kernelTimings("onednn_training_timings"), fewRowWideBlocks: wide,
+      fewRowTiming: fewRowTiming)
   }
 }

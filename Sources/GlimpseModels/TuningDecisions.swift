@@ -34,6 +34,7 @@ public func tuningDecisions(machine: MachineDescription, resolution: CalibratedT
       why: blocks
         ? "OpenBLAS's \(machine.blasCore) kernels multiply small products directly, slowly for deep ones"
         : "OpenBLAS's \(machine.blasCore) kernels pack every product"),
+    fewRowShapeDecision(resolution.tuning, blocks: blocks, source: source),
     TuningDecision(
       choice: "float16 one-image steps",
       value: RunTimeTuning.halfProductVectorised(flags: flags) ? "vectorised" : "plain C",
@@ -73,4 +74,19 @@ func oneDNNDecisions(_ tuning: MeasuredTuning, source: String) -> [TuningDecisio
     }
     return TuningDecision(choice: choice, value: chosen && CNNEncoder.oneDNNPreferred ? "yes" : "no", why: why)
   }
+}
+
+/// How few-row products X·W (W as stored, the backward steps' products) are cut into blocks.
+func fewRowShapeDecision(_ tuning: MeasuredTuning, blocks: Bool, source: String) -> TuningDecision {
+  let choice = "few-row X·W blocks"
+  guard blocks else { return TuningDecision(choice: choice, value: "none", why: "no products are cut into blocks") }
+  let value = tuning.fewRowWideBlocks ? "whole rows" : "1024/M columns"
+  guard let timing = tuning.fewRowTiming else {
+    return TuningDecision(choice: choice, value: value, why: "not measured: OpenBLAS multiplied no product directly")
+  }
+  let (m, k, n) = FewRowBlocks.measuredShape
+  let (narrow, wide) = (fixedPoint(timing.narrowMilliseconds, 3), fixedPoint(timing.wideMilliseconds, 3))
+  return TuningDecision(
+    choice: choice, value: value,
+    why: "\(source); \(m)×\(k) by \(k)×\(n): 1024/M columns \(narrow) ms, whole rows \(wide) ms")
 }

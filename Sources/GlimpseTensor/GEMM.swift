@@ -56,49 +56,19 @@ public func gemm(
       alpha, a, Int32(lda), b, Int32(transposeB ? 1 : ldb), beta, c, Int32(ldc))
     return
   }
-  if !transposeA, let blocks = smallProductBlocks(m: m, n: n, k: k) {
-    // A few rows of X times W or Wᵀ: in blocks small enough for OpenBLAS's direct kernel, the
-    // depth blocks after the first adding to what the first wrote.
-    for start in stride(from: 0, to: n, by: blocks.columns) {
-      for depth in stride(from: 0, to: k, by: blocks.depth) {
-        let block = transposeB ? b + start * ldb + depth : b + depth * ldb + start
-        glimpse_sgemm(
-          CblasRowMajor, CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans, Int32(m),
-          Int32(min(blocks.columns, n - start)),
-          Int32(min(blocks.depth, k - depth)), alpha, a + depth, Int32(lda), block, Int32(ldb), depth == 0 ? beta : 1,
-          c + start, Int32(ldc))
-      }
-    }
+  if !transposeA,
+    let blocks = smallProductBlocks(
+      m: m, n: n, k: k, wide: !transposeB && FewRowBlocks.wideForPlainWeights, threads: glimpse_blas_threads())
+  {
+    productInBlocks(
+      blocks, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c,
+      ldc: ldc)
     return
   }
   glimpse_sgemm(
     CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
     Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
 }
-
-/// OpenBLAS's AVX-512 kernels multiply a product with M·N ≤ 1024 and M·N·K ≤ 10⁶ directly;
-/// a larger one is packed first, which for a few rows (a decoder step) costs more than the
-/// multiplication. So such a product is split into blocks of 1024/M columns (a multiple of 8)
-/// and as much of the depth as the limit allows, in equal parts, when OpenBLAS runs one thread
-/// (the batch is shared out among the cores) or M ≤ 8 (where two threads gained less than the
-/// blocks do), and only for blocks of 32 columns or more (M ≤ 32): narrower blocks ran slower
-/// than packing. The measurements behind each bound are in the README (Performance: few-row
-/// blocks). Returns the block sizes, or nil to make one call.
-@inline(__always)
-func smallProductBlocks(m: Int, n: Int, k: Int) -> (columns: Int, depth: Int)? {
-  guard fewRowBlocks, blasSmallKernels, m * n > 1024 || m * n * k > 1_000_000 else { return nil }
-  let columns = min(1024 / m / 8 * 8, n)
-  guard columns >= 32 || columns == n, m <= 8 || glimpse_blas_threads() == 1 else { return nil }
-  let parts = (k + 1_000_000 / (m * columns) - 1) / (1_000_000 / (m * columns))
-  return (columns, (k + parts - 1) / parts)
-}
-
-let blasSmallKernels = glimpse_blas_small_kernels() != 0
-
-/// Whether `gemm` may split few-row products into blocks. AllocationTests turn it off to count
-/// our own allocations: OpenBLAS's direct kernel for X·W with beta ≠ 0 mallocs a 16 KB buffer
-/// on every call.
-nonisolated(unsafe) var fewRowBlocks = true
 
 /// The same product as `gemm`, in plain loops with double accumulation: the reference the
 /// tests hold the BLAS path to.

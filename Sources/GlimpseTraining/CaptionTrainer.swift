@@ -36,6 +36,7 @@ public final class CaptionTrainer {
   public init(encoder: ImageEncoder, decoder: CaptionDecoder, learningRate: Float = 1e-3, clipNorm: Float = 5) {
     self.encoder = encoder
     self.decoder = decoder
+    _ = CalibratedTuning.current  // the few-row blocks of the backward steps, measured now if never
     decoder.weightsFixed = false  // training changes them: nothing may be kept from one run to the next
     decoders = decodersPerCore(decoder, ownGradients: true)
     self.clipNorm = clipNorm

@@ -22,6 +22,7 @@ public final class VQATrainer {
   public init(model: AnsweringModel) {
     self.model = model
     supervisedHops = model.sizes.hops
+    _ = CalibratedTuning.current  // the few-row blocks of the backward steps, measured now if never
   }
 
   /// Replaces the parameters' gradients with those of the mean cross-entropy over the batch

@@ -44,6 +44,11 @@ final class TuneCommandTests: XCTestCase {
     let decisions = try XCTUnwrap(report["decisions"] as? [[String: String]])
     let winograd = decisions.first { $0["choice"] == "Winograd from batch" }
     XCTAssertTrue(["2", "4", "8", "16", "32"].contains(winograd?["value"] ?? ""), "\(decisions)")
+    let blocks = decisions.first { $0["choice"] == "few-row X·W blocks" }
+    XCTAssertTrue(["whole rows", "1024/M columns", "none"].contains(blocks?["value"] ?? ""), "\(decisions)")
+    if blocks?["value"] != "none" {
+      XCTAssertTrue(blocks?["why"]?.contains("16×2048 by 2048×512: 1024/M columns ") == true, "\(decisions)")
+    }
     for choice in [
       "served encoder in oneDNN, one image", "served encoder in oneDNN, batches", "trained encoder in oneDNN",
     ] {

@@ -74,7 +74,8 @@ final class CalibratedTuningTests: XCTestCase {
       winogradMinimumBatch: 8, timings: timings([(2, 2.08, 3.27), (8, 7.48, 7.1)]), oneDNNForOneImage: true,
       oneDNNForBatches: false,
       oneDNNTimings: [KernelTiming(batch: 1, ownMilliseconds: 1.3, oneDNNMilliseconds: 0.4)], oneDNNForTraining: true,
-      oneDNNTrainingTimings: [KernelTiming(batch: 16, ownMilliseconds: 34.85, oneDNNMilliseconds: 26.77)])
+      oneDNNTrainingTimings: [KernelTiming(batch: 16, ownMilliseconds: 34.85, oneDNNMilliseconds: 26.77)],
+      fewRowWideBlocks: true, fewRowTiming: BlockTiming(narrowMilliseconds: 0.445, wideMilliseconds: 0.296))
     let epyc = MeasuredTuning(winogradMinimumBatch: 4, timings: [])
     try cache.store(xeon, for: Self.xeonKey)
     try cache.store(epyc, for: Self.epycKey)
@@ -151,6 +152,44 @@ final class CalibratedTuningTests: XCTestCase {
         ])
       XCTAssertEqual(try TuningCache(path: path).entry(for: Self.xeonKey)?.oneDNNForBatches, true)
       XCTAssertEqual(try TuningCache(path: path).entry(for: Self.xeonKey)?.oneDNNForTraining, true)
+    }
+  }
+
+  /// An entry the version before the few-row blocks' choice wrote is measured again.
+  func testAnEntryWithoutTheFewRowChoiceIsMeasuredAgain() throws {
+    let path = folder + "/tuning.json"
+    let choices = "\"onednn_one_image\": true, \"onednn_batches\": true, \"onednn_training\": true"
+    let text = """
+      {"format": "glimpse tuning 2", "machines": [{"key": "\(Self.xeonKey)", "winograd_minimum_batch": 8, \(choices)}]}
+      """
+    try text.write(toFile: path, atomically: false, encoding: .utf8)
+    let resolution = CalibratedTuning.resolve(cache: TuningCache(path: path), key: Self.xeonKey) {
+      MeasuredTuning(winogradMinimumBatch: 8, timings: [], fewRowWideBlocks: true)
+    }
+    XCTAssertEqual(
+      resolution.problems, ["\(path): has no few_row_wide_blocks (true or false) for this CPU; measured again"])
+    XCTAssertEqual(try TuningCache(path: path).entry(for: Self.xeonKey)?.fewRowWideBlocks, true)
+    XCTAssertNil(try TuningCache(path: path).entry(for: Self.xeonKey)?.fewRowTiming)
+  }
+
+  /// The Xeon's timings (narrow 0.445 ms, wide 0.296) choose wide; a CPU within 3% keeps narrow.
+  func testFewRowBlocksFromEachCPUsTimings() {
+    XCTAssertTrue(FewRowBlocks.prefersWide(BlockTiming(narrowMilliseconds: 0.445, wideMilliseconds: 0.296)))
+    XCTAssertFalse(FewRowBlocks.prefersWide(BlockTiming(narrowMilliseconds: 0.300, wideMilliseconds: 0.296)))
+    XCTAssertFalse(FewRowBlocks.prefersWide(BlockTiming(narrowMilliseconds: 0.300, wideMilliseconds: 0.350)))
+  }
+
+  /// This process's choice is the one gemm follows, and a product of the measured shape is timed
+  /// both ways where OpenBLAS multiplies small products directly.
+  func testGEMMFollowsTheMeasuredFewRowChoice() throws {
+    let tuning = CalibratedTuning.current.tuning
+    XCTAssertEqual(FewRowBlocks.wideForPlainWeights, tuning.fewRowWideBlocks)
+    let direct = RunTimeTuning.fewRowBlocks(openBLASCore: blasCoreName)
+    let timing = FewRowBlocks.measure(repeats: 1)
+    XCTAssertEqual(timing != nil, direct)
+    if let timing {
+      XCTAssertGreaterThan(timing.narrowMilliseconds, 0)
+      XCTAssertGreaterThan(timing.wideMilliseconds, 0)
     }
   }
 

@@ -1,5 +1,5 @@
 import GlimpseCore
-import GlimpseTensor
+@testable import GlimpseTensor
 import XCTest
 
 final class GEMMTests: XCTestCase {
@@ -20,6 +20,32 @@ final class GEMMTests: XCTestCase {
       for (m, n, k) in [(16, 1000, 512), (3, 700, 300), (32, 200, 40)] { check(m: m, n: n, k: k, accuracy: 1e-4) }
       for (m, n, k) in [(16, 520, 2048), (5, 300, 1500), (8, 100, 9000)] { check(m: m, n: n, k: k, accuracy: 1e-3) }
     }
+  }
+
+  /// X·W with W as stored in wide blocks (whole rows of W, a shallower depth) gives what the
+  /// loops give, as the narrow blocks do; X·Wᵀ is cut narrow either way.
+  func testFewRowsInWideBlocks() {
+    let (threads, wide) = (blasThreads, FewRowBlocks.wideForPlainWeights)
+    defer { (blasThreads, FewRowBlocks.wideForPlainWeights) = (threads, wide) }
+    blasThreads = 1
+    for chosen in [false, true] {
+      FewRowBlocks.wideForPlainWeights = chosen
+      for (m, n, k) in [(16, 512, 2048), (5, 3000, 700), (16, 2100, 300)] { check(m: m, n: n, k: k, accuracy: 1e-3) }
+    }
+  }
+
+  /// The blocks each way for one core's 16 rows: narrow 64 columns by 683 of W_hh's 2048-deep
+  /// rows in three parts, wide all 512 columns by 121 in seventeen; at most 32768/M columns.
+  func testTheBlocksOfEachShape() throws {
+    let blocks = { (m: Int, n: Int, k: Int, wide: Bool) in
+      try XCTUnwrap(smallProductBlocks(m: m, n: n, k: k, wide: wide, threads: 1))
+    }
+    XCTAssertTrue(try blocks(16, 512, 2048, false) == (64, 683))
+    XCTAssertTrue(try blocks(16, 512, 2048, true) == (512, 121))
+    XCTAssertTrue(try blocks(16, 4096, 512, true) == (2048, 29))
+    XCTAssertTrue(try blocks(2, 700, 3000, true) == (700, 600))
+    // Two OpenBLAS threads keep their own way for more than 8 rows.
+    XCTAssertNil(smallProductBlocks(m: 16, n: 512, k: 2048, wide: true, threads: 2))
   }
 
   func check(m: Int, n: Int, k: Int, accuracy: Float = 1e-5) {
