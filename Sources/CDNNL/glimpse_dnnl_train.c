@@ -122,7 +122,8 @@ static int make_layer(glimpse_dnnl_trainer *t, Layer *l, const glimpse_dnnl_conv
   TRY(p_dnnl_memory_desc_init_by_tag(&any_pooled, 4, pooled_dims, dnnl_f32, dnnl_format_tag_any), "pool layout");
 
   dnnl_convolution_desc_t fd, dd, wd;
-  TRY(p_dnnl_convolution_forward_desc_init(&fd, dnnl_forward_training, dnnl_convolution_auto, &any_src, &any_w,
+  dnnl_alg_kind_t algorithm = c->direct ? dnnl_convolution_direct : dnnl_convolution_auto;
+  TRY(p_dnnl_convolution_forward_desc_init(&fd, dnnl_forward_training, algorithm, &any_src, &any_w,
                                            &l->bias_md, &any_dst, ones, pad_l, pad_r),
       "convolution");
   TRY(p_dnnl_post_ops_create(&ops), "post-ops");
@@ -134,12 +135,12 @@ static int make_layer(glimpse_dnnl_trainer *t, Layer *l, const glimpse_dnnl_conv
   l->src_md = *query(forward, dnnl_query_src_md, 0);
   l->conv_md = *query(forward, dnnl_query_dst_md, 0);
   if (index > 0) {
-    TRY(p_dnnl_convolution_backward_data_desc_init(&dd, dnnl_convolution_auto, &any_src, &any_w, &l->conv_md, ones,
+    TRY(p_dnnl_convolution_backward_data_desc_init(&dd, algorithm, &any_src, &any_w, &l->conv_md, ones,
                                                    pad_l, pad_r),
         "convolution backward data");
     TRY(p_dnnl_primitive_desc_create(&l->data, &dd, plain, t->engine, forward), "backward data primitive");
   }
-  TRY(p_dnnl_convolution_backward_weights_desc_init(&wd, dnnl_convolution_auto, &any_src, &any_w, &l->bias_md,
+  TRY(p_dnnl_convolution_backward_weights_desc_init(&wd, algorithm, &any_src, &any_w, &l->bias_md,
                                                     &l->conv_md, ones, pad_l, pad_r),
       "convolution backward weights");
   TRY(p_dnnl_primitive_desc_create(&l->weights, &wd, plain, t->engine, forward), "backward weights primitive");

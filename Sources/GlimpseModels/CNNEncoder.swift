@@ -59,6 +59,10 @@ public final class CNNEncoder: ImageEncoder, @unchecked Sendable {
   /// Whether weights that change (training's) run forward and backward through oneDNN
   /// (CNNEncoderTrainingDNNL.swift); nil (the default) for the choice measured on this CPU.
   public var oneDNNTraining: Bool?
+  /// The layers (0 for conv1) whose training convolutions run as oneDNN's direct ones rather than
+  /// as it chooses; nil (the default) for the layers measured on this CPU. Read when a share
+  /// size's network is made.
+  public var oneDNNDirectLayers: Set<Int>?
   /// Per worker its oneDNN training networks, and what its last share ran through.
   let oneDNNTrainers = (0..<max(ExecutionCores.count, 1)).map { _ in DNNLTrainers() }
 

@@ -23,14 +23,15 @@ extension CNNEncoder {
   static let oneDNNChunk = 8
 
   /// The layers as the shim describes them; the weights are read while a network is made, the
-  /// biases on every run.
-  func oneDNNChain() -> [glimpse_dnnl_conv] {
+  /// biases on every run. In training the layers at `direct` run direct convolutions.
+  func oneDNNChain(direct: Set<Int> = []) -> [glimpse_dnnl_conv] {
     layers.enumerated().map { index, layer in
       glimpse_dnnl_conv(
         in_channels: Int32(layer.inChannels), out_channels: Int32(layer.outChannels), kernel: Int32(layer.kernel),
         stride: 1, groups: 1, pad_before: Int32(layer.kernel / 2), pad_after: Int32(layer.kernel / 2),
         input: Int32(index - 1), residual: -1, relu6: 0, relu: 1, pool: layer.pooled ? 1 : 0,
-        weights: UnsafePointer(layer.weight.value.pointer), bias: UnsafePointer(layer.bias.value.pointer))
+        weights: UnsafePointer(layer.weight.value.pointer), bias: UnsafePointer(layer.bias.value.pointer),
+        direct: direct.contains(index) ? 1 : 0)
     }
   }
 

@@ -34,7 +34,7 @@ extension CNNEncoder {
         input: input.pointer + range.lowerBound * imageCount, images: range.count, side: imageSize,
         weights: execution.oneDNNWeights, biases: execution.oneDNNBiases,
         grid: grid.pointer + range.lowerBound * gridCount
-      ) { oneDNNChain() }
+      ) { oneDNNChain(direct: oneDNNDirectLayers ?? Set(CalibratedTuning.current.tuning.oneDNNDirectLayers)) }
     } catch {
       trainers.failure = "\(error)"
       return false

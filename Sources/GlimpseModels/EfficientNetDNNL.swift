@@ -86,7 +86,7 @@ final class DNNLNetworks {
           in_channels: Int32(inChannels), out_channels: Int32(output), kernel: Int32(kernel), stride: Int32(stride),
           groups: Int32(groups), pad_before: Int32(padding.before), pad_after: Int32(total - padding.before),
           input: Int32(input), residual: Int32(residual), relu6: relu6 ? 1 : 0, relu: 0, pool: 0,
-          weights: UnsafePointer(folded.weight.pointer), bias: UnsafePointer(folded.bias.pointer)))
+          weights: UnsafePointer(folded.weight.pointer), bias: UnsafePointer(folded.bias.pointer), direct: 0))
     }
     var next = 0
     add(

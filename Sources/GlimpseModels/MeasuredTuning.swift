@@ -18,6 +18,10 @@ public struct MeasuredTuning: Equatable, Sendable {
   /// The forward and backward pass's time in ms on our kernels and through oneDNN, at the batch
   /// measured; empty where oneDNN does not load.
   public var oneDNNTrainingTimings: [KernelTiming]
+  /// The layers whose training convolutions run direct rather than as oneDNN chooses (0 for
+  /// conv1), and per 3×3 layer the share's time each way; empty where oneDNN does not load.
+  public var oneDNNDirectLayers: [Int]
+  public var oneDNNLayerTimings: [LayerTiming]
   /// Whether few-row products X·W (W as stored) run in wide blocks (`FewRowBlocks`); false
   /// where OpenBLAS multiplies no product directly.
   public var fewRowWideBlocks: Bool
@@ -32,12 +36,14 @@ public struct MeasuredTuning: Equatable, Sendable {
   public init(
     winogradMinimumBatch: Int, timings: [EncoderTiming], oneDNNForOneImage: Bool = false,
     oneDNNForBatches: Bool = false, oneDNNTimings: [KernelTiming] = [], oneDNNForTraining: Bool = false,
-    oneDNNTrainingTimings: [KernelTiming] = [], fewRowWideBlocks: Bool = false, fewRowTiming: BlockTiming? = nil
+    oneDNNTrainingTimings: [KernelTiming] = [], oneDNNDirectLayers: [Int] = [], oneDNNLayerTimings: [LayerTiming] = [],
+    fewRowWideBlocks: Bool = false, fewRowTiming: BlockTiming? = nil
   ) {
     (self.winogradMinimumBatch, self.timings) = (winogradMinimumBatch, timings)
     (self.oneDNNForOneImage, self.oneDNNForBatches, self.oneDNNTimings) =
       (oneDNNForOneImage, oneDNNForBatches, oneDNNTimings)
     (self.oneDNNForTraining, self.oneDNNTrainingTimings) = (oneDNNForTraining, oneDNNTrainingTimings)
+    (self.oneDNNDirectLayers, self.oneDNNLayerTimings) = (oneDNNDirectLayers, oneDNNLayerTimings)
     (self.fewRowWideBlocks, self.fewRowTiming) = (fewRowWideBlocks, fewRowTiming)
   }
 }
@@ -57,5 +63,16 @@ public struct KernelTiming: Equatable, Sendable {
 
   public init(batch: Int, ownMilliseconds: Double, oneDNNMilliseconds: Double) {
     (self.batch, self.ownMilliseconds, self.oneDNNMilliseconds) = (batch, ownMilliseconds, oneDNNMilliseconds)
+  }
+}
+
+/// One core's training share (forward and backward) through oneDNN, in ms, with every layer's
+/// convolutions as oneDNN chooses and with `layer`'s direct.
+public struct LayerTiming: Equatable, Sendable {
+  public var layer: Int
+  public var chosenMilliseconds: Double, directMilliseconds: Double
+
+  public init(layer: Int, chosenMilliseconds: Double, directMilliseconds: Double) {
+    (self.layer, self.chosenMilliseconds, self.directMilliseconds) = (layer, chosenMilliseconds, directMilliseconds)
   }
 }

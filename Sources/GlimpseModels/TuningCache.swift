@@ -9,6 +9,8 @@ import GlimpseTensor
 ///       "onednn_one_image": true, "onednn_batches": true,
 ///       "onednn_timings": [{"batch": 1, "own_ms": 1.2, "onednn_ms": 0.5}, …],
 ///       "onednn_training": true, "onednn_training_timings": [{"batch": 16, …}],
+///       "onednn_direct_layers": [0],
+///       "onednn_layer_timings": [{"layer": 0, "chosen_ms": 46.4, "direct_ms": 40.4}, …],
 ///       "few_row_wide_blocks": true, "few_row_timing": {"narrow_ms": 0.43, "wide_ms": 0.29}}, …]}
 public struct TuningCache: Sendable {
   public var path: String
@@ -58,6 +60,17 @@ public struct TuningCache: Sendable {
       ("onednn_batches", .bool(tuning.oneDNNForBatches)), ("onednn_timings", kernelTimings(tuning.oneDNNTimings)),
       ("onednn_training", .bool(tuning.oneDNNForTraining)),
       ("onednn_training_timings", kernelTimings(tuning.oneDNNTrainingTimings)),
+      ("onednn_direct_layers", .array(tuning.oneDNNDirectLayers.map(JSONValue.integer))),
+      (
+        "onednn_layer_timings",
+        .array(
+          tuning.oneDNNLayerTimings.map {
+            .object([
+              ("layer", .integer($0.layer)), ("chosen_ms", .number($0.chosenMilliseconds)),
+              ("direct_ms", .number($0.directMilliseconds)),
+            ])
+          })
+      ),
       ("few_row_wide_blocks", .bool(tuning.fewRowWideBlocks)),
       (
         "few_row_timing",
@@ -102,6 +115,19 @@ public struct TuningCache: Sendable {
       throw FileError(
         path, "has no onednn_one_image, onednn_batches and onednn_training (true or false) for this CPU")
     }
+    guard let directList = entry["onednn_direct_layers"]?.array else {
+      throw FileError(path, "has no onednn_direct_layers (a list of layers) for this CPU")
+    }
+    let direct = directList.compactMap { $0.integer }.filter { $0 >= 0 }
+    guard direct.count == directList.count else {
+      throw FileError(path, "has onednn_direct_layers for this CPU that are not layer numbers from 0")
+    }
+    let layerTimings = (entry["onednn_layer_timings"]?.array ?? []).compactMap { timing -> LayerTiming? in
+      guard let layer = timing["layer"]?.integer, let chosen = timing["chosen_ms"]?.number,
+        let directTime = timing["direct_ms"]?.number
+      else { return nil }
+      return LayerTiming(layer: layer, chosenMilliseconds: chosen, directMilliseconds: directTime)
+    }
     guard let wide = entry["few_row_wide_blocks"]?.bool else {
       throw FileError(path, "has no few_row_wide_blocks (true or false) for this CPU")
     }
@@ -122,7 +148,8 @@ public struct TuningCache: Sendable {
     return MeasuredTuning(
       winogradMinimumBatch: minimum, timings: timings, oneDNNForOneImage: oneImage, oneDNNForBatches: batches,
       oneDNNTimings: kernelTimings("onednn_timings"), oneDNNForTraining: training,
-      oneDNNTrainingTimings: kernelTimings("onednn_training_timings"), fewRowWideBlocks: wide,
+      oneDNNTrainingTimings: kernelTimings("onednn_training_timings"), oneDNNDirectLayers: direct,
+      oneDNNLayerTimings: layerTimings, fewRowWideBlocks: wide,
       fewRowTiming: fewRowTiming)
   }
 }

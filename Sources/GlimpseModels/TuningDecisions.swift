@@ -49,7 +49,7 @@ public func tuningDecisions(machine: MachineDescription, resolution: CalibratedT
     TuningDecision(
       choice: "Winograd from batch", value: "\(resolution.tuning.winogradMinimumBatch)",
       why: ([source] + timings).joined(separator: "; ")),
-  ] + oneDNNDecisions(resolution.tuning, source: source)
+  ] + oneDNNDecisions(resolution.tuning, source: source) + [directLayersDecision(resolution.tuning, source: source)]
 }
 
 /// Whether fixed weights (the service's) run cnn-small through oneDNN, for one image and for a
@@ -89,4 +89,21 @@ func fewRowShapeDecision(_ tuning: MeasuredTuning, blocks: Bool, source: String)
   return TuningDecision(
     choice: choice, value: value,
     why: "\(source); \(m)×\(k) by \(k)×\(n): 1024/M columns \(narrow) ms, whole rows \(wide) ms")
+}
+
+/// Which layers' training convolutions run direct rather than as oneDNN chooses.
+func directLayersDecision(_ tuning: MeasuredTuning, source: String) -> TuningDecision {
+  let choice = "trained layers direct in oneDNN"
+  let value =
+    tuning.oneDNNDirectLayers.isEmpty
+    ? "none" : tuning.oneDNNDirectLayers.map { "conv\($0 + 1)" }.joined(separator: ", ")
+  guard let first = tuning.oneDNNLayerTimings.first, oneDNNLoadProblem == nil, CNNEncoder.oneDNNPreferred else {
+    return TuningDecision(choice: choice, value: "none", why: "not measured: training does not run through oneDNN")
+  }
+  let layers = tuning.oneDNNLayerTimings.map { "conv\($0.layer + 1) direct \(fixedPoint($0.directMilliseconds, 2)) ms" }
+  return TuningDecision(
+    choice: choice, value: value,
+    why:
+      "\(source); share of 16, forward and backward: as oneDNN chooses \(fixedPoint(first.chosenMilliseconds, 2)) ms, "
+      + layers.joined(separator: ", "))
 }

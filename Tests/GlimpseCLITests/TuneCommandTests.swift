@@ -49,6 +49,10 @@ final class TuneCommandTests: XCTestCase {
     if blocks?["value"] != "none" {
       XCTAssertTrue(blocks?["why"]?.contains("16×2048 by 2048×512: 1024/M columns ") == true, "\(decisions)")
     }
+    let direct = decisions.first { $0["choice"] == "trained layers direct in oneDNN" }
+    XCTAssertTrue(direct?["value"] == "none" || direct?["value"]?.hasPrefix("conv") == true, "\(decisions)")
+    XCTAssertTrue(direct?["why"]?.contains("as oneDNN chooses ") == true, "\(decisions)")
+    XCTAssertTrue(direct?["why"]?.contains(", conv4 direct ") == true, "\(decisions)")
     for choice in [
       "served encoder in oneDNN, one image", "served encoder in oneDNN, batches", "trained encoder in oneDNN",
     ] {

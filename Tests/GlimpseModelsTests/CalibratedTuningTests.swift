@@ -75,7 +75,11 @@ final class CalibratedTuningTests: XCTestCase {
       oneDNNForBatches: false,
       oneDNNTimings: [KernelTiming(batch: 1, ownMilliseconds: 1.3, oneDNNMilliseconds: 0.4)], oneDNNForTraining: true,
       oneDNNTrainingTimings: [KernelTiming(batch: 16, ownMilliseconds: 34.85, oneDNNMilliseconds: 26.77)],
-      fewRowWideBlocks: true, fewRowTiming: BlockTiming(narrowMilliseconds: 0.445, wideMilliseconds: 0.296))
+      oneDNNDirectLayers: [0],
+      oneDNNLayerTimings: [
+        LayerTiming(layer: 0, chosenMilliseconds: 47.02, directMilliseconds: 39.62),
+        LayerTiming(layer: 1, chosenMilliseconds: 47.02, directMilliseconds: 50.52),
+      ], fewRowWideBlocks: true, fewRowTiming: BlockTiming(narrowMilliseconds: 0.445, wideMilliseconds: 0.296))
     let epyc = MeasuredTuning(winogradMinimumBatch: 4, timings: [])
     try cache.store(xeon, for: Self.xeonKey)
     try cache.store(epyc, for: Self.epycKey)
@@ -155,10 +159,49 @@ final class CalibratedTuningTests: XCTestCase {
     }
   }
 
+  /// Entries the versions before the direct layers and the few-row blocks wrote are measured
+  /// again, as is one whose direct layers are not layer numbers.
+  func testAnEntryWithoutTheDirectLayersIsMeasuredAgain() throws {
+    let path = folder + "/tuning.json"
+    let choices = "\"onednn_one_image\": true, \"onednn_batches\": true, \"onednn_training\": true"
+    for (direct, problem) in [
+      ("", "has no onednn_direct_layers (a list of layers) for this CPU"),
+      (
+        ", \"onednn_direct_layers\": [0, -1]", "has onednn_direct_layers for this CPU that are not layer numbers from 0"
+      ),
+      (", \"onednn_direct_layers\": \"conv1\"", "has no onednn_direct_layers (a list of layers) for this CPU"),
+    ] {
+      let text = """
+        {"format": "glimpse tuning 2", "machines": [{"key": "\(Self.xeonKey)", "winograd_minimum_batch": 8, \
+        \(choices)\(direct), "few_row_wide_blocks": false}]}
+        """
+      try text.write(toFile: path, atomically: false, encoding: .utf8)
+      let resolution = CalibratedTuning.resolve(cache: TuningCache(path: path), key: Self.xeonKey) {
+        MeasuredTuning(winogradMinimumBatch: 8, timings: [], oneDNNDirectLayers: [0])
+      }
+      XCTAssertEqual(resolution.problems, ["\(path): \(problem); measured again"])
+      XCTAssertEqual(try TuningCache(path: path).entry(for: Self.xeonKey)?.oneDNNDirectLayers, [0])
+    }
+  }
+
+  /// The Xeon's timings take conv1 direct; a layer within 3% keeps oneDNN's choice.
+  func testDirectLayersFromEachCPUsTimings() {
+    let xeon = [(0, 39.62), (1, 50.52), (2, 50.58), (3, 48.31)].map {
+      LayerTiming(layer: $0, chosenMilliseconds: 47.02, directMilliseconds: $1)
+    }
+    XCTAssertEqual(EncoderCalibration.directLayers(xeon), [0])
+    let close = [(0, 46.0), (1, 40.0), (2, 47.5)].map {
+      LayerTiming(layer: $0, chosenMilliseconds: 47.02, directMilliseconds: $1)
+    }
+    XCTAssertEqual(EncoderCalibration.directLayers(close), [1])
+    XCTAssertEqual(EncoderCalibration.directLayers([]), [])
+  }
+
   /// An entry the version before the few-row blocks' choice wrote is measured again.
   func testAnEntryWithoutTheFewRowChoiceIsMeasuredAgain() throws {
     let path = folder + "/tuning.json"
-    let choices = "\"onednn_one_image\": true, \"onednn_batches\": true, \"onednn_training\": true"
+    let choices =
+      "\"onednn_one_image\": true, \"onednn_batches\": true, \"onednn_training\": true, \"onednn_direct_layers\": []"
     let text = """
       {"format": "glimpse tuning 2", "machines": [{"key": "\(Self.xeonKey)", "winograd_minimum_batch": 8, \(choices)}]}
       """

@@ -109,6 +109,21 @@ final class PyTorchFixtureTests: XCTestCase {
     // Halved weights, as an optimiser step changes them: the next pass reads them. 32 images, so
     // that each share is large enough for oneDNN to choose its Winograd convolutions.
     for p in encoder.parameters { for i in 0..<p.value.count { p.value.pointer[i] *= 0.5 } }
+    try checkAgainstOwnKernels(encoder)
+    XCTAssertEqual(encoder.oneDNNShareSizes, ExecutionCores.count > 1 ? [1, 16] : [2, 32])
+    // Every layer's convolutions as oneDNN chooses (Winograd for the 3×3 ones here), and every
+    // layer's direct, whatever this CPU's measurement chose.
+    for direct in [[], [0, 1, 2, 3]] as [Set<Int>] {
+      let other = CNNEncoder()
+      (other.oneDNNTraining, other.oneDNNDirectLayers) = (true, direct)
+      for (mine, theirs) in zip(other.parameters, encoder.parameters) { mine.value.assign(theirs.value) }
+      try checkAgainstOwnKernels(other, label: "direct layers \(direct.sorted())")
+      XCTAssertNil(other.oneDNNTrainingFailure)
+    }
+  }
+
+  /// 32 images forward and backward through `encoder` against our kernels with its weights.
+  func checkAgainstOwnKernels(_ encoder: CNNEncoder, label: String = "measured direct layers") throws {
     let images = Tensor(zeros: [32, 3, 64, 64])
     for i in 0..<images.count { images.pointer[i] = Float(i % 97) / 97 }
     let dgrid = Tensor(shape: [32, 64, 512], values: (0..<(32 * 64 * 512)).map { Float($0 % 89) / 89 - 0.5 })
@@ -125,8 +140,7 @@ final class PyTorchFixtureTests: XCTestCase {
     for (mine, theirs) in zip(encoder.parameters, own.parameters) {
       compare("gradient of \(mine.name) after new weights", mine.gradient, theirs.gradient, worst: &worst)
     }
-    XCTAssertEqual(encoder.oneDNNShareSizes, ExecutionCores.count > 1 ? [1, 16] : [2, 32])
-    print("oneDNN training against our kernels after new weights: worst relative error \(worst)")
+    print("oneDNN training (\(label)) against our kernels after new weights: worst relative error \(worst)")
   }
 
   /// Fixed weights run through oneDNN (its blocked layouts, fused ReLU, its max-pool), for a

@@ -19,6 +19,7 @@ typedef struct {
   int pool;                   /* then a 2×2 max-pool of stride 2: the value others read is the pooled one */
   const float *weights;       /* [out, in / groups, k, k], read while the network is made */
   const float *bias;          /* [out], read on every run */
+  int direct;                 /* training: direct convolutions; 0: oneDNN's own choice of algorithm */
 } glimpse_dnnl_conv;
 
 typedef struct glimpse_dnnl_network glimpse_dnnl_network;
@@ -40,7 +41,8 @@ void glimpse_dnnl_destroy(glimpse_dnnl_network *network);
 /* The same kind of chain in training, for weights that change between runs: each convolution reads
    the one before (groups 1, stride 1, ReLU, an optional pool; its weights and bias pointers are not
    used), and the forward pass keeps what the backward pass reads (the activations, the pools'
-   choices). Both passes run on the calling thread alone. */
+   choices). A convolution's three passes run as oneDNN chooses, or as direct convolutions where
+   `direct` is set. Both passes run on the calling thread alone. */
 typedef struct glimpse_dnnl_trainer glimpse_dnnl_trainer;
 
 glimpse_dnnl_trainer *glimpse_dnnl_trainer_create(int batch, int channels, int side, const glimpse_dnnl_conv *convs,
