@@ -22,6 +22,7 @@ public final class GRUDecoder: CaptionDecoder {
   let decoding = DecodingState()
   let tokenProjection = TokenProjectionCache()
   var decodingHGates = Tensor(zeros: [0])  // [N, 3H]
+  let hiddenProduct = GateProduct()
 
   public convenience init(vocabularySize v: Int, sizes: ModelSizes = .glimpseSmall) {
     self.init(vocabularySize: v, sizes: sizes, make: ParameterMaker())
@@ -120,6 +121,10 @@ public final class GRUDecoder: CaptionDecoder {
   }
 
   public func beginDecoding(grid: Tensor, mean: Tensor) {
+    withOneBLASThread(when: mean.size(0) <= LSTMDecoderCore.rowsSplitAcrossCores) { begin(mean: mean) }
+  }
+
+  private func begin(mean: Tensor) {
     let n = mean.size(0)
     decoding.prepare(rows: n, vocabularySize: vocabularySize, hidden: sizes.hidden, gates: 3)
     if decodingHGates.count != n * 3 * sizes.hidden { decodingHGates = Tensor(zeros: [n, 3 * sizes.hidden]) }
@@ -128,14 +133,40 @@ public final class GRUDecoder: CaptionDecoder {
     tanhForward(out: decoding.h, inp: decoding.h)
   }
 
+  /// A step for a few rows runs h·W_hhᵀ in chunks on both cores with OpenBLAS on one thread
+  /// (`LSTMDecoderCore.rowsSplitAcrossCores`): OpenBLAS's two threads, idling beside oneDNN's
+  /// after a one-image encoder, stalled steps by a scheduler tick in some processes.
   public func decodeStep(tokens: [Int32]) -> Tensor {
     precondition(tokens.count == decoding.rows)
-    tokenProjection.project(
-      tokens: tokens, table: embed.value, weight: weightIH.value.pointer, ldw: sizes.embedding,
-      into: decoding.gates.pointer, ldo: 3 * sizes.hidden)
-    gruStepForward(
-      gates: decoding.gates, hGates: decodingHGates, h: decoding.nextH, hPrev: decoding.h,
-      whh: weightHH.value, bhh: biasHH.value)
+    let split = decoding.rows <= LSTMDecoderCore.rowsSplitAcrossCores
+    return withOneBLASThread(when: split) {
+      tokenProjection.project(
+        tokens: tokens, table: embed.value, weight: weightIH.value.pointer, ldw: sizes.embedding,
+        into: decoding.gates.pointer, ldo: 3 * sizes.hidden)
+      if split {
+        hiddenProductOnBothCores()
+        gruStepActivate(gates: decoding.gates, hGates: decodingHGates, h: decoding.nextH, hPrev: decoding.h)
+      } else {
+        gruStepForward(
+          gates: decoding.gates, hGates: decodingHGates, h: decoding.nextH, hPrev: decoding.h,
+          whh: weightHH.value, bhh: biasHH.value)
+      }
+      return finishStep()
+    }
+  }
+
+  /// hGates [N, 3H] = b_hh + h·W_hhᵀ, the product in chunks on both cores.
+  private func hiddenProductOnBothCores() {
+    let (rows, width) = (decoding.rows, 3 * sizes.hidden)
+    for row in 0..<rows { (decodingHGates.pointer + row * width).update(from: biasHH.value.pointer, count: width) }
+    let product = hiddenProduct
+    (product.x, product.weight) = (UnsafePointer(decoding.h.pointer), UnsafePointer(weightHH.value.pointer))
+    (product.gates, product.rows, product.depth) = (decodingHGates.pointer, rows, sizes.hidden)
+    (product.ldw, product.width) = (sizes.hidden, width)
+    SpinningWorker.shared.run(chunks: product.chunks, product)
+  }
+
+  private func finishStep() -> Tensor {
     decoding.advance()
     linearForward(out: decoding.logits, inp: decoding.h, weight: out.value, bias: outBias.value)
     return decoding.logits

@@ -48,11 +48,23 @@ public final class LSTMDecoder: CaptionDecoder {
     core.endBackward()
   }
 
-  public func beginDecoding(grid: Tensor, mean: Tensor) { core.beginDecoding(mean: mean) }
+  public func beginDecoding(grid: Tensor, mean: Tensor) {
+    withOneBLASThread(when: mean.size(0) <= LSTMDecoderCore.rowsSplitAcrossCores) { core.beginDecoding(mean: mean) }
+  }
 
+  /// A step for a few rows runs h·W_hhᵀ in chunks on both cores, with OpenBLAS on one thread
+  /// (`LSTMDecoderCore.rowsSplitAcrossCores`).
   public func decodeStep(tokens: [Int32]) -> Tensor {
-    core.beginStep(tokens: tokens)
-    return core.finishStep()
+    guard core.decoding.rows <= LSTMDecoderCore.rowsSplitAcrossCores else {
+      core.beginStep(tokens: tokens)
+      return core.finishStep()
+    }
+    return withOneBLASThread {
+      core.beginStep(tokens: tokens)
+      core.addToGatesOnBothCores(
+        core.hiddenProduct, core.decoding.h, core.sequence.weightHH.value.pointer, ldw: sizes.hidden)
+      return core.finishStep(hiddenProductAdded: true)
+    }
   }
 
   public func reorderRows(_ sources: [Int]) {

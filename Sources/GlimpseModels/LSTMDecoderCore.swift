@@ -128,11 +128,12 @@ final class LSTMDecoderCore {
       ldw: sequence.inputSize, into: decoding.gates.pointer, ldo: 4 * sizes.hidden)
   }
 
-  /// Up to this many rows (one image, a beam of 3), the attention decoder splits a step's
-  /// products by columns between this thread and `SpinningWorker.shared`, with OpenBLAS on one
-  /// thread (its idle thread would spin beside ours). `decodeInParallel` gives each core a
-  /// share of at least 4 rows, so its shares never contend for the worker. (The lstm decoder,
-  /// whose step is one product that OpenBLAS's two threads already share well, ran no faster split.)
+  /// Up to this many rows (one image, a beam of 3), every decoder (and the VQA heads, for a few
+  /// questions) splits a step's products by columns between this thread and
+  /// `SpinningWorker.shared`, with OpenBLAS on one thread: OpenBLAS's idle thread, yielding
+  /// beside oneDNN's spinning one after a one-image encoder, stalled steps by a scheduler tick
+  /// in some processes. `decodeInParallel` gives each core a share of at least 4 rows, so its
+  /// shares never contend for the worker.
   static let rowsSplitAcrossCores = ExecutionCores.count > 1 ? 3 : 0
 
   /// Adds x·Wᵀ to the gates, x [rows, K] and W [4H, K] with row stride ldw, in chunks of 128

@@ -72,6 +72,18 @@ final class LSTMSequence {
       cPrev: cs.slice(t), hPrev: hs.slice(t), whh: weightHH.value)
   }
 
+  /// As `step`, with hs[t]·W_hhᵀ in chunks on both cores (`SpinningWorker.shared`): for a few
+  /// rows, with OpenBLAS on one thread.
+  func stepOnBothCores(_ t: Int, _ product: GateProduct) {
+    let h4 = 4 * hidden
+    (product.x, product.weight) = (UnsafePointer(hs.slice(t).pointer), UnsafePointer(weightHH.value.pointer))
+    (product.gates, product.rows, product.depth) = (gates.slice(t).pointer, batch, hidden)
+    (product.ldw, product.width, product.half) = (hidden, h4, nil)
+    SpinningWorker.shared.run(chunks: product.chunks, product)
+    lstmStepActivate(
+      gates: gates.slice(t), c: cs.slice(t + 1), tanhC: tanhCs.slice(t + 1), h: hs.slice(t + 1), cPrev: cs.slice(t))
+  }
+
   /// Clears the gradient buffers; the caller then adds its gradients into dhs (and dcs).
   func beginBackward() { for t in [dembedded, dgates, dhs, dcs] { t.zero() } }
 

@@ -9,6 +9,7 @@ final class QuestionEncoder {
   let sequence: LSTMSequence
   var lengths: [Int] = []
   var q = Tensor(zeros: [0])
+  let hiddenProduct = GateProduct()
   var parameters: [Parameter] { sequence.parameters }
 
   init(vocabularySize: Int, sizes: ModelSizes, make: ParameterMaker = ParameterMaker()) {
@@ -33,7 +34,12 @@ final class QuestionEncoder {
       return length
     }
     let longest = lengths.max() ?? 0
-    for t in 0..<longest { sequence.step(t) }
+    // One question's steps as a few-row decoding step runs its own (`LSTMDecoderCore.rowsSplitAcrossCores`).
+    if batch <= LSTMDecoderCore.rowsSplitAcrossCores {
+      withOneBLASThread { for t in 0..<longest { sequence.stepOnBothCores(t, hiddenProduct) } }
+    } else {
+      for t in 0..<longest { sequence.step(t) }
+    }
     if q.count != batch * h { q = Tensor(zeros: [batch, h]) }
     for b in 0..<batch { q.slice(b).assign(sequence.hs.slice(lengths[b]).slice(b)) }
     return q

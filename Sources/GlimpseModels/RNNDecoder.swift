@@ -21,6 +21,7 @@ public final class RNNDecoder: CaptionDecoder {
   let decoding = DecodingState()
   let tokenProjection = TokenProjectionCache()
   var decodingImage = Tensor(zeros: [0]), decodingX = Tensor(zeros: [0])
+  let hiddenProduct = GateProduct()
 
   public convenience init(vocabularySize v: Int, sizes: ModelSizes = .glimpseSmall) {
     self.init(vocabularySize: v, sizes: sizes, make: ParameterMaker())
@@ -103,6 +104,10 @@ public final class RNNDecoder: CaptionDecoder {
   }
 
   public func beginDecoding(grid: Tensor, mean: Tensor) {
+    withOneBLASThread(when: mean.size(0) <= LSTMDecoderCore.rowsSplitAcrossCores) { begin(mean: mean) }
+  }
+
+  private func begin(mean: Tensor) {
     let n = mean.size(0)
     decoding.prepare(rows: n, vocabularySize: vocabularySize, hidden: sizes.hidden, gates: 1)
     if decodingImage.count != n * sizes.hidden {
@@ -114,12 +119,35 @@ public final class RNNDecoder: CaptionDecoder {
     decoding.h.zero()  // h₀ = 0
   }
 
+  /// A step for a few rows runs h·W_hhᵀ in chunks on both cores with OpenBLAS on one thread
+  /// (`LSTMDecoderCore.rowsSplitAcrossCores`): OpenBLAS's two threads, idling beside oneDNN's
+  /// after a one-image encoder, stalled steps by a scheduler tick in some processes.
   public func decodeStep(tokens: [Int32]) -> Tensor {
     precondition(tokens.count == decoding.rows)
-    tokenProjection.project(
-      tokens: tokens, table: embed.value, weight: wxh.value.pointer, ldw: sizes.embedding,
-      into: decodingX.pointer, ldo: sizes.hidden)
-    rnnStepForward(h: decoding.nextH, xProj: decodingX, imageProj: decodingImage, hPrev: decoding.h, whh: whh.value)
+    let split = decoding.rows <= LSTMDecoderCore.rowsSplitAcrossCores
+    return withOneBLASThread(when: split) {
+      tokenProjection.project(
+        tokens: tokens, table: embed.value, weight: wxh.value.pointer, ldw: sizes.embedding,
+        into: decodingX.pointer, ldo: sizes.hidden)
+      if split {
+        // h' = tanh(x·W_xhᵀ + b + v·W_ihᵀ + h·W_hhᵀ), the last product in chunks on both cores.
+        let (next, x, image) = (decoding.nextH.pointer, decodingX.pointer, decodingImage.pointer)
+        for i in 0..<decoding.nextH.count { next[i] = x[i] + image[i] }
+        let product = hiddenProduct
+        (product.x, product.weight) = (UnsafePointer(decoding.h.pointer), UnsafePointer(whh.value.pointer))
+        (product.gates, product.rows, product.depth) = (next, decoding.rows, sizes.hidden)
+        (product.ldw, product.width) = (sizes.hidden, sizes.hidden)
+        SpinningWorker.shared.run(chunks: product.chunks, product)
+        vectorTanh(next, next, count: decoding.nextH.count)
+      } else {
+        rnnStepForward(
+          h: decoding.nextH, xProj: decodingX, imageProj: decodingImage, hPrev: decoding.h, whh: whh.value)
+      }
+      return finishStep()
+    }
+  }
+
+  private func finishStep() -> Tensor {
     decoding.advance()
     linearForward(out: decoding.logits, inp: decoding.h, weight: out.value, bias: bout.value)
     return decoding.logits

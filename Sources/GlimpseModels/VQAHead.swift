@@ -61,13 +61,30 @@ public final class VQAConcat: VQAHead {
   }
 
   public func forward(grid: Tensor, mean: Tensor, questions: [Int32], batch b: Int, steps: Int) -> Tensor {
+    // A few questions run with OpenBLAS on one thread, as a few-row decoding step does.
+    withOneBLASThread(when: b <= LSTMDecoderCore.rowsSplitAcrossCores) {
+      forwardBody(grid: grid, mean: mean, questions: questions, batch: b, steps: steps)
+    }
+  }
+
+  private func forwardBody(grid: Tensor, mean: Tensor, questions: [Int32], batch b: Int, steps: Int) -> Tensor {
     prepare(batch: b)
     savedMean = mean
     let q = question.forward(questions: questions, batch: b, steps: steps)
-    linearForward(out: tv, inp: mean, weight: wv.value, bias: nil)
-    tanhForward(out: tv, inp: tv)
-    linearForward(out: tq, inp: q, weight: wq.value, bias: nil)
-    tanhForward(out: tq, inp: tq)
+    let image = { [self] in
+      linearForward(out: tv, inp: mean, weight: wv.value, bias: nil)
+      tanhForward(out: tv, inp: tv)
+    }
+    let text = { [self] in
+      linearForward(out: tq, inp: q, weight: wq.value, bias: nil)
+      tanhForward(out: tq, inp: tq)
+    }
+    if b <= LSTMDecoderCore.rowsSplitAcrossCores {
+      SpinningWorker.shared.run { $0 == 0 ? image() : text() }  // OpenBLAS on one thread (forward)
+    } else {
+      image()
+      text()
+    }
     for i in 0..<fused.count { fused.pointer[i] = tv.pointer[i] * tq.pointer[i] }
     linearForward(out: hidden, inp: fused, weight: fc1.value, bias: fc1Bias.value)
     reluForward(out: hidden, inp: hidden)
@@ -154,19 +171,43 @@ public final class VQASAN: VQAHead {
   }
 
   public func forward(grid: Tensor, mean: Tensor, questions: [Int32], batch b: Int, steps: Int) -> Tensor {
+    // A few questions run with OpenBLAS on one thread, as a few-row decoding step does.
+    withOneBLASThread(when: b <= LSTMDecoderCore.rowsSplitAcrossCores) {
+      forwardBody(grid: grid, mean: mean, questions: questions, batch: b, steps: steps)
+    }
+  }
+
+  private func forwardBody(grid: Tensor, mean: Tensor, questions: [Int32], batch b: Int, steps: Int) -> Tensor {
     prepare(batch: b)
     savedGrid = grid
     let q = question.forward(questions: questions, batch: b, steps: steps)
     linearForward(out: us[0], inp: q, weight: wq.value, bias: nil)
     tanhForward(out: us[0], inp: us[0])
+    if b <= LSTMDecoderCore.rowsSplitAcrossCores {
+      hopKeysOnBothCores(grid: grid)  // OpenBLAS on one thread (forward)
+    } else {
+      for k in 0..<hops { linearForward(out: keys[k], inp: grid, weight: wi[k].value, bias: wiBias[k].value) }
+    }
     for k in 0..<hops {
-      linearForward(out: keys[k], inp: grid, weight: wi[k].value, bias: wiBias[k].value)
       stackedAttentionHopForward(
         uNext: us[k + 1], p: p[k], pre: pre[k], context: context, keys: keys[k], grid: grid,
         u: us[k], wU: wu[k].value, wP: wp[k].value, workspace: workspace)
     }
     linearForward(out: logits, inp: us[hops], weight: ans.value, bias: ansBias.value)
     return logits
+  }
+
+  /// Each hop's keys [B, L, A] = grid·W_Iᵀ + b, which the question does not change, in halves of
+  /// the grid's rows on both cores.
+  private func hopKeysOnBothCores(grid: Tensor) {
+    let (rows, d) = (grid.count / grid.size(grid.rank - 1), grid.size(grid.rank - 1))
+    let locations = grid.reshaped([rows, d])
+    SpinningWorker.shared.run(chunks: 2 * hops) { [self] chunk in
+      let (k, half) = (chunk / 2, chunk % 2)
+      let part = (rows * half / 2)..<(rows * (half + 1) / 2)
+      let hopKeys = keys[k].reshaped([rows, keys[k].count / rows])
+      linearForward(out: hopKeys.slice(part), inp: locations.slice(part), weight: wi[k].value, bias: wiBias[k].value)
+    }
   }
 
   public func backward(dlogits: Tensor, dgrid: Tensor, dmean: Tensor) {

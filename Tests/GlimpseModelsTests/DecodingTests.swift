@@ -26,7 +26,7 @@ final class DecodingTests: XCTestCase {
   }
 
   /// Step-by-step decoding computes exactly what teacher forcing computes: for one row and
-  /// a beam's few (the attention decoder splits those steps' products between two threads)
+  /// a beam's few (every decoder splits those steps' products between two threads)
   /// and for a batch.
   func testStepwiseLogitsEqualTeacherForcing() {
     var random = SeededGenerator(seed: 4)
