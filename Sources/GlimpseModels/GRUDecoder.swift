@@ -159,11 +159,9 @@ public final class GRUDecoder: CaptionDecoder {
   private func hiddenProductOnBothCores() {
     let (rows, width) = (decoding.rows, 3 * sizes.hidden)
     for row in 0..<rows { (decodingHGates.pointer + row * width).update(from: biasHH.value.pointer, count: width) }
-    let product = hiddenProduct
-    (product.x, product.weight) = (UnsafePointer(decoding.h.pointer), UnsafePointer(weightHH.value.pointer))
-    (product.gates, product.rows, product.depth) = (decodingHGates.pointer, rows, sizes.hidden)
-    (product.ldw, product.width) = (sizes.hidden, width)
-    SpinningWorker.shared.run(chunks: product.chunks, product)
+    hiddenProduct.addOnBothCores(
+      x: decoding.h.pointer, rows: rows, depth: sizes.hidden, weight: weightHH.value.pointer, ldw: sizes.hidden,
+      into: decodingHGates.pointer, width: width)
   }
 
   private func finishStep() -> Tensor {

@@ -145,10 +145,9 @@ final class LSTMDecoderCore {
     _ product: GateProduct, _ x: Tensor, _ weight: UnsafePointer<Float>, ldw: Int, half: HalfMatrix? = nil
   ) {
     let rows = decoding.rows
-    (product.x, product.weight, product.gates) = (UnsafePointer(x.pointer), weight, decoding.gates.pointer)
-    (product.rows, product.depth, product.ldw, product.width) = (rows, x.count / rows, ldw, 4 * sizes.hidden)
-    product.half = half
-    SpinningWorker.shared.run(chunks: product.chunks, product)
+    product.addOnBothCores(
+      x: x.pointer, rows: rows, depth: x.count / rows, weight: weight, ldw: ldw, into: decoding.gates.pointer,
+      width: 4 * sizes.hidden, half: half)
   }
 
   /// The LSTM step on the completed gates, then the output layer: logits [N, V].

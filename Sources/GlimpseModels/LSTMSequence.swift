@@ -75,11 +75,9 @@ final class LSTMSequence {
   /// As `step`, with hs[t]·W_hhᵀ in chunks on both cores (`SpinningWorker.shared`): for a few
   /// rows, with OpenBLAS on one thread.
   func stepOnBothCores(_ t: Int, _ product: GateProduct) {
-    let h4 = 4 * hidden
-    (product.x, product.weight) = (UnsafePointer(hs.slice(t).pointer), UnsafePointer(weightHH.value.pointer))
-    (product.gates, product.rows, product.depth) = (gates.slice(t).pointer, batch, hidden)
-    (product.ldw, product.width, product.half) = (hidden, h4, nil)
-    SpinningWorker.shared.run(chunks: product.chunks, product)
+    product.addOnBothCores(
+      x: hs.slice(t).pointer, rows: batch, depth: hidden, weight: weightHH.value.pointer, ldw: hidden,
+      into: gates.slice(t).pointer, width: 4 * hidden)
     lstmStepActivate(
       gates: gates.slice(t), c: cs.slice(t + 1), tanhC: tanhCs.slice(t + 1), h: hs.slice(t + 1), cPrev: cs.slice(t))
   }

@@ -34,7 +34,8 @@ final class QuestionEncoder {
       return length
     }
     let longest = lengths.max() ?? 0
-    // One question's steps as a few-row decoding step runs its own (`LSTMDecoderCore.rowsSplitAcrossCores`).
+    // A few questions' steps run as a few-row decoding step's do: h·W_hhᵀ in chunks on both cores,
+    // OpenBLAS on one thread (`LSTMDecoderCore.rowsSplitAcrossCores`).
     if batch <= LSTMDecoderCore.rowsSplitAcrossCores {
       withOneBLASThread { for t in 0..<longest { sequence.stepOnBothCores(t, hiddenProduct) } }
     } else {

@@ -133,11 +133,9 @@ public final class RNNDecoder: CaptionDecoder {
         // h' = tanh(x·W_xhᵀ + b + v·W_ihᵀ + h·W_hhᵀ), the last product in chunks on both cores.
         let (next, x, image) = (decoding.nextH.pointer, decodingX.pointer, decodingImage.pointer)
         for i in 0..<decoding.nextH.count { next[i] = x[i] + image[i] }
-        let product = hiddenProduct
-        (product.x, product.weight) = (UnsafePointer(decoding.h.pointer), UnsafePointer(whh.value.pointer))
-        (product.gates, product.rows, product.depth) = (next, decoding.rows, sizes.hidden)
-        (product.ldw, product.width) = (sizes.hidden, sizes.hidden)
-        SpinningWorker.shared.run(chunks: product.chunks, product)
+        hiddenProduct.addOnBothCores(
+          x: decoding.h.pointer, rows: decoding.rows, depth: sizes.hidden, weight: whh.value.pointer,
+          ldw: sizes.hidden, into: next, width: sizes.hidden)
         vectorTanh(next, next, count: decoding.nextH.count)
       } else {
         rnnStepForward(

@@ -15,6 +15,18 @@ final class GateProduct: ChunkedWork {
 
   var chunks: Int { (width + Self.chunk - 1) / Self.chunk }
 
+  /// out [rows, width] += x [rows, depth] · Wᵀ, W [width, depth] with row stride ldw (or its
+  /// float16 copy `half`), in chunks taken in turn by this thread (after `before`) and
+  /// `SpinningWorker.shared`; OpenBLAS on one thread, as the caller set it.
+  func addOnBothCores(
+    x: UnsafePointer<Float>, rows: Int, depth: Int, weight: UnsafePointer<Float>, ldw: Int,
+    into out: UnsafeMutablePointer<Float>, width: Int, half: HalfMatrix? = nil
+  ) {
+    (self.x, self.weight, self.gates, self.half) = (x, weight, out, half)
+    (self.rows, self.depth, self.ldw, self.width) = (rows, depth, ldw, width)
+    SpinningWorker.shared.run(chunks: chunks, self)
+  }
+
   func first() { before?() }
 
   func chunk(_ c: Int) {

@@ -80,7 +80,7 @@ public final class VQAConcat: VQAHead {
       tanhForward(out: tq, inp: tq)
     }
     if b <= LSTMDecoderCore.rowsSplitAcrossCores {
-      SpinningWorker.shared.run { $0 == 0 ? image() : text() }  // OpenBLAS on one thread (forward)
+      SpinningWorker.shared.run { $0 == 0 ? image() : text() }  // `forward` set OpenBLAS to one thread
     } else {
       image()
       text()
@@ -184,7 +184,7 @@ public final class VQASAN: VQAHead {
     linearForward(out: us[0], inp: q, weight: wq.value, bias: nil)
     tanhForward(out: us[0], inp: us[0])
     if b <= LSTMDecoderCore.rowsSplitAcrossCores {
-      hopKeysOnBothCores(grid: grid)  // OpenBLAS on one thread (forward)
+      hopKeysOnBothCores(grid: grid)  // `forward` set OpenBLAS to one thread
     } else {
       for k in 0..<hops { linearForward(out: keys[k], inp: grid, weight: wi[k].value, bias: wiBias[k].value) }
     }
