@@ -50,8 +50,9 @@ final class LSTMSequence {
   }
 
   /// Embeds tokens [B, S] and fills `gates` with x_t·W_ihᵀ (the embedding columns of W_ih,
-  /// all steps in one GEMM) + b_ih + b_hh. hs[0] and cs[0] are the caller's to set.
-  func begin(inputs: [Int32], batch b: Int, steps s: Int) {
+  /// all steps in one GEMM, or with `product` in chunks on both cores) + b_ih + b_hh. hs[0] and
+  /// cs[0] are the caller's to set.
+  func begin(inputs: [Int32], batch b: Int, steps s: Int, onBothCores product: GateProduct? = nil) {
     prepare(batch: b, steps: s)
     ids = timeMajor(inputs, batch: b, steps: s)
     embeddingForward(out: embedded, ids: ids, table: embed.value)
@@ -59,6 +60,12 @@ final class LSTMSequence {
     for row in 0..<(s * b) {
       let target = gates.pointer + row * h4
       for k in 0..<h4 { target[k] = biasIH.value.pointer[k] + biasHH.value.pointer[k] }
+    }
+    if let product {
+      product.addOnBothCores(
+        x: embedded.pointer, rows: s * b, depth: e, weight: weightIH.value.pointer, ldw: inputSize,
+        into: gates.pointer, width: h4)
+      return
     }
     gemm(
       transposeA: false, transposeB: true, m: s * b, n: h4, k: e, a: embedded.pointer, lda: e,

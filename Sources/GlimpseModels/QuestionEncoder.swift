@@ -23,7 +23,10 @@ final class QuestionEncoder {
   /// questions [B, S] → q [B, H].
   func forward(questions: [Int32], batch: Int, steps: Int) -> Tensor {
     let h = sequence.hidden
-    sequence.begin(inputs: questions, batch: batch, steps: steps)
+    let split = batch <= LSTMDecoderCore.rowsSplitAcrossCores
+    withOneBLASThread(when: split) {
+      sequence.begin(inputs: questions, batch: batch, steps: steps, onBothCores: split ? hiddenProduct : nil)
+    }
     sequence.hs.slice(0).zero()
     sequence.cs.slice(0).zero()
     // Callers reject empty questions with a clear error before they reach the model.
@@ -36,7 +39,7 @@ final class QuestionEncoder {
     let longest = lengths.max() ?? 0
     // A few questions' steps run as a few-row decoding step's do: h·W_hhᵀ in chunks on both cores,
     // OpenBLAS on one thread (`LSTMDecoderCore.rowsSplitAcrossCores`).
-    if batch <= LSTMDecoderCore.rowsSplitAcrossCores {
+    if split {
       withOneBLASThread { for t in 0..<longest { sequence.stepOnBothCores(t, hiddenProduct) } }
     } else {
       for t in 0..<longest { sequence.step(t) }
