@@ -10,15 +10,15 @@ import Synchronization
 /// - narrow: 1024/M columns (a multiple of 8) by as much of the depth as the limit allows, in
 ///   equal parts, only for blocks of 32 columns or more (M ≤ 32): narrower blocks ran slower
 ///   than packing. X·Wᵀ is always cut so.
-/// - wide, for X·W with W as stored ([K, N]) where the CPU was measured faster so
+/// - wide, for X·W with W as stored ([K, N]) and M ≤ 32 where the CPU was measured faster so
 ///   (`FewRowBlocks.measure`): whole rows of W, up to 32768/M columns, by a shallower depth, so
-///   that each block reads W's rows from end to end.
+///   that each block reads W's rows from end to end. More rows are packed, as without blocks.
 /// The measurements behind each bound are in the README (Performance: few-row blocks). Returns
 /// the block sizes, or nil to make one call.
 @inline(__always)
 func smallProductBlocks(m: Int, n: Int, k: Int, wide: Bool, threads: Int32) -> (columns: Int, depth: Int)? {
   guard fewRowBlocks, blasSmallKernels, m * n > 1024 || m * n * k > 1_000_000 else { return nil }
-  let columns = wide ? min(32768 / m / 8 * 8, n) : min(1024 / m / 8 * 8, n)
+  let columns = wide && m <= 32 ? min(32768 / m / 8 * 8, n) : min(1024 / m / 8 * 8, n)
   guard columns >= 32 || columns == n, m <= 8 || threads == 1 else { return nil }
   let parts = (k + 1_000_000 / (m * columns) - 1) / (1_000_000 / (m * columns))
   return (columns, (k + parts - 1) / parts)

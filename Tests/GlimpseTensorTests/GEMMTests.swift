@@ -35,7 +35,8 @@ final class GEMMTests: XCTestCase {
   }
 
   /// The blocks each way for one core's 16 rows: narrow 64 columns by 683 of W_hh's 2048-deep
-  /// rows in three parts, wide all 512 columns by 121 in seventeen; at most 32768/M columns.
+  /// rows in three parts, wide all 512 columns by 121 in seventeen; at most 32768/M columns, and
+  /// only for up to 32 rows.
   func testTheBlocksOfEachShape() throws {
     let blocks = { (m: Int, n: Int, k: Int, wide: Bool) in
       try XCTUnwrap(smallProductBlocks(m: m, n: n, k: k, wide: wide, threads: 1))
@@ -46,6 +47,9 @@ final class GEMMTests: XCTestCase {
     XCTAssertTrue(try blocks(2, 700, 3000, true) == (700, 600))
     // Two OpenBLAS threads keep their own way for more than 8 rows.
     XCTAssertNil(smallProductBlocks(m: 16, n: 512, k: 2048, wide: true, threads: 2))
+    // More than 32 rows are packed either way (as a share's 256 rows times W_ih in training).
+    XCTAssertNil(smallProductBlocks(m: 256, n: 256, k: 2048, wide: true, threads: 1))
+    XCTAssertNil(smallProductBlocks(m: 40, n: 512, k: 2048, wide: true, threads: 1))
   }
 
   func check(m: Int, n: Int, k: Int, accuracy: Float = 1e-5) {
