@@ -51,8 +51,11 @@ let package = Package(
     // The ranks of a job and their collectives (one process, or MPI's).
     .target(name: "GlimpseDistributed", dependencies: ["CMPI"]),
     .target(name: "GlimpseImage", dependencies: ["CPNG", "CJPEG", "GlimpseIO"]),
-    .target(name: "GlimpseTensor", dependencies: ["CBLAS", "CKernels", "GlimpseCore", "GlimpseIO"], swiftSettings: vectorSettings),
-    .target(name: "GlimpseLayers", dependencies: ["GlimpseCore", "GlimpseTensor"], swiftSettings: vectorSettings),
+    .target(
+      name: "GlimpseTensor", dependencies: ["CBLAS", "CKernels", "GlimpseCore", "GlimpseIO"],
+      swiftSettings: vectorSettings),
+    .target(
+      name: "GlimpseLayers", dependencies: ["CKernels", "GlimpseCore", "GlimpseTensor"], swiftSettings: vectorSettings),
     .target(
       name: "GlimpseModels", dependencies: ["CDNNL", "GlimpseCore", "GlimpseIO", "GlimpseLayers", "GlimpseTensor"],
       swiftSettings: vectorSettings),
@@ -72,7 +75,8 @@ let package = Package(
     .target(
       name: "GlimpseBench",
       dependencies: [
-        "GlimpseCore", "GlimpseDistributed", "GlimpseImage", "GlimpseIO", "GlimpseModels", "GlimpseLayers", "GlimpseTensor", "GlimpseData",
+        "GlimpseCore", "GlimpseDistributed", "GlimpseImage", "GlimpseIO", "GlimpseModels", "GlimpseLayers",
+        "GlimpseTensor", "GlimpseData",
         "GlimpseInference", "GlimpseTraining",
       ]),
     .target(

@@ -1,3 +1,4 @@
+import CKernels
 import Dispatch
 import GlimpseCore
 import GlimpseTensor
@@ -45,7 +46,7 @@ public struct Adam {
           let second = beta2 * loadLanes(v + i) + (1 - beta2) * gradient * gradient
           storeLanes(first, m + i)
           storeLanes(second, v + i)
-          storeLanes(loadLanes(p + i) - stepSize * first / (second.squareRoot() / correction2Root + epsilon), p + i)
+          storeLanes(loadLanes(p + i) - stepSize * first / (glimpse_sqrt8(second) / correction2Root + epsilon), p + i)
           i += 8
         }
         while i < end {

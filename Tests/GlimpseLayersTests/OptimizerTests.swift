@@ -25,6 +25,25 @@ final class OptimizerTests: XCTestCase {
     XCTAssertEqual(adam.step, 2)
   }
 
+  /// Adam's eight-lane loop (two halves of 16 elements, one per core) gives the bits of its
+  /// one-element loop (sixteen tensors of one element), over three steps.
+  func testAdamLanesEqualOneElementAtATime() {
+    var random = SeededGenerator(seed: 3)
+    let start = (0..<16).map { _ in random.nextSymmetric(1) }
+    let whole = Tensor(shape: [16], values: start)
+    let singles = start.map { Tensor(shape: [1], values: [$0]) }
+    var (lanes, oneByOne) = (
+      Adam(parameters: [whole], learningRate: 0.01), Adam(parameters: singles, learningRate: 0.01)
+    )
+    for _ in 0..<3 {
+      let g = (0..<16).map { _ in random.nextSymmetric(0.5) }
+      lanes.update(parameters: [whole], gradients: [Tensor(shape: [16], values: g)])
+      oneByOne.update(parameters: singles, gradients: g.map { Tensor(shape: [1], values: [$0]) })
+    }
+    XCTAssertNotEqual(whole.values, start)
+    XCTAssertEqual(whole.values, singles.map { $0.pointer[0] })
+  }
+
   func testSGDWithMomentum() {
     let parameter = Tensor(shape: [2], values: [1, 1])
     var sgd = SGD(parameters: [parameter], learningRate: 0.1, momentum: 0.9)

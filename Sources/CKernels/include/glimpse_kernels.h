@@ -30,4 +30,9 @@ int glimpse_tanh_scores(const float *keys, const float *query, const float *w, i
 int glimpse_tanh_scores_wide(void);
 int glimpse_tanh_scores_wide_for(int avx512f);
 
+/* Eight square roots at once (vsqrtps where the build has AVX): Swift's SIMD8<Float>.squareRoot()
+   takes them a lane at a time. Square roots are correctly rounded, so the bits are the same. */
+typedef float glimpse_float8 __attribute__((ext_vector_type(8)));
+static inline glimpse_float8 glimpse_sqrt8(glimpse_float8 x) { return __builtin_elementwise_sqrt(x); }
+
 #endif
