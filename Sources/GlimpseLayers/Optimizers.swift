@@ -37,9 +37,8 @@ public struct Adam {
       for (index, parameter) in parameters.enumerated() {
         let (p, g) = (parameter.pointer, gradients[index].pointer)
         let (m, v) = (moments[index].m.pointer, moments[index].v.pointer)
-        let count = parameter.count
-        var i = count * worker / Self.workers
-        let end = count * (worker + 1) / Self.workers
+        let range = contiguousShare(parameter.count, part: worker, of: Self.workers)
+        var (i, end) = (range.lowerBound, range.upperBound)
         while i + 8 <= end {
           let gradient = loadLanes(g + i)
           let first = beta1 * loadLanes(m + i) + (1 - beta1) * gradient
@@ -98,7 +97,7 @@ public func clipGradientNorm(_ gradients: [Tensor], maxNorm: Float) -> Float {
     nonisolated(unsafe) let sums = sums
     DispatchQueue.concurrentPerform(iterations: halves) { half in
       for (index, gradient) in gradients.enumerated() {
-        let range = (gradient.count * half / halves)..<(gradient.count * (half + 1) / halves)
+        let range = contiguousShare(gradient.count, part: half, of: halves)
         sums[index * halves + half] = squaredSum(gradient.pointer, range)
       }
     }
@@ -109,7 +108,7 @@ public func clipGradientNorm(_ gradients: [Tensor], maxNorm: Float) -> Float {
     DispatchQueue.concurrentPerform(iterations: halves) { half in
       for gradient in gradients {
         let g = gradient.pointer
-        for i in (gradient.count * half / halves)..<(gradient.count * (half + 1) / halves) { g[i] *= factor }
+        for i in contiguousShare(gradient.count, part: half, of: halves) { g[i] *= factor }
       }
     }
   }

@@ -218,7 +218,7 @@ public final class AttentionDecoder: CaptionDecoder {
     let (keys, locations) = (decodingKeys.reshaped([n * l, a]), decodingGrid.reshaped([n * l, d]))
     withOneBLASThread {
       SpinningWorker.shared.run { part in
-        let rows = (n * l * part / 2)..<(n * l * (part + 1) / 2)
+        let rows = contiguousShare(n * l, part: part, of: 2)
         linearForward(out: keys.slice(rows), inp: locations.slice(rows), weight: attEnc.value, bias: attEncBias.value)
       }
     }

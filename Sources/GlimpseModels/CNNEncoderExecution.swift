@@ -110,7 +110,7 @@ extension CNNEncoder {
       let s = layers[index].shape(batch: batch)
       winogradFilters(
         layers[index].weight.value, into: filters[index]!, shape: s, adjoint: adjoint,
-        outputs: (s.outChannels * half / 2)..<(s.outChannels * (half + 1) / 2))
+        outputs: contiguousShare(s.outChannels, part: half, of: 2))
     }
   }
 

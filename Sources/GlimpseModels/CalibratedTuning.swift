@@ -63,7 +63,6 @@ public enum CalibratedTuning {
     resolved.withLock { state in
       if let state { return state }
       let resolution = resolveForThisMachine(refresh: false)
-      FewRowBlocks.wideForPlainWeights = resolution.tuning.fewRowWideBlocks
       state = resolution
       return resolution
     }
@@ -73,7 +72,6 @@ public enum CalibratedTuning {
   public static func refresh() -> Resolution {
     resolved.withLock { state in
       let resolution = resolveForThisMachine(refresh: true)
-      FewRowBlocks.wideForPlainWeights = resolution.tuning.fewRowWideBlocks
       state = resolution
       return resolution
     }
@@ -85,11 +83,13 @@ public enum CalibratedTuning {
       if let value = getenv(name) { environment[name] = String(cString: value) }
     }
     let cache = TuningCache.defaultPath(environment: environment).map(TuningCache.init(path:))
-    return resolve(cache: cache, key: MachineDescription.current().tuningKey, refresh: refresh) {
+    let resolution = resolve(cache: cache, key: MachineDescription.current().tuningKey, refresh: refresh) {
       var tuning = EncoderCalibration.measure()
       tuning.fewRowTiming = FewRowBlocks.measure()
       tuning.fewRowWideBlocks = tuning.fewRowTiming.map { FewRowBlocks.prefersWide($0) } ?? false
       return tuning
     }
+    FewRowBlocks.wideForPlainWeights = resolution.tuning.fewRowWideBlocks
+    return resolution
   }
 }

@@ -82,7 +82,7 @@ extension EfficientNetLite0 {
     let side = stemSide
     let stem = folded[0]
     split(parts) { part in
-      let rows = share(side, part, parts)
+      let rows = contiguousShare(side, part: part, of: parts)
       let columns = execution.columns[worker + part].pointer  // [27, rows·112]
       unfoldStem(image, columns, rows: rows)
       gemm(
@@ -102,7 +102,7 @@ extension EfficientNetLite0 {
       next += 2
       let (input, residual) = (x, block.hasResidual ? x : nil)
       split(parts) { part in
-        let channels = share(block.expanded, part, parts)
+        let channels = contiguousShare(block.expanded, part: part, of: parts)
         if let expansion {
           gemm(
             transposeA: false, transposeB: false, m: channels.count, n: inPixels, k: block.input,
@@ -118,7 +118,7 @@ extension EfficientNetLite0 {
       }
       let output = y
       split(parts) { part in
-        let channels = share(block.output, part, parts)
+        let channels = contiguousShare(block.output, part: part, of: parts)
         gemm(
           transposeA: false, transposeB: false, m: channels.count, n: outPixels, k: block.expanded,
           a: projection.weight.pointer + channels.lowerBound * block.expanded, lda: block.expanded, b: depthwise,
@@ -133,7 +133,7 @@ extension EfficientNetLite0 {
     let meanOut = mean.pointer + index * Self.features
     let input = x
     split(parts) { part in
-      let features = share(Self.features, part, parts)
+      let features = contiguousShare(Self.features, part: part, of: parts)
       // grid [49, features] = xᵀ [49, 320] · W[features, 320]ᵀ
       gemm(
         transposeA: true, transposeB: true, m: locations, n: features.count, k: inChannels, a: input,
@@ -178,12 +178,6 @@ extension EfficientNetLite0 {
       }
     }
   }
-}
-
-/// The `part`-th of `parts` contiguous shares of 0..<count.
-@inline(__always)
-private func share(_ count: Int, _ part: Int, _ parts: Int) -> Range<Int> {
-  (count * part / parts)..<(count * (part + 1) / parts)
 }
 
 /// out[c, p] = min(max(out[c, p] + bias[c], 0), 6) for the channels and positions given.

@@ -27,7 +27,7 @@ public enum EncoderCalibration {
 
   /// Times glimpse-small's encoder forward pass both ways at each batch: first im2col against
   /// Winograd, then our kernels (with the Winograd batch just found) against oneDNN where it
-  /// loads, and both ways of training. About 1.2 s.
+  /// loads, and the ways of training. About 2.2 s.
   public static func measure(repeats: Int = 5) -> MeasuredTuning {
     let winograd = fastest(batches: winogradBatches, repeats: repeats) { encoder, path in
       if path == 1 { encoder.winogradMinimumBatch = 1 }

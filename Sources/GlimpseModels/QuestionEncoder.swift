@@ -23,12 +23,6 @@ final class QuestionEncoder {
   /// questions [B, S] → q [B, H].
   func forward(questions: [Int32], batch: Int, steps: Int) -> Tensor {
     let h = sequence.hidden
-    let split = batch <= LSTMDecoderCore.rowsSplitAcrossCores
-    withOneBLASThread(when: split) {
-      sequence.begin(inputs: questions, batch: batch, steps: steps, onBothCores: split ? hiddenProduct : nil)
-    }
-    sequence.hs.slice(0).zero()
-    sequence.cs.slice(0).zero()
     // Callers reject empty questions with a clear error before they reach the model.
     lengths = (0..<batch).map { b in
       var length = 0
@@ -37,12 +31,16 @@ final class QuestionEncoder {
       return length
     }
     let longest = lengths.max() ?? 0
-    // A few questions' steps run as a few-row decoding step's do: h·W_hhᵀ in chunks on both cores,
+    // A few questions run as a few-row decoding step does: the products in chunks on both cores,
     // OpenBLAS on one thread (`LSTMDecoderCore.rowsSplitAcrossCores`).
-    if split {
-      withOneBLASThread { for t in 0..<longest { sequence.stepOnBothCores(t, hiddenProduct) } }
-    } else {
-      for t in 0..<longest { sequence.step(t) }
+    let split = batch <= LSTMDecoderCore.rowsSplitAcrossCores
+    withOneBLASThread(when: split) {
+      sequence.begin(inputs: questions, batch: batch, steps: steps, onBothCores: split ? hiddenProduct : nil)
+      sequence.hs.slice(0).zero()
+      sequence.cs.slice(0).zero()
+      for t in 0..<longest {
+        if split { sequence.stepOnBothCores(t, hiddenProduct) } else { sequence.step(t) }
+      }
     }
     if q.count != batch * h { q = Tensor(zeros: [batch, h]) }
     for b in 0..<batch { q.slice(b).assign(sequence.hs.slice(lengths[b]).slice(b)) }

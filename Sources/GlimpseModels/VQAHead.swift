@@ -204,7 +204,7 @@ public final class VQASAN: VQAHead {
     let locations = grid.reshaped([rows, d])
     SpinningWorker.shared.run(chunks: 2 * hops) { [self] chunk in
       let (k, half) = (chunk / 2, chunk % 2)
-      let part = (rows * half / 2)..<(rows * (half + 1) / 2)
+      let part = contiguousShare(rows, part: half, of: 2)
       let hopKeys = keys[k].reshaped([rows, keys[k].count / rows])
       linearForward(out: hopKeys.slice(part), inp: locations.slice(part), weight: wi[k].value, bias: wiBias[k].value)
     }

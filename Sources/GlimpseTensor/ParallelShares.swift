@@ -11,12 +11,19 @@ public func withOneBLASThread<R>(when condition: Bool = true, _ body: () throws 
   return try body()
 }
 
+/// The `part`-th of `parts` contiguous shares of 0..<count, in order: the way work is split
+/// between the cores, the same split on every run.
+@inline(__always)
+public func contiguousShare(_ count: Int, part: Int, of parts: Int) -> Range<Int> {
+  (count * part / parts)..<(count * (part + 1) / parts)
+}
+
 /// Splits `rows` into `shares` contiguous ranges in order and runs body(share, range) for each
 /// on its own thread, with OpenBLAS on one thread meanwhile; returns the results in share order.
 /// One share runs on the calling thread with OpenBLAS as it is.
 public func inParallelShares<Result>(_ shares: Int, rows: Int, _ body: (Int, Range<Int>) -> Result) -> [Result] {
   precondition(shares >= 1)
-  @Sendable func range(_ share: Int) -> Range<Int> { (rows * share / shares)..<(rows * (share + 1) / shares) }
+  @Sendable func range(_ share: Int) -> Range<Int> { contiguousShare(rows, part: share, of: shares) }
   guard shares > 1 else { return [body(0, range(0))] }
   var results = [Result?](repeating: nil, count: shares)
   withOneBLASThread {

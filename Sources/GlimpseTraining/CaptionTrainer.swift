@@ -192,8 +192,8 @@ func addReplicaGradients(_ decoders: [CaptionDecoder], parameters indices: [Int]
   let sources = decoders.dropFirst().map { $0.parameters.map(\.gradient) }
   DispatchQueue.concurrentPerform(iterations: 2) { half in
     for index in indices {
-      let (target, count) = (targets[index].pointer, targets[index].count)
-      let range = (count * half / 2)..<(count * (half + 1) / 2)
+      let target = targets[index].pointer
+      let range = contiguousShare(targets[index].count, part: half, of: 2)
       for source in sources {
         let g = source[index].pointer
         for i in range { target[i] += g[i] }
